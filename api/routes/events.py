@@ -1,0 +1,92 @@
+"""POST /api/v1/events: case events pushed by source systems."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+
+from api.access import Action
+from api.schemas import IngestSummaryOut
+from api.security import require
+from api.services import ServicesDep
+from api.tokens import Caller
+from ingest.store import Refusal
+from ingest.wire import BodyError, UnreadableLine, parse_json_body, parse_ndjson
+
+router = APIRouter(tags=["events"])
+
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["event_id", "type", "occurred_at", "case_id"],
+    "properties": {
+        "event_id": {"type": "string", "minLength": 1, "maxLength": 128},
+        "type": {"type": "string"},
+        "occurred_at": {"type": "string", "description": "ISO 8601 date or date-time"},
+        "case_id": {"type": "string", "minLength": 1, "maxLength": 128},
+        "source": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"the body is larger than {limit} bytes; send smaller batches")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"the body is larger than {limit} bytes; send smaller batches")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/events",
+    response_model=IngestSummaryOut,
+    summary="Send case events",
+    description="A JSON array of events, one event object, or NDJSON "
+    "(`Content-Type: application/x-ndjson`). Answered after the batch is durably stored.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"oneOf": [EVENT_SCHEMA, {"type": "array", "items": EVENT_SCHEMA}]}
+                },
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def post_events(
+    request: Request,
+    services: ServicesDep,
+    caller: Annotated[Caller, Depends(require(Action.send_events))],
+) -> dict[str, Any]:
+    body = await read_limited_body(request, services.settings.max_body_bytes)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if content_type in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
+            raw = parse_ndjson(body)
+        else:
+            raw = parse_json_body(body)
+    except BodyError as exc:
+        raise HTTPException(exc.status, exc.reason) from None
+    summary = await run_in_threadpool(ingest_raw, services, raw, "api")
+    return summary.as_dict()
+
+
+def ingest_raw(services, raw: list[Any], origin: str, **kwargs):
+    store = services.store
+    prepared = [
+        Refusal(i, item.reason, None, item.line)
+        if isinstance(item, UnreadableLine)
+        else store.prepare(item, i)
+        for i, item in enumerate(raw)
+    ]
+    return store.append_prepared(prepared, origin=origin, **kwargs)

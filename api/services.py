@@ -1,0 +1,34 @@
+"""What a running Overblik holds: its settings, database engine and event store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from core.database import get_engine
+from core.settings import Settings
+from ingest.pseudonym import Pseudonymiser
+from ingest.store import EventStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    store: EventStore
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        engine = get_engine(settings.database_url)
+        store = EventStore(engine, settings.zone, Pseudonymiser.from_settings(settings))
+        return cls(settings=settings, engine=engine, store=store)
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

@@ -1,0 +1,133 @@
+"""Table models of Overblik: the event log and everything kept beside it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# BIGINT on PostgreSQL; on SQLite an INTEGER PRIMARY KEY is the rowid, so arrival order is kept.
+SequenceKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _utc_column(nullable: bool = False, index: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class Event(SQLModel, table=True):
+    """The append-only event log: one row per stored case event, in arrival order (`seq`)."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id", name="uq_events_source_event_id"),
+        # "One of each per case": opened, closed, and each placement started/ended once.
+        # NULL keys (all other types) never collide, on SQLite and PostgreSQL alike.
+        UniqueConstraint("case_id", "singleton_key", name="uq_events_case_singleton"),
+        Index("ix_events_case_occurred", "case_id", "occurred_at"),
+    )
+
+    seq: int | None = Field(default=None, sa_column=Column(SequenceKey, primary_key=True, autoincrement=True))
+    source: str = Field(sa_column=Column(String(128), nullable=False))
+    event_id: str = Field(sa_column=Column(String(128), nullable=False))
+    type: str = Field(sa_column=Column(String(32), nullable=False))
+    case_id: str = Field(sa_column=Column(String(128), nullable=False))
+    occurred_at: datetime = Field(sa_column=_utc_column())
+    payload: str = Field(sa_column=Column(Text, nullable=False), description="normalised fields, JSON")
+    content_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    singleton_key: str | None = Field(default=None, sa_column=Column(String(160), nullable=True))
+    received_at: datetime = Field(sa_column=_utc_column())
+
+
+class QuarantinedEvent(SQLModel, table=True):
+    """A refused event, kept with its reason until an administrator fixes and resubmits it."""
+
+    __tablename__ = "quarantine"
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = Field(sa_column=_utc_column(index=True))
+    origin: str = Field(sa_column=Column(String(32), nullable=False), description="api, import, feed, folder, …")
+    source: str | None = Field(default=None, sa_column=Column(String(128)))
+    event_id: str | None = Field(default=None, sa_column=Column(String(256)))
+    case_id: str | None = Field(default=None, sa_column=Column(String(256)))
+    type: str | None = Field(default=None, sa_column=Column(String(64)))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False), description="the event as sent, identifiers scrubbed")
+    status: str = Field(default="open", sa_column=Column(String(16), nullable=False, index=True))
+    attempts: int = Field(default=1)
+    resolved_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    import_run_id: int | None = Field(default=None)
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+
+    team_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    name: str = Field(sa_column=Column(String(256), nullable=False))
+    unit: str | None = Field(default=None, sa_column=Column(String(256)))
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class Worker(SQLModel, table=True):
+    __tablename__ = "workers"
+
+    worker_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    name: str = Field(sa_column=Column(String(256), nullable=False))
+    team_id: str | None = Field(default=None, sa_column=Column(String(128), index=True))
+    roles: str = Field(default="[]", sa_column=Column(Text, nullable=False), description="JSON list of roles")
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class AccessToken(SQLModel, table=True):
+    """An API token; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "access_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str | None = Field(default=None, sa_column=Column(String(128)))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    prefix: str = Field(sa_column=Column(String(16), nullable=False), description="first characters, to recognise it")
+    role: str = Field(sa_column=Column(String(32), nullable=False))
+    worker_id: str | None = Field(default=None, sa_column=Column(String(128)))
+    team_id: str | None = Field(default=None, sa_column=Column(String(128)))
+    created_at: datetime = Field(sa_column=_utc_column())
+    expires_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_used_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class ImportRun(SQLModel, table=True):
+    """One import of a file (upload, command line, drop folder) or one pull of a feed."""
+
+    __tablename__ = "import_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    origin: str = Field(sa_column=Column(String(32), nullable=False))
+    filename: str | None = Field(default=None, sa_column=Column(String(512)))
+    source_name: str | None = Field(default=None, sa_column=Column(String(128)))
+    started_at: datetime = Field(sa_column=_utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    status: str = Field(default="running", sa_column=Column(String(16), nullable=False))
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Source(SQLModel, table=True):
+    """A collector the scheduler runs: an HTTP feed or a drop folder."""
+
+    __tablename__ = "sources"
+
+    name: str = Field(sa_column=Column(String(128), primary_key=True))
+    kind: str = Field(sa_column=Column(String(32), nullable=False), description="http_feed or drop_folder")
+    config: str = Field(default="{}", sa_column=Column(Text, nullable=False), description="JSON settings of the kind")
+    interval_seconds: int = 60
+    enabled: bool = True
+    cursor: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=_utc_column())
+    last_run_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_success_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_run_events: int = 0
+    events_taken: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,0 +1,50 @@
+"""Configuration of an Overblik installation, read from OVERBLIK_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OVERBLIK_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///overblik.db",
+        description="SQLAlchemy URL; postgresql+psycopg://… for PostgreSQL.",
+    )
+    timezone: str = Field(default="Europe/Copenhagen", description="The organisation's time zone.")
+    pseudonym_key: SecretStr | None = Field(
+        default=None, description="Secret for citizen pseudonyms (HMAC-SHA256)."
+    )
+    pseudonym_key_file: Path = Field(
+        default=Path("overblik-pseudonym.key"),
+        description="Where the pseudonym key is kept when OVERBLIK_PSEUDONYM_KEY is unset; "
+        "created with mode 0600 on first use.",
+    )
+    max_body_bytes: int = Field(
+        default=32 * 1024 * 1024, description="Largest request body the events route takes (413 above)."
+    )
+    import_batch_size: int = Field(default=1000, description="Events per transaction in imports.")
+    scheduler: bool = Field(
+        default=True, description="Run the collectors' scheduler inside `overblik serve`."
+    )
+    log_level: str = "INFO"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()

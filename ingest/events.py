@@ -1,0 +1,239 @@
+"""The case-event contract (events.md v1): one validated model per event type, and the
+normalised form in which an event is stored, compared and hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+import orjson
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from ingest.timeparse import TimeFormatError, format_instant, parse_instant
+
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Text = Annotated[str, StringConstraints(max_length=1000)]
+Role = Literal["caseworker", "company_consultant", "jobcoach", "mentor"]
+Participant = Literal["citizen", "caseworker", "company_consultant", "employer", "jobcoach", "mentor"]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+ENVELOPE = frozenset({"event_id", "type", "occurred_at", "case_id", "source"})
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class EventBase(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=False)
+
+    event_id: Ident
+    case_id: Ident
+    occurred_at: datetime
+    source: Annotated[str, StringConstraints(max_length=128)] | None = None
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _instant(cls, value: Any, info: ValidationInfo) -> datetime:
+        zone = (info.context or {}).get("zone")
+        if zone is None:
+            raise ValueError("no time zone configured")
+        try:
+            return parse_instant(value, zone)
+        except TimeFormatError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class CaseOpened(EventBase):
+    type: Literal["case_opened"]
+    # `citizen` never gets this far: the pipeline replaces it with its pseudonym first.
+    citizen_pseudonym: Annotated[str, StringConstraints(min_length=16, max_length=64)]
+    team_id: Ident
+    programme: Ident = "default"
+    target_group: Text | None = None
+    channel: Text | None = None
+
+
+class CaseTransferred(EventBase):
+    type: Literal["case_transferred"]
+    team_id: Ident
+
+
+class WorkerAssigned(EventBase):
+    type: Literal["worker_assigned"]
+    worker_id: Ident
+    role: Role
+
+
+class WorkerUnassigned(EventBase):
+    type: Literal["worker_unassigned"]
+    worker_id: Ident
+    role: Role
+
+
+class Enrolled(EventBase):
+    type: Literal["enrolled"]
+
+
+class CvCompleted(EventBase):
+    type: Literal["cv_completed"]
+
+
+class ReadinessAssessed(EventBase):
+    type: Literal["readiness_assessed"]
+    level: Literal["ready", "close", "far"]
+
+
+class PhaseChanged(EventBase):
+    type: Literal["phase_changed"]
+    phase: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class PlacementStarted(EventBase):
+    type: Literal["placement_started"]
+    placement_id: Ident
+    kind: Literal["internship", "wage_subsidy", "other"] = "internship"
+    employer: Text | None = None
+    hours_per_week: Annotated[float, Field(ge=0, le=168, allow_inf_nan=False)] | None = None
+
+
+class PlacementEnded(EventBase):
+    type: Literal["placement_ended"]
+    placement_id: Ident
+    reason: Text | None = None
+
+
+class FollowUpHeld(EventBase):
+    type: Literal["follow_up_held"]
+    participants: list[Participant] | None = None
+
+    @field_validator("participants")
+    @classmethod
+    def _as_set(cls, value: list[str] | None) -> list[str] | None:
+        # Participants are a set: order and repetition carry no meaning.
+        return None if value is None else sorted(set(value))
+
+
+class HoursReported(EventBase):
+    type: Literal["hours_reported"]
+    month: str
+    hours: Annotated[float, Field(ge=0, le=744, allow_inf_nan=False)]
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        if not MONTH.match(value):
+            raise ValueError("month must be YYYY-MM")
+        return value
+
+
+class CaseClosed(EventBase):
+    type: Literal["case_closed"]
+    reason: Literal["completed", "dropped_out", "referred_back", "moved", "other"]
+    outcome: Literal["job", "education", "extended_placement", "other"] | None = None
+
+
+CaseEvent = Annotated[
+    CaseOpened
+    | CaseTransferred
+    | WorkerAssigned
+    | WorkerUnassigned
+    | Enrolled
+    | CvCompleted
+    | ReadinessAssessed
+    | PhaseChanged
+    | PlacementStarted
+    | PlacementEnded
+    | FollowUpHeld
+    | HoursReported
+    | CaseClosed,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
+EVENT_TYPES: tuple[str, ...] = tuple(
+    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for m in (
+        CaseOpened, CaseTransferred, WorkerAssigned, WorkerUnassigned, Enrolled, CvCompleted,
+        ReadinessAssessed, PhaseChanged, PlacementStarted, PlacementEnded, FollowUpHeld,
+        HoursReported, CaseClosed,
+    )
+)
+SINGLETON_TYPES = frozenset({"case_opened", "case_closed", "placement_started", "placement_ended"})
+
+
+@dataclass(slots=True)
+class NormalisedEvent:
+    """An event in the form it is stored: envelope columns, normalised payload and its hash."""
+
+    source: str
+    event_id: str
+    type: str
+    case_id: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+    payload_json: str
+    content_hash: str
+    singleton_key: str | None
+
+    @property
+    def placement_id(self) -> str | None:
+        return self.payload.get("placement_id")
+
+
+def singleton_key(event_type: str, payload: dict[str, Any]) -> str | None:
+    """The key under which "one of each per case" is enforced, or None."""
+    if event_type in ("case_opened", "case_closed"):
+        return event_type
+    if event_type in ("placement_started", "placement_ended"):
+        return f"{event_type}:{payload['placement_id']}"
+    return None
+
+
+def normalise(model: EventBase) -> NormalisedEvent:
+    data = model.model_dump(exclude_none=True)
+    payload = {k: v for k, v in data.items() if k not in ENVELOPE}
+    instant = model.occurred_at
+    payload_json = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
+    content = f"{model.type}\x1f{model.case_id}\x1f{format_instant(instant)}\x1f{payload_json}"
+    return NormalisedEvent(
+        source=model.source or "",
+        event_id=model.event_id,
+        type=model.type,  # type: ignore[attr-defined]
+        case_id=model.case_id,
+        occurred_at=instant,
+        payload=payload,
+        payload_json=payload_json,
+        content_hash=hashlib.sha256(content.encode()).hexdigest(),
+        singleton_key=singleton_key(model.type, payload),  # type: ignore[attr-defined]
+    )
+
+
+def validation_reason(error: ValidationError) -> str:
+    """A reason a person can act on, naming the field; never echoes the value sent."""
+    parts = []
+    for item in error.errors(include_url=False, include_input=False)[:5]:
+        loc = [str(p) for p in item["loc"]]
+        # The discriminated union puts the type name first; the field is what matters.
+        if loc and loc[0] in EVENT_TYPES:
+            loc = loc[1:]
+        field = ".".join(loc) or "event"
+        if item["type"] == "union_tag_invalid":
+            parts.append(f"type: unknown event type (expected one of {', '.join(EVENT_TYPES)})")
+        elif item["type"] == "union_tag_not_found":
+            parts.append("type: field required")
+        else:
+            parts.append(f"{field}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def validate(raw: dict[str, Any], zone: ZoneInfo) -> EventBase:
+    return EVENT_ADAPTER.validate_python(raw, context={"zone": zone})

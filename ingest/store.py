@@ -1,0 +1,458 @@
+"""The event store: takes raw events, validates, deduplicates, enforces the delivery rules of
+the contract, and appends what it accepts to the log in one transaction with the quarantine
+entries of what it refused. A batch is acknowledged only after that transaction commits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from core.database import as_utc, db_time, is_sqlite, utcnow
+from ingest.events import NormalisedEvent, normalise, validate, validation_reason
+from ingest.pseudonym import Pseudonymiser
+from ingest.timeparse import format_instant
+
+log = logging.getLogger(__name__)
+
+# Serialises writers on PostgreSQL so that the checks of a batch and its insert see one
+# consistent log (SQLite gets the same from BEGIN IMMEDIATE).
+INGEST_LOCK_KEY = 0x0B1E_0001
+IN_CHUNK = 900
+
+INSERT_EVENT = (  # SQLite; PostgreSQL uses COPY
+    "INSERT INTO events (source, event_id, type, case_id, occurred_at, payload, content_hash, "
+    "singleton_key, received_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+)
+INSERT_QUARANTINE = (
+    "INSERT INTO quarantine (received_at, origin, source, event_id, case_id, type, reason, "
+    "payload, status, attempts, import_run_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, "
+    "'open', 1, {p})"
+)
+
+
+@dataclass(slots=True)
+class IngestError:
+    index: int
+    event_id: str | None
+    reason: str
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "event_id": self.event_id, "reason": self.reason}
+        if self.line is not None:
+            out["line"] = self.line
+        return out
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[IngestError] = field(default_factory=list)
+
+    def add(self, other: IngestSummary) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        self.errors.extend(other.errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass(slots=True)
+class Refusal:
+    index: int
+    reason: str
+    scrubbed: Any
+    line: int | None = None
+
+    def envelope(self, name: str) -> str | None:
+        if isinstance(self.scrubbed, dict):
+            value = self.scrubbed.get(name)
+            if isinstance(value, str | int | float):
+                return str(value)[:256]
+        return None
+
+
+class CitizenFieldError(ValueError):
+    pass
+
+
+def _strip_citizen(value: Any, pseudonymise: Callable[[object], str]) -> tuple[Any, bool]:
+    """A copy of `value` in which every `citizen` key holds a pseudonym instead; and whether
+    one was found."""
+    if isinstance(value, dict):
+        found = False
+        out = {}
+        for key, item in value.items():
+            if key == "citizen":
+                found = True
+                out["citizen_pseudonym"] = pseudonymise(item)
+                continue
+            out[key], inner = _strip_citizen(item, pseudonymise)
+            found = found or inner
+        return out, found
+    if isinstance(value, list):
+        items = [_strip_citizen(v, pseudonymise) for v in value]
+        return [v for v, _ in items], any(f for _, f in items)
+    return value, False
+
+
+AcceptedListener = Callable[[Sequence[NormalisedEvent]], None]
+
+
+class EventStore:
+    """Appends case events to the log of one database."""
+
+    def __init__(self, engine: Engine, zone: ZoneInfo, pseudonymiser: Pseudonymiser):
+        self.engine = engine
+        self.zone = zone
+        self.pseudonymise = pseudonymiser
+        self._sqlite = is_sqlite(engine)
+        p = "?" if self._sqlite else "%s"
+        self._insert_event = INSERT_EVENT.format(p=p)
+        self._insert_quarantine = INSERT_QUARANTINE.format(p=p)
+        self._p = p
+        self.listeners: list[AcceptedListener] = []
+
+    # -- one event ---------------------------------------------------------------------
+
+    def prepare(
+        self,
+        raw: Any,
+        index: int,
+        *,
+        default_source: str | None = None,
+        allow_pseudonym: bool = False,
+        line: int | None = None,
+    ) -> NormalisedEvent | Refusal:
+        """Validates and normalises one raw event; the citizen is pseudonymised first."""
+        if not isinstance(raw, dict):
+            return Refusal(index, "an event must be a JSON object", None, line)
+        event = raw
+        if "citizen" in raw or "citizen_pseudonym" in raw or _has_nested_citizen(raw):
+            event, _ = _strip_citizen(raw, self.pseudonymise)
+            problem = _citizen_problem(raw, allow_pseudonym)
+            if problem:
+                return Refusal(index, problem, event, line)
+        if default_source and event.get("source") in (None, ""):
+            event = {**event, "source": default_source}
+        try:
+            model = validate(event, self.zone)
+        except ValidationError as exc:
+            return Refusal(index, validation_reason(exc), event, line)
+        return normalise(model)
+
+    # -- a batch -------------------------------------------------------------------------
+
+    def append(
+        self,
+        raw_events: Iterable[Any],
+        *,
+        origin: str,
+        default_source: str | None = None,
+        import_run_id: int | None = None,
+        allow_pseudonym: bool = False,
+        quarantine: bool = True,
+        first_index: int = 0,
+        lines: Sequence[int] | None = None,
+        before_commit: Callable[[Any], None] | None = None,
+    ) -> IngestSummary:
+        prepared: list[NormalisedEvent | Refusal] = []
+        for offset, raw in enumerate(raw_events):
+            prepared.append(
+                self.prepare(
+                    raw,
+                    first_index + offset,
+                    default_source=default_source,
+                    allow_pseudonym=allow_pseudonym,
+                    line=lines[offset] if lines is not None else None,
+                )
+            )
+        return self.append_prepared(
+            prepared,
+            origin=origin,
+            import_run_id=import_run_id,
+            quarantine=quarantine,
+            first_index=first_index,
+            before_commit=before_commit,
+        )
+
+    def append_prepared(
+        self,
+        prepared: Sequence[NormalisedEvent | Refusal],
+        *,
+        origin: str,
+        import_run_id: int | None = None,
+        quarantine: bool = True,
+        first_index: int = 0,
+        before_commit: Callable[[Any], None] | None = None,
+    ) -> IngestSummary:
+        summary = IngestSummary()
+        valid = [e for e in prepared if isinstance(e, NormalisedEvent)]
+        now = utcnow()
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            if self._sqlite:
+                cursor.execute("BEGIN IMMEDIATE")
+            else:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY,))
+            stored = self._stored_hashes(cursor, valid)
+            singletons = self._stored_singletons(cursor, valid)
+            accepted: list[NormalisedEvent] = []
+            refused: list[Refusal] = []
+            seen: dict[tuple[str, str], str] = {}
+            for offset, item in enumerate(prepared):
+                if isinstance(item, Refusal):
+                    refused.append(item)
+                    continue
+                key = (item.source, item.event_id)
+                known = stored.get(key) or seen.get(key)
+                if known is not None:
+                    if known == item.content_hash:
+                        summary.duplicates += 1
+                    else:
+                        refused.append(
+                            Refusal(
+                                first_index + offset,
+                                "conflict: this source already sent this event_id with "
+                                "different content",
+                                _public_form(item),
+                            )
+                        )
+                    continue
+                problem = _delivery_problem(item, singletons)
+                if problem:
+                    refused.append(Refusal(first_index + offset, problem, _public_form(item)))
+                    continue
+                seen[key] = item.content_hash
+                if item.singleton_key:
+                    singletons[(item.case_id, item.singleton_key)] = item.occurred_at
+                accepted.append(item)
+            if accepted:
+                self._insert_events(cursor, accepted, now)
+            if refused and quarantine:
+                received = db_time(self.engine, now)
+                cursor.executemany(
+                    self._insert_quarantine,
+                    [
+                        (
+                            received,
+                            origin,
+                            r.envelope("source"),
+                            r.envelope("event_id"),
+                            r.envelope("case_id"),
+                            r.envelope("type"),
+                            r.reason,
+                            orjson.dumps(r.scrubbed, default=str).decode(),
+                            import_run_id,
+                        )
+                        for r in refused
+                    ],
+                )
+            if before_commit is not None:
+                before_commit(cursor)
+            if self._sqlite:
+                cursor.execute("COMMIT")
+            else:
+                connection.commit()
+        except BaseException:
+            try:
+                if self._sqlite:
+                    cursor.execute("ROLLBACK")
+                else:
+                    connection.rollback()
+            except Exception:  # the connection may be gone; it is discarded below
+                log.debug("rollback failed", exc_info=True)
+            connection.invalidate()
+            raise
+        finally:
+            connection.close()
+        summary.accepted = len(accepted)
+        summary.rejected = len(refused)
+        summary.errors = [
+            IngestError(r.index, r.envelope("event_id"), r.reason, r.line) for r in refused
+        ]
+        summary.errors.sort(key=lambda e: e.index)
+        if accepted:
+            for listener in self.listeners:
+                try:
+                    listener(accepted)
+                except Exception:
+                    log.exception("a listener of accepted events failed")
+        return summary
+
+    def _insert_events(self, cursor, accepted: Sequence[NormalisedEvent], now: datetime) -> None:
+        if self._sqlite:
+            received = db_time(self.engine, now)
+            cursor.executemany(
+                self._insert_event,
+                [
+                    (
+                        e.source, e.event_id, e.type, e.case_id,
+                        e.occurred_at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                        e.payload_json, e.content_hash, e.singleton_key, received,
+                    )
+                    for e in accepted
+                ],
+            )
+            return
+        # PostgreSQL: COPY is several times faster than executemany for a batch.
+        with cursor.copy(
+            "COPY events (source, event_id, type, case_id, occurred_at, payload, content_hash, "
+            "singleton_key, received_at) FROM STDIN"
+        ) as copy:
+            for e in accepted:
+                copy.write_row(
+                    (
+                        e.source, e.event_id, e.type, e.case_id, e.occurred_at,
+                        e.payload_json, e.content_hash, e.singleton_key, now,
+                    )
+                )
+
+    # -- lookups inside the write transaction -----------------------------------------------
+
+    def _stored_hashes(self, cursor, events: Sequence[NormalisedEvent]) -> dict[tuple[str, str], str]:
+        by_source: dict[str, list[str]] = {}
+        for e in events:
+            by_source.setdefault(e.source, []).append(e.event_id)
+        found: dict[tuple[str, str], str] = {}
+        for source, ids in by_source.items():
+            unique = list(dict.fromkeys(ids))
+            if not self._sqlite:
+                cursor.execute(
+                    "SELECT event_id, content_hash FROM events "
+                    "WHERE source = %s AND event_id = ANY(%s)",
+                    (source, unique),
+                )
+                found.update(((source, i), h) for i, h in cursor.fetchall())
+                continue
+            for start in range(0, len(unique), IN_CHUNK):
+                chunk = unique[start : start + IN_CHUNK]
+                marks = ", ".join([self._p] * len(chunk))
+                cursor.execute(
+                    f"SELECT event_id, content_hash FROM events WHERE source = {self._p} "  # noqa: S608
+                    f"AND event_id IN ({marks})",
+                    (source, *chunk),
+                )
+                for event_id, content_hash in cursor.fetchall():
+                    found[(source, event_id)] = content_hash
+        return found
+
+    def _stored_singletons(
+        self, cursor, events: Sequence[NormalisedEvent]
+    ) -> dict[tuple[str, str], datetime]:
+        cases = list(dict.fromkeys(e.case_id for e in events if e.singleton_key))
+        found: dict[tuple[str, str], datetime] = {}
+        if cases and not self._sqlite:
+            cursor.execute(
+                "SELECT case_id, singleton_key, occurred_at FROM events "
+                "WHERE case_id = ANY(%s) AND singleton_key IS NOT NULL",
+                (cases,),
+            )
+            return {(c, k): _read_time(o) for c, k, o in cursor.fetchall()}
+        for start in range(0, len(cases), IN_CHUNK):
+            chunk = cases[start : start + IN_CHUNK]
+            marks = ", ".join([self._p] * len(chunk))
+            cursor.execute(
+                f"SELECT case_id, singleton_key, occurred_at FROM events "  # noqa: S608
+                f"WHERE case_id IN ({marks}) AND singleton_key IS NOT NULL",
+                tuple(chunk),
+            )
+            for case_id, key, occurred in cursor.fetchall():
+                found[(case_id, key)] = _read_time(occurred)
+        return found
+
+
+def _read_time(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)  # type: ignore[return-value]
+
+
+SINGLETON_REASONS = {
+    "case_opened": "case already opened: a case is opened once (a new course is a new case)",
+    "case_closed": "case already closed: a case is closed once",
+    "placement_started": "placement_id already started in this case (a new placement needs a new id)",
+    "placement_ended": "placement_id already ended in this case",
+}
+
+
+def _delivery_problem(
+    event: NormalisedEvent, singletons: dict[tuple[str, str], datetime]
+) -> str | None:
+    key = event.singleton_key
+    if key is None:
+        return None
+    if (event.case_id, key) in singletons:
+        return SINGLETON_REASONS[event.type]
+    if event.type == "placement_ended":
+        started = singletons.get((event.case_id, f"placement_started:{event.placement_id}"))
+        if started is not None and event.occurred_at < started:
+            return "placement_ended is dated before its placement_started"
+    elif event.type == "placement_started":
+        ended = singletons.get((event.case_id, f"placement_ended:{event.placement_id}"))
+        if ended is not None and ended < event.occurred_at:
+            return "placement_started is dated after its placement_ended"
+    return None
+
+
+def _public_form(event: NormalisedEvent) -> dict[str, Any]:
+    """A stored-form event as it would be resubmitted (the citizen already pseudonymised)."""
+    return {
+        "event_id": event.event_id,
+        "type": event.type,
+        "case_id": event.case_id,
+        "occurred_at": format_instant(event.occurred_at),
+        "source": event.source,
+        **event.payload,
+    }
+
+
+def _has_nested_citizen(event: dict[str, Any]) -> bool:
+    """Whether a `citizen` key sits anywhere below the top level (checked on every event,
+    so containers are only entered where there are any)."""
+    stack = [v for v in event.values() if type(v) in (dict, list)]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict:
+            if "citizen" in value:
+                return True
+            stack.extend(v for v in value.values() if type(v) in (dict, list))
+        else:
+            stack.extend(v for v in value if type(v) in (dict, list))
+    return False
+
+
+def _citizen_problem(raw: dict[str, Any], allow_pseudonym: bool) -> str | None:
+    top_level_ok = raw.get("type") == "case_opened"
+    for key, value in raw.items():
+        if key == "citizen":
+            if not top_level_ok:
+                return "citizen is only allowed on case_opened"
+            if not isinstance(value, str) or not value.strip():
+                return "citizen: a non-empty string is required"
+        elif key == "citizen_pseudonym":
+            if not allow_pseudonym:
+                return "citizen_pseudonym is set by Overblik: send citizen"
+            if "citizen" in raw:
+                return "send citizen or citizen_pseudonym, not both"
+        elif type(value) in (dict, list) and _has_nested_citizen({key: value}):
+            return "citizen is only allowed at the top level of case_opened"
+    return None

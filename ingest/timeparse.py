@@ -1,0 +1,53 @@
+"""Reads event times as the contract says: dates are local midnight, naive times are local.
+
+A naive local time that does not exist (the hour skipped when clocks go forward) is moved
+forward by the length of the gap: 02:30 on the last Sunday of March in Copenhagen is read as
+03:30 summer time. A naive time that occurs twice (the hour repeated when clocks go back) is
+read as its first occurrence, in summer time. Both rules are what `zoneinfo` does with
+`fold=0`, and what PostgreSQL does for the same input.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+
+class TimeFormatError(ValueError):
+    pass
+
+
+def parse_instant(value: object, zone: ZoneInfo) -> datetime:
+    """An ISO 8601 date or date-time (string, or a date/datetime object) as a UTC instant."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise TimeFormatError("empty time")
+        try:
+            if len(text) == 10:
+                parsed = datetime.combine(date.fromisoformat(text), time())
+            else:
+                parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise TimeFormatError("not an ISO 8601 date or date-time") from None
+    else:
+        raise TimeFormatError("a date or date-time string is required")
+    if parsed.tzinfo is None:
+        parsed = local_to_utc(parsed, zone)
+    return parsed.astimezone(UTC)
+
+
+def local_to_utc(naive: datetime, zone: ZoneInfo) -> datetime:
+    """A naive wall-clock time in `zone` as a UTC instant, with the DST rules of this module."""
+    first = naive.replace(tzinfo=zone, fold=0)
+    instant = first.astimezone(UTC)
+    return instant
+
+
+def format_instant(value: datetime) -> str:
+    """The canonical text of an instant: UTC, microseconds, 'Z'."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
