@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=32 * 1024 * 1024, description="Largest request body the events route takes (413 above)."
     )
+    max_import_bytes: int = Field(
+        default=512 * 1024 * 1024, description="Largest file POST /api/v1/imports takes (413 above)."
+    )
     import_batch_size: int = Field(default=1000, description="Events per transaction in imports.")
     scheduler: bool = Field(
         default=True, description="Run the collectors' scheduler inside `overblik serve`."

@@ -132,6 +132,10 @@ class EventStore:
 
     # -- one event ---------------------------------------------------------------------
 
+    def scrub(self, raw: Any) -> Any:
+        """A copy of a raw event fit to be kept: every `citizen` replaced by its pseudonym."""
+        return _strip_citizen(raw, self.pseudonymise)[0]
+
     def prepare(
         self,
         raw: Any,

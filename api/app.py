@@ -1,0 +1,74 @@
+"""The Overblik web application: the HTTP API under /api/v1 (and, later, the dashboard at /)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from api.routes.events import router as events_router
+from api.routes.health import router as health_router
+from api.routes.imports import router as imports_router
+from api.routes.organisation import router as organisation_router
+from api.routes.quarantine import router as quarantine_router
+from api.services import Services
+from core.settings import Settings, get_settings
+
+log = logging.getLogger("overblik.api")
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, run_scheduler: bool | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    services = Services.from_settings(settings)
+    scheduler_wanted = settings.scheduler if run_scheduler is None else run_scheduler
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        scheduler = None
+        if scheduler_wanted:
+            scheduler = start_scheduler(services)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown()
+
+    app = FastAPI(
+        title="Overblik",
+        version="1",
+        description="Production steering for employment services: case events in, monthly "
+        "milestones out.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    for router in (health_router, events_router, imports_router, quarantine_router, organisation_router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def database_unavailable(_request: Request, exc: Exception):
+        # Nothing of the request is logged: it may carry case data.
+        log.error("database error: %s", type(exc).__name__)
+        return JSONResponse(
+            {"detail": "the database is not available; nothing was stored, try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    return app
+
+
+def start_scheduler(services: Services):
+    """Starts the collectors' scheduler, when that part is installed."""
+    try:
+        from ingest.scheduler import start as start_collectors
+    except ImportError:
+        return None
+    return start_collectors(services.store)

@@ -1,0 +1,193 @@
+"""The `overblik` command line: serve, import, tokens, organisation data and the database."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from core.settings import get_settings, reset_settings
+
+app = typer.Typer(help="Overblik: production steering for employment services.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+token_app = typer.Typer(help="API access tokens.", no_args_is_help=True)
+teams_app = typer.Typer(help="Teams (organisation data).", no_args_is_help=True)
+workers_app = typer.Typer(help="Workers (organisation data).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(teams_app, name="teams")
+app.add_typer(workers_app, name="workers")
+
+
+def _services():
+    from api.services import Services
+    from core.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    return Services.from_settings(settings)
+
+
+def _print_json(data) -> None:
+    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    from core.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Number of app worker processes.")] = 1,
+) -> None:
+    """Run the API (and the collectors' scheduler) on the configured database, migrated first."""
+    import uvicorn
+
+    from core.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    if workers > 1:
+        # Each worker process would run its own scheduler: collectors run in one process only.
+        os.environ["OVERBLIK_SCHEDULER"] = "false"
+        reset_settings()
+        typer.echo("collectors are not run by the app workers: start `overblik scheduler` beside them")
+    typer.echo(f"Overblik API on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/docs)")
+    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run only the collectors' scheduler (beside `overblik serve --workers N`)."""
+    import signal
+    import threading
+
+    from ingest.scheduler import start
+
+    services = _services()
+    running = start(services.store)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    typer.echo("scheduler running; Ctrl-C stops it")
+    stop.wait()
+    running.shutdown()
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    source: Annotated[str | None, typer.Option(help="`source` for rows that name none.")] = None,
+) -> None:
+    """Import events from a CSV, XLSX or NDJSON file; prints the summary."""
+    from ingest.imports import UnreadableFile, import_path
+
+    services = _services()
+    try:
+        result = import_path(
+            services.store, file, origin="cli", default_source=source,
+            batch_size=services.settings.import_batch_size,
+        )
+    except UnreadableFile as exc:
+        typer.echo(f"cannot import {file.name}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _print_json({**result.summary.as_dict(), "import_run_id": result.run_id})
+    if result.summary.rejected:
+        raise typer.Exit(1)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="ingest, worker, team_lead, manager or admin")],
+    worker_id: Annotated[str | None, typer.Option(help="The worker a worker token is bound to.")] = None,
+    team_id: Annotated[str | None, typer.Option(help="The team a team_lead token is bound to.")] = None,
+    name: Annotated[str | None, typer.Option(help="A name to recognise the token by.")] = None,
+    expires_days: Annotated[int | None, typer.Option(min=1, help="Days until it expires.")] = None,
+) -> None:
+    """Create an access token; the token is printed as the last line."""
+    from api.tokens import TokenError, create_token
+
+    services = _services()
+    try:
+        secret = create_token(
+            services.engine, role, worker_id=worker_id, team_id=team_id, name=name,
+            expires_in=timedelta(days=expires_days) if expires_days else None,
+        )
+    except TokenError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo("Token created. Keep it safe: it is not shown again.", err=True)
+    typer.echo(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    from api.tokens import list_tokens
+    from core.database import as_utc
+
+    for t in list_tokens(_services().engine):
+        state = "revoked" if t.revoked_at else "active"
+        expires = as_utc(t.expires_at).isoformat() if t.expires_at else "never"
+        typer.echo(
+            f"{t.id}\t{t.prefix}…\t{t.role}\tworker={t.worker_id or '-'}\tteam={t.team_id or '-'}"
+            f"\t{t.name or ''}\texpires={expires}\t{state}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id (see `overblik token list`)."""
+    from api.tokens import revoke_token
+
+    if not revoke_token(_services().engine, token_id):
+        typer.echo(f"no token with id {token_id}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"token {token_id} revoked")
+
+
+def _import_org(file: Path, importer) -> None:
+    from ingest.organisation import OrganisationFileError
+
+    try:
+        result = importer(_services().engine, file)
+    except OrganisationFileError as exc:
+        typer.echo(f"cannot import {file.name}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _print_json(result)
+
+
+@teams_app.command("import")
+def teams_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Import teams from CSV: team_id, name, unit."""
+    from ingest.organisation import import_teams_csv
+
+    _import_org(file, import_teams_csv)
+
+
+@workers_app.command("import")
+def workers_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Import workers from CSV: worker_id, name, team_id, roles (separated by ;)."""
+    from ingest.organisation import import_workers_csv
+
+    _import_org(file, import_workers_csv)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="overblik")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

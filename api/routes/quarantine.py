@@ -1,0 +1,48 @@
+"""The quarantine of refused events: GET /quarantine, POST /quarantine/{id}/resubmit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+
+from api.access import Action
+from api.schemas import IngestSummaryOut
+from api.security import require
+from api.services import ServicesDep
+from ingest.quarantine import NotInQuarantine, list_quarantine, resubmit
+
+router = APIRouter(tags=["quarantine"])
+
+
+@router.get("/quarantine", summary="Refused events with their reasons")
+async def get_quarantine(
+    services: ServicesDep,
+    _caller: Annotated[Any, Depends(require(Action.read_quarantine))],
+    status: Literal["open", "resubmitted", "all"] = "open",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    entries = await run_in_threadpool(
+        list_quarantine, services.store, status=None if status == "all" else status, limit=limit, offset=offset
+    )
+    return {"entries": entries}
+
+
+@router.post(
+    "/quarantine/{entry_id}/resubmit",
+    response_model=IngestSummaryOut,
+    summary="Send a quarantined event again, optionally corrected",
+)
+async def post_resubmit(
+    entry_id: int,
+    services: ServicesDep,
+    _caller: Annotated[Any, Depends(require(Action.resubmit_quarantine))],
+    corrected: Annotated[dict[str, Any] | None, Body(description="the corrected event")] = None,
+) -> dict[str, Any]:
+    try:
+        summary = await run_in_threadpool(resubmit, services.store, entry_id, corrected)
+    except NotInQuarantine:
+        raise HTTPException(404, "no open quarantine entry with this id") from None
+    return summary.as_dict()
