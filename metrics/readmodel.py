@@ -1,0 +1,228 @@
+"""The in-memory read model: every case's compiled history, kept current from the event log."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from sqlalchemy import Engine
+
+from metrics.calendar import MICROSECOND, MonthWindow
+from metrics.casestate import CaseHistory
+from metrics.milestones import CaseFigures, Organisation, case_figures
+
+EPOCH_NAIVE = datetime(1970, 1, 1)
+FETCH_CHUNK = 20_000
+CHANGE_LOG_LIMIT = 5_000  # generations kept to update cached months; older caches are rebuilt
+CACHED_MONTHS = 40
+
+
+def _sqlite_instant(value: Any) -> int:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None) - value.utcoffset()
+    return (value - EPOCH_NAIVE) // MICROSECOND
+
+
+@dataclass(slots=True)
+class _CachedMonth:
+    generation: int
+    figures: dict[str, CaseFigures]
+    rows: dict[str, list[dict[str, Any]]]
+
+
+class ReadModel:
+    """Compiled case histories of one database; reads catch up with the log by `seq` first."""
+
+    def __init__(self, engine: Engine, zone: ZoneInfo):
+        self.engine = engine
+        self.zone = zone
+        self.cases: dict[str, CaseHistory] = {}
+        self.last_seq = 0
+        self.generation = 0
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._lock = threading.RLock()
+        self._changes: list[tuple[int, frozenset[str]]] = []
+        self._months: OrderedDict[str, _CachedMonth] = OrderedDict()
+        self._names: dict[str, str] = {}
+
+    # -- keeping current ------------------------------------------------------------------
+
+    def on_accepted(self, _events: Sequence[Any]) -> None:
+        """EventStore listener: the new events are read from the log, which gives them a seq."""
+        self.catch_up()
+
+    def catch_up(self) -> int:
+        """Applies every event stored after the last one seen; returns how many."""
+        with self._lock:
+            with self.engine.connect() as connection:
+                latest = connection.exec_driver_sql("SELECT MAX(seq) FROM events").scalar()
+                if latest is None or latest <= self.last_seq:
+                    return 0
+                if self._sqlite:
+                    query = (
+                        "SELECT seq, type, case_id, occurred_at, payload FROM events "
+                        "WHERE seq > ? AND seq <= ? ORDER BY seq"
+                    )
+                else:
+                    query = (
+                        "SELECT seq, type, case_id, "
+                        "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint, payload "
+                        "FROM events WHERE seq > %s AND seq <= %s ORDER BY seq"
+                    )
+                result = connection.exec_driver_sql(
+                    query, (self.last_seq, latest), execution_options={"stream_results": True}
+                )
+                count = 0
+                changed: set[str] = set()
+                while True:
+                    rows = result.fetchmany(FETCH_CHUNK)
+                    if not rows:
+                        break
+                    count += len(rows)
+                    self._apply(rows, changed)
+            self.last_seq = latest
+            self._record_change(changed)
+            return count
+
+    def apply_rows(self, rows: Iterable[tuple[int, str, str, Any, str | dict]]) -> None:
+        """Applies (seq, type, case_id, occurred_at, payload) rows, e.g. from a test."""
+        with self._lock:
+            changed: set[str] = set()
+            self._apply(rows, changed)
+            self._record_change(changed)
+
+    def _apply(self, rows: Iterable[tuple], changed: set[str]) -> None:
+        cases = self.cases
+        names = self._names
+        for seq, event_type, case_id, occurred_at, payload in rows:
+            if not isinstance(occurred_at, int):
+                occurred_at = _sqlite_instant(occurred_at)
+            if isinstance(payload, str | bytes):
+                payload = orjson.loads(payload)
+            # One string per id: the same worker and team ids recur in millions of events.
+            for key in ("team_id", "worker_id", "role", "level", "phase", "month", "kind"):
+                value = payload.get(key)
+                if value is not None:
+                    payload[key] = names.setdefault(value, sys.intern(value))
+            case = cases.get(case_id)
+            if case is None:
+                case = cases[case_id] = CaseHistory(case_id)
+            case.add(seq, event_type, occurred_at, payload)
+            if seq > self.last_seq:
+                self.last_seq = seq
+            changed.add(case_id)
+
+    def _record_change(self, changed: set[str]) -> None:
+        if not changed:
+            return
+        self.generation += 1
+        self._changes.append((self.generation, frozenset(changed)))
+        if len(self._changes) > CHANGE_LOG_LIMIT:
+            del self._changes[: len(self._changes) - CHANGE_LOG_LIMIT]
+
+    # -- figures --------------------------------------------------------------------------
+
+    def month_figures(self, window: MonthWindow) -> list[CaseFigures]:
+        """The contribution of every case that counts in the month of `window`."""
+        with self._lock:
+            if window.current:
+                return self._compute(window)
+            return list(self._cached(window).figures.values())
+
+    def month_rows(self, window: MonthWindow, key: str, build) -> list[dict[str, Any]]:
+        """Rows built by `build(figures)`, kept under `key` with a past month until its cases
+        change."""
+        with self._lock:
+            if window.current:
+                return build(self._compute(window))
+            cached = self._cached(window)
+            rows = cached.rows.get(key)
+            if rows is None:
+                rows = cached.rows[key] = build(cached.figures.values())
+            return rows
+
+    def _compute(self, window: MonthWindow) -> list[CaseFigures]:
+        t = window.t_us
+        start = window.start_us
+        out = []
+        for case in self.cases.values():
+            # the cheap test first: most cases do not count in a given month
+            if case.opened < t and not case.closed < start:
+                figures = case_figures(case, window)
+                if figures is not None:
+                    out.append(figures)
+        return out
+
+    def _cached(self, window: MonthWindow) -> _CachedMonth:
+        cached = self._months.get(window.month)
+        if cached is not None and cached.generation != self.generation:
+            oldest = self._changes[0][0] if self._changes else self.generation + 1
+            if cached.generation + 1 < oldest:
+                cached = None  # the change log no longer reaches back: rebuild
+            else:
+                changed: set[str] = set()
+                for generation, case_ids in reversed(self._changes):
+                    if generation <= cached.generation:
+                        break
+                    changed.update(case_ids)
+                for case_id in changed:
+                    figures = case_figures(self.cases[case_id], window)
+                    if figures is None:
+                        cached.figures.pop(case_id, None)
+                    else:
+                        cached.figures[case_id] = figures
+                cached.generation = self.generation
+                cached.rows.clear()
+        if cached is None:
+            cached = _CachedMonth(
+                self.generation, {f.case_id: f for f in self._compute(window)}, {}
+            )
+            self._months[window.month] = cached
+        self._months.move_to_end(window.month)
+        while len(self._months) > CACHED_MONTHS:
+            self._months.popitem(last=False)
+        return cached
+
+    def case(self, case_id: str) -> CaseHistory | None:
+        return self.cases.get(case_id)
+
+
+def load_organisation(engine: Engine) -> Organisation:
+    """Teams and workers as the organisation data holds them now."""
+    with engine.connect() as connection:
+        teams = tuple(
+            sorted(r[0] for r in connection.exec_driver_sql("SELECT team_id FROM teams"))
+        )
+        workers = {
+            r[0]: r[1]
+            for r in connection.exec_driver_sql("SELECT worker_id, team_id FROM workers")
+        }
+    return Organisation(teams, workers)
+
+
+_models: dict[int, ReadModel] = {}
+_models_lock = threading.Lock()
+
+
+def get_read_model(engine: Engine, zone: ZoneInfo) -> ReadModel:
+    """The one read model of a database engine in this process, caught up with the log."""
+    with _models_lock:
+        model = _models.get(id(engine))
+        if model is None or model.engine is not engine:
+            model = _models[id(engine)] = ReadModel(engine, zone)
+    model.catch_up()
+    return model
+
+
+def forget_read_models() -> None:
+    with _models_lock:
+        _models.clear()
