@@ -131,3 +131,66 @@ class Source(SQLModel, table=True):
     last_run_events: int = 0
     events_taken: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# -- metrics: targets, goals, caseload norms, closed months (migration 0002) ------------------
+
+
+class MetricTarget(SQLModel, table=True):
+    """An explicit monthly target of one team for one metric (metrics.md, "Targets")."""
+
+    __tablename__ = "metric_targets"
+
+    team_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    metric: str = Field(sa_column=Column(String(64), primary_key=True))
+    month: str = Field(sa_column=Column(String(7), primary_key=True))
+    value: float
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class MetricGoal(SQLModel, table=True):
+    """A team's overall success criterion: reach `value` of `metric` by month `by_month`."""
+
+    __tablename__ = "metric_goals"
+
+    team_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    metric: str = Field(sa_column=Column(String(64), primary_key=True))
+    value: float
+    by_month: str = Field(sa_column=Column(String(7), nullable=False))
+    planned_in: str = Field(sa_column=Column(String(7), nullable=False), description="month of the latest re-planning")
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class GoalMilestone(SQLModel, table=True):
+    """One monthly milestone of a goal's breakdown; passed months keep the value they had."""
+
+    __tablename__ = "goal_milestones"
+
+    team_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    metric: str = Field(sa_column=Column(String(64), primary_key=True))
+    month: str = Field(sa_column=Column(String(7), primary_key=True))
+    value: float
+
+
+class CaseloadNorm(SQLModel, table=True):
+    """The organisation's caseload band for a role, overriding the default of metrics.md."""
+
+    __tablename__ = "caseload_norms"
+
+    role: str = Field(sa_column=Column(String(32), primary_key=True))
+    low: int | None = None
+    high: int | None = None
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class MonthClosing(SQLModel, table=True):
+    """A closed month: its figures frozen as they stood when it was closed."""
+
+    __tablename__ = "month_closings"
+
+    month: str = Field(sa_column=Column(String(7), primary_key=True))
+    scope: str = Field(sa_column=Column(String(128), primary_key=True), description="a team_id, or * for all")
+    closed_at: datetime = Field(sa_column=_utc_column())
+    closed_by: str | None = Field(default=None, sa_column=Column(String(128)))
+    as_of_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    figures: str = Field(sa_column=Column(Text, nullable=False), description="JSON: team and worker rows")
