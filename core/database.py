@@ -102,5 +102,5 @@ def db_time(engine: Engine, value: datetime):
     """A UTC instant as the driver stores it: SQLAlchemy's SQLite text form, or a datetime."""
     value = value.astimezone(UTC)
     if is_sqlite(engine):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     return value

@@ -80,14 +80,12 @@ def import_path(
     try:
         rows = read_rows(Path(path), file_format(filename))
         for batch in _batches(rows, batch_size):
-            prepared = []
-            for row in batch:
-                if isinstance(row.event, Refusal):
-                    prepared.append(row.event)
-                else:
-                    prepared.append(
-                        store.prepare(row.event, row.index, default_source=default_source, line=row.line)
-                    )
+            prepared = store.prepare_many(
+                [row.event for row in batch],
+                first_index=batch[0].index,
+                default_source=default_source,
+                lines=[row.line for row in batch],
+            )
             summary.add(
                 store.append_prepared(prepared, origin=origin, import_run_id=run_id, first_index=batch[0].index)
             )

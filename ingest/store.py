@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from core.database import as_utc, db_time, is_sqlite, utcnow
-from ingest.events import NormalisedEvent, normalise, validate, validation_reason
+from ingest.events import NormalisedEvent, normalise, validate, validate_many, validation_reason
 from ingest.pseudonym import Pseudonymiser
 from ingest.timeparse import format_instant
 
@@ -136,7 +136,7 @@ class EventStore:
         """A copy of a raw event fit to be kept: every `citizen` replaced by its pseudonym."""
         return _strip_citizen(raw, self.pseudonymise)[0]
 
-    def prepare(
+    def screen(
         self,
         raw: Any,
         index: int,
@@ -144,8 +144,9 @@ class EventStore:
         default_source: str | None = None,
         allow_pseudonym: bool = False,
         line: int | None = None,
-    ) -> NormalisedEvent | Refusal:
-        """Validates and normalises one raw event; the citizen is pseudonymised first."""
+    ) -> dict[str, Any] | Refusal:
+        """The checks before validation: an object, and the citizen pseudonymised (or refused
+        where it does not belong) before anything else looks at the event."""
         if not isinstance(raw, dict):
             return Refusal(index, "an event must be a JSON object", None, line)
         event = raw
@@ -156,11 +157,54 @@ class EventStore:
                 return Refusal(index, problem, event, line)
         if default_source and event.get("source") in (None, ""):
             event = {**event, "source": default_source}
+        return event
+
+    def prepare(self, raw: Any, index: int, **options: Any) -> NormalisedEvent | Refusal:
+        """Validates and normalises one raw event."""
+        return self.prepare_many([raw], first_index=index, **options)[0]
+
+    def prepare_many(
+        self,
+        items: Sequence[Any],
+        *,
+        first_index: int = 0,
+        default_source: str | None = None,
+        allow_pseudonym: bool = False,
+        lines: Sequence[int | None] | None = None,
+        line: int | None = None,
+    ) -> list[NormalisedEvent | Refusal]:
+        """Validates and normalises raw events (items already refused pass through)."""
+        out: list[NormalisedEvent | Refusal | None] = [None] * len(items)
+        offsets: list[int] = []
+        pending: list[dict[str, Any]] = []
+        for offset, raw in enumerate(items):
+            if isinstance(raw, Refusal):
+                out[offset] = raw
+                continue
+            where = lines[offset] if lines is not None else line
+            checked = self.screen(
+                raw, first_index + offset, default_source=default_source,
+                allow_pseudonym=allow_pseudonym, line=where,
+            )
+            if isinstance(checked, Refusal):
+                out[offset] = checked
+            else:
+                offsets.append(offset)
+                pending.append(checked)
         try:
-            model = validate(event, self.zone)
-        except ValidationError as exc:
-            return Refusal(index, validation_reason(exc), event, line)
-        return normalise(model)
+            # One call for the whole batch is the fast path; a batch with a bad event is
+            # validated again one by one to tell each event's reason.
+            models = validate_many(pending, self.zone)
+            for offset, model in zip(offsets, models, strict=True):
+                out[offset] = normalise(model)
+        except ValidationError:
+            for offset, event in zip(offsets, pending, strict=True):
+                try:
+                    out[offset] = normalise(validate(event, self.zone))
+                except ValidationError as exc:
+                    where = lines[offset] if lines is not None else line
+                    out[offset] = Refusal(first_index + offset, validation_reason(exc), event, where)
+        return out  # type: ignore[return-value]
 
     # -- a batch -------------------------------------------------------------------------
 
@@ -177,17 +221,13 @@ class EventStore:
         lines: Sequence[int] | None = None,
         before_commit: Callable[[Any], None] | None = None,
     ) -> IngestSummary:
-        prepared: list[NormalisedEvent | Refusal] = []
-        for offset, raw in enumerate(raw_events):
-            prepared.append(
-                self.prepare(
-                    raw,
-                    first_index + offset,
-                    default_source=default_source,
-                    allow_pseudonym=allow_pseudonym,
-                    line=lines[offset] if lines is not None else None,
-                )
-            )
+        prepared = self.prepare_many(
+            list(raw_events),
+            first_index=first_index,
+            default_source=default_source,
+            allow_pseudonym=allow_pseudonym,
+            lines=lines,
+        )
         return self.append_prepared(
             prepared,
             origin=origin,
@@ -310,7 +350,7 @@ class EventStore:
                 [
                     (
                         e.source, e.event_id, e.type, e.case_id,
-                        e.occurred_at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                        e.stored_time,
                         e.payload_json, e.content_hash, e.singleton_key, received,
                     )
                     for e in accepted

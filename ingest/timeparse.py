@@ -50,4 +50,11 @@ def local_to_utc(naive: datetime, zone: ZoneInfo) -> datetime:
 
 def format_instant(value: datetime) -> str:
     """The canonical text of an instant: UTC, microseconds, 'Z'."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_text(value).replace(" ", "T") + "Z"
+
+
+def utc_text(value: datetime) -> str:
+    """An instant as the database's text form: UTC 'YYYY-MM-DD HH:MM:SS.ffffff' (sortable)."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(sep=" ", timespec="microseconds")[:26]  # without "+00:00"

@@ -82,11 +82,6 @@ async def post_events(
 
 
 def ingest_raw(services, raw: list[Any], origin: str, **kwargs):
+    items = [Refusal(i, x.reason, None, x.line) if isinstance(x, UnreadableLine) else x for i, x in enumerate(raw)]
     store = services.store
-    prepared = [
-        Refusal(i, item.reason, None, item.line)
-        if isinstance(item, UnreadableLine)
-        else store.prepare(item, i)
-        for i, item in enumerate(raw)
-    ]
-    return store.append_prepared(prepared, origin=origin, **kwargs)
+    return store.append_prepared(store.prepare_many(items), origin=origin, **kwargs)
