@@ -21,9 +21,14 @@ log = logging.getLogger("overblik.api")
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None, *, run_scheduler: bool | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    services = Services.from_settings(settings)
+def create_app(
+    settings: Settings | None = None,
+    *,
+    run_scheduler: bool | None = None,
+    services: Services | None = None,
+) -> FastAPI:
+    settings = services.settings if services else settings or get_settings()
+    services = services or Services.from_settings(settings)
     scheduler_wanted = settings.scheduler if run_scheduler is None else run_scheduler
 
     @asynccontextmanager

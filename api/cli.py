@@ -69,6 +69,40 @@ def serve(
 
 
 @app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1 only).")] = 8000,
+    folder: Annotated[Path, typer.Option(help="Where the demo database lives; wiped first.")] = Path("var/demo"),
+    cases: Annotated[int, typer.Option(min=10, help="Cases in the year of history.")] = 3000,
+) -> None:
+    """A fresh demo: organisation, a year of history, live events; API on 127.0.0.1."""
+    import threading
+
+    import uvicorn
+
+    from api.app import create_app
+    from api.demo import prepare_demo, start_simulator
+
+    typer.echo("Preparing the demo organisation and a year of case events …")
+    setup = prepare_demo(folder, cases=cases)
+    stop = threading.Event()
+    start_simulator(setup.services, setup.services.org, stop=stop)  # type: ignore[attr-defined]
+    base = f"http://127.0.0.1:{port}"
+    typer.echo(f"\nOverblik demo: {setup.events} events stored in {folder / 'overblik-demo.db'}")
+    typer.echo(f"  API:          {base}/api/v1   (reference: {base}/api/v1/docs)")
+    typer.echo(f"  Drop folder:  {setup.inbox}   (CSV, XLSX or NDJSON files are imported within 10 s)")
+    typer.echo("  Access tokens for each demo role (send as 'Authorization: Bearer <token>'):")
+    for role, token in setup.tokens.items():
+        typer.echo(f"    {role:<24} {token}")
+    typer.echo(f"  Try: curl -H 'Authorization: Bearer <admin token>' {base}/api/v1/teams")
+    typer.echo("A simulator adds live events every few seconds. Ctrl-C stops the demo.\n")
+    app_ = create_app(services=setup.services)
+    try:
+        uvicorn.run(app_, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    finally:
+        stop.set()
+
+
+@app.command()
 def scheduler() -> None:
     """Run only the collectors' scheduler (beside `overblik serve --workers N`)."""
     import signal

@@ -25,8 +25,10 @@ class TeamIn(BaseModel):
     unit: Annotated[str, StringConstraints(max_length=256)] | None = None
 
 
-class TeamOut(TeamIn):
+class TeamOut(BaseModel):
     team_id: str
+    name: str
+    unit: str | None = None
 
 
 class WorkerIn(BaseModel):
@@ -35,8 +37,11 @@ class WorkerIn(BaseModel):
     roles: list[Role] = []
 
 
-class WorkerOut(WorkerIn):
+class WorkerOut(BaseModel):
     worker_id: str
+    name: str
+    team_id: str | None = None
+    roles: list[Role] = []
 
 
 class OrganisationFileError(ValueError):

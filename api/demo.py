@@ -1,0 +1,100 @@
+"""`overblik demo`: a fresh embedded database with a demo organisation, a year of history and a
+simulator that keeps adding live events, served by one process."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from api.services import Services
+from api.tokens import create_token
+from core.migrate import upgrade
+from core.settings import Settings
+from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker
+from ingest.simulation import generate_events, generate_organisation, live_events
+
+log = logging.getLogger("overblik.demo")
+
+
+@dataclass
+class DemoSetup:
+    services: Services
+    tokens: dict[str, str]
+    inbox: Path
+    events: int
+
+
+def current_month(zone: ZoneInfo) -> str:
+    now = datetime.now(zone)
+    return f"{now.year:04d}-{now.month:02d}"
+
+
+def prepare_demo(folder: Path, *, teams: int = 6, workers_per_team: int = 9, cases: int = 3000,
+                 months: int = 12, seed: int = 7) -> DemoSetup:
+    """Creates the demo database in `folder` (wiped first) and fills it."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    os.chmod(folder, 0o700)
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'overblik-demo.db'}",
+        pseudonym_key_file=folder / "pseudonym.key",
+    )
+    upgrade(settings.database_url)
+    services = Services.from_settings(settings)
+    org = generate_organisation(seed=seed, teams=teams, workers_per_team=workers_per_team)
+    for team in org.teams:
+        put_team(services.engine, team.team_id, TeamIn(name=team.name, unit=team.unit))
+    for worker in org.workers:
+        put_worker(services.engine, worker.worker_id,
+                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    history = generate_events(
+        org, cases=cases, months=months, end_month=current_month(settings.zone), seed=seed,
+        zone=settings.timezone, until=datetime.now(UTC),
+    )
+    stored = 0
+    while chunk := list(itertools.islice(history, 2000)):
+        stored += services.store.append(chunk, origin="demo").accepted
+    first_team = org.teams[0].team_id
+    first_worker = next(w for w in org.workers if w.team_id == first_team and "caseworker" in w.roles)
+    tokens = {
+        "admin": create_token(services.engine, "admin", name="demo admin"),
+        "manager": create_token(services.engine, "manager", name="demo manager"),
+        f"team_lead ({first_team})": create_token(services.engine, "team_lead", team_id=first_team, name="demo team lead"),
+        f"worker ({first_worker.worker_id})": create_token(services.engine, "worker", worker_id=first_worker.worker_id, name="demo worker"),
+        "ingest": create_token(services.engine, "ingest", name="demo feed"),
+    }
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    try:
+        from ingest.sources import add_source
+
+        add_source(services.engine, "demo-inbox", "drop_folder", {"path": str(inbox)}, interval_seconds=10)
+    except ImportError:  # collectors not installed
+        pass
+    services.org = org  # type: ignore[attr-defined]
+    return DemoSetup(services, tokens, inbox, stored)
+
+
+def start_simulator(services: Services, org, *, every_seconds: float = 3.0, stop: threading.Event) -> threading.Thread:
+    """Adds a few live events every few seconds, as a busy jobcentre would."""
+    stream = live_events(org, seed=int(time.time()), zone=services.settings.timezone)
+
+    def run() -> None:
+        while not stop.wait(every_seconds):
+            try:
+                services.store.append(list(itertools.islice(stream, 3)), origin="simulator")
+            except Exception:
+                log.exception("the demo simulator could not add events")
+
+    thread = threading.Thread(target=run, name="demo-simulator", daemon=True)
+    thread.start()
+    return thread
