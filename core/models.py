@@ -131,6 +131,10 @@ class Source(SQLModel, table=True):
     last_run_events: int = 0
     events_taken: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+    # The claim of the run in progress on SQLite (PostgreSQL uses an advisory lock instead);
+    # it lapses at lease_expires_at, so a crashed run cannot hold its source for ever.
+    lease_owner: str | None = Field(default=None, sa_column=Column(String(128)))
+    lease_expires_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 # -- metrics: targets, goals, caseload norms, closed months (migration 0002) ------------------
