@@ -22,6 +22,16 @@ class Action(StrEnum):
     read_sources = "read_sources"
     write_sources = "write_sources"
     read_imports = "read_imports"
+    # metrics (api/routes/metrics.py); which team or worker is further scoped by role there
+    read_figures = "read_figures"
+    read_case_lists = "read_case_lists"
+    read_board = "read_board"
+    read_targets = "read_targets"
+    write_targets = "write_targets"
+    read_norms = "read_norms"
+    write_norms = "write_norms"
+    close_month = "close_month"
+    read_closed_months = "read_closed_months"
 
 
 R = Role
@@ -34,6 +44,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.read_sources: frozenset({R.admin}),
     Action.write_sources: frozenset({R.admin}),
     Action.read_imports: frozenset({R.admin}),
+    Action.read_figures: frozenset({R.worker, R.team_lead, R.manager, R.admin}),
+    Action.read_case_lists: frozenset({R.team_lead, R.manager, R.admin}),
+    Action.read_board: frozenset({R.worker, R.team_lead, R.manager, R.admin}),
+    Action.read_targets: frozenset({R.worker, R.team_lead, R.manager, R.admin}),
+    Action.write_targets: frozenset({R.admin}),
+    Action.read_norms: frozenset({R.worker, R.team_lead, R.manager, R.admin}),
+    Action.write_norms: frozenset({R.admin}),
+    Action.close_month: frozenset({R.team_lead, R.admin}),
+    Action.read_closed_months: frozenset({R.team_lead, R.manager, R.admin}),
 }
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from api.routes.events import router as events_router
 from api.routes.health import router as health_router
 from api.routes.imports import router as imports_router
+from api.routes.metrics import router as metrics_router
 from api.routes.organisation import router as organisation_router
 from api.routes.quarantine import router as quarantine_router
 from api.services import Services
@@ -55,6 +56,7 @@ def create_app(
     app.state.services = services
     for router in (health_router, events_router, imports_router, quarantine_router, organisation_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(metrics_router, prefix="/api/v1")
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metrics.calendar import SECOND_US, MonthWindow
-from metrics.casestate import CaseHistory, ROLES
+from metrics.casestate import ROLES, CaseHistory
 
 SECONDS_PER_DAY = 86_400
 

@@ -53,6 +53,9 @@ class ReadModel:
         self._changes: list[tuple[int, frozenset[str]]] = []
         self._months: OrderedDict[str, _CachedMonth] = OrderedDict()
         self._names: dict[str, str] = {}
+        # every case a team or worker ever had, so one group's figures need not scan all cases
+        self.team_cases: dict[str, set[str]] = {}
+        self.worker_cases: dict[str, set[str]] = {}
 
     # -- keeping current ------------------------------------------------------------------
 
@@ -117,6 +120,10 @@ class ReadModel:
             if case is None:
                 case = cases[case_id] = CaseHistory(case_id)
             case.add(seq, event_type, occurred_at, payload)
+            if event_type in ("case_opened", "case_transferred"):
+                self.team_cases.setdefault(payload.get("team_id"), set()).add(case_id)
+            elif event_type == "worker_assigned":
+                self.worker_cases.setdefault(payload.get("worker_id"), set()).add(case_id)
             if seq > self.last_seq:
                 self.last_seq = seq
             changed.add(case_id)
@@ -149,6 +156,29 @@ class ReadModel:
             if rows is None:
                 rows = cached.rows[key] = build(cached.figures.values())
             return rows
+
+    def is_cached(self, window: MonthWindow) -> bool:
+        cached = self._months.get(window.month)
+        return not window.current and cached is not None and cached.generation == self.generation
+
+    def group_figures(
+        self, window: MonthWindow, *, team_id: str | None = None, worker_id: str | None = None
+    ) -> list[CaseFigures]:
+        """The figures of the cases that may belong to one team or worker in the month; a
+        superset of the group's cases (the caller groups them at a)."""
+        with self._lock:
+            if self.is_cached(window):
+                return list(self._months[window.month].figures.values())
+            if team_id is not None:
+                ids = self.team_cases.get(team_id, ())
+            else:
+                ids = self.worker_cases.get(worker_id, ())
+            out = []
+            for case_id in ids:
+                figures = case_figures(self.cases[case_id], window)
+                if figures is not None:
+                    out.append(figures)
+            return out
 
     def _compute(self, window: MonthWindow) -> list[CaseFigures]:
         t = window.t_us

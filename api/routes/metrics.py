@@ -1,0 +1,314 @@
+"""Metrics routes: milestones and their cases, trend, board, funnel, targets, goals, norms, closes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+
+from api.access import Action, Role
+from api.security import require
+from api.services import Services, ServicesDep
+from api.tokens import Caller
+from metrics.calendar import MonthError
+from metrics.closing import ClosingError
+from metrics.definitions import METRICS
+from metrics.milestones import DRILL_DOWN_FIELDS
+from metrics.norms import NormError
+from metrics.readmodel import get_read_model, load_organisation
+from metrics.service import MetricsService
+from metrics.targets import TargetError
+
+router = APIRouter(tags=["metrics"])
+Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+def metrics_service(services: ServicesDep) -> MetricsService:
+    """The metrics of this app's database; the read model follows the store's batches."""
+    model = get_read_model(services.engine, services.settings.zone)
+    if model.on_accepted not in services.store.listeners:
+        services.store.listeners.append(model.on_accepted)
+    return MetricsService(services.engine, services.settings.zone)
+
+
+MetricsDep = Annotated[MetricsService, Depends(metrics_service)]
+
+
+# -- who sees which team and worker --------------------------------------------------------
+# worker: its own board and row, its own team's aggregates; team_lead: its team, per worker
+# and per case; manager and admin: everything.
+
+def _forbidden() -> HTTPException:
+    return HTTPException(403, "outside the scope of this token")
+
+
+def _worker_team(services: Services, worker_id: str | None) -> str | None:
+    if worker_id is None:
+        return None
+    return load_organisation(services.engine).workers.get(worker_id)
+
+
+def _caller_team(services: Services, caller: Caller) -> str | None:
+    if caller.role == Role.worker:
+        return caller.team_id or _worker_team(services, caller.worker_id)
+    return caller.team_id
+
+
+def scope_team(services: Services, caller: Caller, team_id: str | None) -> str | None:
+    """The team a request may read: its own for workers and team leads, any for the others."""
+    if caller.role in (Role.manager, Role.admin):
+        return team_id
+    own = _caller_team(services, caller)
+    if own is None or (team_id is not None and team_id != own):
+        raise _forbidden()
+    return own
+
+
+def scope_worker(services: Services, caller: Caller, worker_id: str) -> str:
+    """A worker's board or row: one's own as a worker, one's team's as a team lead."""
+    if caller.role in (Role.manager, Role.admin):
+        return worker_id
+    if caller.role == Role.worker and worker_id == caller.worker_id:
+        return worker_id
+    if (
+        caller.role == Role.team_lead
+        and caller.team_id is not None
+        and _worker_team(services, worker_id) == caller.team_id
+    ):
+        return worker_id
+    raise _forbidden()
+
+
+def _unprocessable(exc: Exception) -> HTTPException:
+    return HTTPException(422, str(exc))
+
+
+# -- figures ------------------------------------------------------------------------------
+
+@router.get("/metrics/definitions", summary="Every figure: name, kind, labels, direction")
+async def get_definitions(_caller: Annotated[Caller, Depends(require(Action.read_figures))]):
+    return [
+        {
+            "name": m.name, "kind": m.kind, "labels": {"da": m.da, "en": m.en, "de": m.de},
+            "value": m.value, "higher_is_better": m.higher_is_better, "targetable": m.targetable,
+            "definition": m.definition,
+        }
+        for m in METRICS
+    ]
+
+
+@router.get("/milestones", summary="A month's figures per team or per worker, with targets")
+async def get_milestones(
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.read_figures))],
+    month: Month,
+    by: Annotated[str, Query(pattern="^(team|worker)$")] = "team",
+    team_id: str | None = None,
+):
+    team_id = await run_in_threadpool(scope_team, services, caller, team_id)
+
+    def answer() -> dict[str, Any]:
+        result = metrics.milestones(month, by, team_id)
+        if caller.role == Role.worker and by == "worker":
+            # a worker sees its own row, and its team's only as the team's aggregate
+            result["rows"] = [r for r in result["rows"] if r["worker_id"] == caller.worker_id]
+        return result
+
+    try:
+        return await run_in_threadpool(answer)
+    except MonthError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get("/milestones/cases", summary="The cases behind one figure of a milestone row")
+async def get_milestone_cases(
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.read_case_lists))],
+    month: Month,
+    field: Annotated[str, Query(description=f"one of {', '.join(DRILL_DOWN_FIELDS)}; "
+                                 "readiness.ready, phases.<phase>, closed.<reason>, caseload.<role>")],
+    team_id: str | None = None,
+    worker_id: str | None = None,
+):
+    if (team_id is None) == (worker_id is None):
+        raise HTTPException(422, "give exactly one of team_id and worker_id")
+    if team_id is not None:
+        if caller.role == Role.team_lead and team_id != caller.team_id:
+            raise _forbidden()
+    else:
+        await run_in_threadpool(scope_worker, services, caller, worker_id)
+    try:
+        return await run_in_threadpool(
+            metrics.milestone_cases, month, field, team_id=team_id, worker_id=worker_id
+        )
+    except KeyError:
+        raise HTTPException(422, f"field must be one of {', '.join(DRILL_DOWN_FIELDS)}") from None
+    except MonthError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get("/trend", summary="One figure over a range of months, with each month's target")
+async def get_trend(
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.read_figures))],
+    metric: str,
+    from_: Annotated[str, Query(alias="from", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    to: Month,
+    team_id: str | None = None,
+    worker_id: str | None = None,
+):
+    if worker_id is not None:
+        await run_in_threadpool(scope_worker, services, caller, worker_id)
+    else:
+        team_id = await run_in_threadpool(scope_team, services, caller, team_id)
+    try:
+        return await run_in_threadpool(
+            lambda: metrics.trend(metric, from_, to, team_id=team_id, worker_id=worker_id)
+        )
+    except MonthError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get("/board", summary="A worker's case board, now")
+async def get_board(
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.read_board))],
+    worker_id: str | None = None,
+):
+    worker_id = worker_id or caller.worker_id
+    if worker_id is None:
+        raise HTTPException(422, "worker_id is required")
+    await run_in_threadpool(scope_worker, services, caller, worker_id)
+    return await run_in_threadpool(metrics.board, worker_id)
+
+
+@router.get("/funnel", summary="Programme cohorts per team, as known now")
+async def get_funnel(
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.read_figures))],
+    programme: str,
+    from_: Annotated[str, Query(alias="from", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    to: Month,
+    by: Annotated[str, Query(pattern="^team$")] = "team",
+):
+    team_id = await run_in_threadpool(scope_team, services, caller, None)
+    try:
+        result = await run_in_threadpool(metrics.funnel, programme, from_, to)
+    except MonthError as exc:
+        raise _unprocessable(exc) from None
+    if team_id is not None:
+        result["rows"] = [r for r in result["rows"] if r["team_id"] == team_id]
+    return result
+
+
+# -- targets, goals, norms ----------------------------------------------------------------
+
+@router.get("/targets", summary="Explicit monthly targets")
+async def get_targets(
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.read_targets))],
+    team_id: str | None = None,
+):
+    team_id = await run_in_threadpool(scope_team, services, caller, team_id)
+    return await run_in_threadpool(metrics.get_targets, team_id)
+
+
+@router.put("/targets", summary="Set monthly targets (value null removes one)")
+async def put_targets(
+    metrics: MetricsDep,
+    _caller: Annotated[Caller, Depends(require(Action.write_targets))],
+    items: Annotated[list[dict[str, Any]], Body()],
+):
+    try:
+        return await run_in_threadpool(metrics.put_targets, items)
+    except TargetError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get("/goals", summary="Goals with their monthly milestones")
+async def get_goals(
+    metrics: MetricsDep, _caller: Annotated[Caller, Depends(require(Action.read_targets))]
+):
+    return await run_in_threadpool(metrics.get_goals)
+
+
+@router.put("/goals", summary="Set goals; answers them with their monthly milestones")
+async def put_goals(
+    metrics: MetricsDep,
+    _caller: Annotated[Caller, Depends(require(Action.write_targets))],
+    items: Annotated[list[dict[str, Any]], Body()],
+):
+    try:
+        return await run_in_threadpool(metrics.put_goals, items)
+    except (TargetError, MonthError) as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get("/norms", summary="Caseload norm bands per role")
+async def get_norms(
+    metrics: MetricsDep, _caller: Annotated[Caller, Depends(require(Action.read_norms))]
+):
+    return await run_in_threadpool(metrics.get_norms)
+
+
+@router.put("/norms", summary="Change the organisation's caseload norm bands")
+async def put_norms(
+    metrics: MetricsDep,
+    _caller: Annotated[Caller, Depends(require(Action.write_norms))],
+    items: Annotated[list[dict[str, Any]], Body()],
+):
+    try:
+        return await run_in_threadpool(metrics.put_norms, items)
+    except NormError as exc:
+        raise _unprocessable(exc) from None
+
+
+# -- closing months -----------------------------------------------------------------------
+
+@router.post("/months/{month}/close", summary="Close a month: freeze its figures as they stand")
+async def post_close_month(
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.close_month))],
+    month: str,
+):
+    team_id = await run_in_threadpool(scope_team, services, caller, None)
+    try:
+        return await run_in_threadpool(
+            lambda: metrics.close_month(month, team_id=team_id, closed_by=f"token:{caller.token_id}")
+        )
+    except ClosingError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except MonthError as exc:
+        raise _unprocessable(exc) from None
+
+
+@router.get("/months", summary="The closed months")
+async def get_closed_months(
+    metrics: MetricsDep, _caller: Annotated[Caller, Depends(require(Action.read_closed_months))]
+):
+    return await run_in_threadpool(metrics.list_closed_months)
+
+
+@router.get("/months/{month}", summary="A closed month: frozen and live figures, and the difference")
+async def get_closed_month(
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.read_closed_months))],
+    month: str,
+):
+    team_id = await run_in_threadpool(scope_team, services, caller, None)
+    try:
+        result = await run_in_threadpool(lambda: metrics.closed_month(month, team_id=team_id))
+    except MonthError as exc:
+        raise _unprocessable(exc) from None
+    if result is None:
+        raise HTTPException(404, f"{month} is not closed")
+    return result

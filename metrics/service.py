@@ -1,0 +1,318 @@
+"""What the API and dashboard ask of metrics: figures with targets, boards, funnels, closes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from core.database import utcnow
+from metrics import closing, norms, targets
+from metrics.board import board_rows
+from metrics.calendar import (
+    MonthError,
+    add_months,
+    month_of,
+    month_start,
+    month_window,
+    months_between,
+    parse_month,
+    to_us,
+)
+from metrics.definitions import BY_NAME, SCALAR_METRICS, TARGET_METRICS
+from metrics.funnel import funnel_rows
+from metrics.milestones import Organisation, drill_down, team_rows, worker_rows
+from metrics.readmodel import ReadModel, get_read_model, load_organisation
+
+MAX_TREND_MONTHS = 60
+
+
+class MetricsService:
+    """The figures of one database, read from its read model and its metrics tables."""
+
+    def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        self.zone = zone
+        self.clock = clock
+
+    @property
+    def model(self) -> ReadModel:
+        return get_read_model(self.engine, self.zone)
+
+    def organisation(self) -> Organisation:
+        return load_organisation(self.engine)
+
+    # -- monthly figures ------------------------------------------------------------------
+
+    def rows(
+        self, month: str, by: str = "team", team_id: str | None = None, now: datetime | None = None
+    ) -> tuple[datetime, list[dict[str, Any]]]:
+        now = now or self.clock()
+        window = month_window(month, self.zone, now)
+        org = self.organisation()
+        model = self.model
+        if by == "team":
+            build = lambda figures: team_rows(figures, org)  # noqa: E731
+            key = "team"
+        elif by == "worker":
+            build = lambda figures: worker_rows(figures, org)  # noqa: E731
+            key = "worker"
+        else:
+            raise MonthError("by must be team or worker")
+        # organisation data can change without an event, so it is part of the cache key
+        key = f"{key}:{hash((org.teams, tuple(sorted(org.workers.items(), key=str))))}"
+        rows = model.month_rows(window, key, build)
+        if team_id is not None:
+            if by == "team":
+                rows = [r for r in rows if r["team_id"] == team_id] or team_rows([], org, team_id)
+            else:
+                rows = [r for r in rows if r["team_id"] == team_id]
+        return window.t, rows
+
+    def milestones(
+        self, month: str, by: str = "team", team_id: str | None = None, now: datetime | None = None
+    ) -> dict[str, Any]:
+        now = now or self.clock()
+        as_of, rows = self.rows(month, by, team_id, now)
+        goal_targets = self.targets_for(month, month, now)
+        band = norms.load_norms(self.engine) if by == "worker" else None
+        out = []
+        for row in rows:
+            row = dict(row)
+            row["targets"] = {}
+            if row["worker_id"] is None:
+                for metric in TARGET_METRICS:
+                    target = goal_targets.get((row["team_id"], metric, month))
+                    if target is not None:
+                        row["targets"][metric] = {
+                            "target": target,
+                            "status": targets.status(row[metric], target),
+                        }
+            else:
+                row["caseload_flags"] = norms.caseload_flags(row["caseload"], band)
+            out.append(row)
+        return {"month": month, "as_of": as_of.isoformat(), "rows": out}
+
+    def milestone_cases(
+        self,
+        month: str,
+        field: str,
+        *,
+        team_id: str | None = None,
+        worker_id: str | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        now = now or self.clock()
+        window = month_window(month, self.zone, now)
+        model = self.model
+        figures = model.group_figures(window, team_id=team_id, worker_id=worker_id)
+        cases = drill_down(figures, field, team_id=team_id, worker_id=worker_id)
+        return {
+            "month": month,
+            "as_of": window.t.isoformat(),
+            "team_id": team_id,
+            "worker_id": worker_id,
+            "field": field,
+            "count": len(cases),
+            "cases": cases,
+        }
+
+    def targets_for(self, first: str, last: str, now: datetime) -> dict[tuple[str, str, str], float]:
+        current = month_of(now, self.zone)
+        targets.replan_goals(self.engine, current, self._figure_of(now))
+        return targets.effective_targets(self.engine, first, last)
+
+    def _figure_of(self, now: datetime):
+        cache: dict[str, list[dict[str, Any]]] = {}
+
+        def figure_of(team_id: str, metric: str, month: str) -> float | None:
+            if month not in cache:
+                cache[month] = self.rows(month, "team", None, now)[1]
+            for row in cache[month]:
+                if row["team_id"] == team_id:
+                    return row[metric]
+            return None
+
+        return figure_of
+
+    # -- trend ----------------------------------------------------------------------------
+
+    def trend(
+        self,
+        metric: str,
+        first: str,
+        last: str,
+        *,
+        team_id: str | None = None,
+        worker_id: str | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        now = now or self.clock()
+        if metric not in BY_NAME:
+            raise MonthError(f"unknown metric {metric!r}")
+        parse_month(first)
+        parse_month(last)
+        months = months_between(first, last)
+        if not months or len(months) > MAX_TREND_MONTHS:
+            raise MonthError(f"from must not be after to, and at most {MAX_TREND_MONTHS} months")
+        goal_targets = self.targets_for(first, last, now) if team_id and worker_id is None else {}
+        org = self.organisation()
+        model = self.model
+        points = []
+        for month in months:
+            target = goal_targets.get((team_id, metric, month)) if team_id else None
+            if month_start(month, self.zone) > now:
+                points.append({"month": month, "value": None, "target": target})
+                continue
+            window = month_window(month, self.zone, now)
+            if worker_id is not None:
+                figures = model.group_figures(window, worker_id=worker_id)
+                rows = worker_rows(figures, Organisation((), {worker_id: org.workers.get(worker_id)}))
+                row = next(r for r in rows if r["worker_id"] == worker_id)
+            elif team_id is not None:
+                figures = model.group_figures(window, team_id=team_id)
+                row = team_rows(figures, org, team_id)[0]
+            else:
+                row = _organisation_total(self.rows(month, "team", None, now)[1], metric)
+            points.append({"month": month, "value": row.get(metric), "target": target})
+        return {
+            "metric": metric,
+            "team_id": team_id,
+            "worker_id": worker_id,
+            "scalar": metric in SCALAR_METRICS,
+            "points": points,
+        }
+
+    # -- board and funnel -------------------------------------------------------------------
+
+    def board(self, worker_id: str, now: datetime | None = None) -> dict[str, Any]:
+        now = now or self.clock()
+        model = self.model
+        with model._lock:
+            cases = [model.cases[c] for c in model.worker_cases.get(worker_id, ())]
+            rows = board_rows(cases, worker_id, now, self.zone)
+        band = norms.load_norms(self.engine)
+        caseload: dict[str, int] = {}
+        for row in rows:
+            for role in row["roles"]:
+                caseload[role] = caseload.get(role, 0) + 1
+        return {
+            "worker_id": worker_id,
+            "as_of": now.isoformat(),
+            "caseload": caseload,
+            "caseload_flags": norms.caseload_flags(caseload, band),
+            "cases": rows,
+        }
+
+    def funnel(
+        self, programme: str, first: str, end: str, now: datetime | None = None
+    ) -> dict[str, Any]:
+        now = now or self.clock()
+        start_at = month_start(first, self.zone)
+        end_at = month_start(end, self.zone)
+        if end_at < start_at:
+            raise MonthError("from must not be after to")
+        model = self.model
+        with model._lock:
+            rows = funnel_rows(model.cases.values(), programme, to_us(start_at), to_us(end_at), to_us(now))
+        known = {row["team_id"] for row in rows}
+        for team in self.organisation().teams:
+            if team not in known:
+                rows.append({"team_id": team, "referred": 0, "started": 0, "completed": 0,
+                             "outcomes": {}})
+        rows.sort(key=lambda r: (r["team_id"] is None, r["team_id"] or ""))
+        return {"programme": programme, "from": first, "to": end, "as_of": now.isoformat(), "rows": rows}
+
+    # -- targets, goals, norms ------------------------------------------------------------
+
+    def get_targets(self, team_id: str | None = None) -> list[dict[str, Any]]:
+        return targets.load_targets(self.engine, team_id)
+
+    def put_targets(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        targets.save_targets(self.engine, items)
+        return targets.load_targets(self.engine)
+
+    def put_goals(self, items: list[dict[str, Any]], now: datetime | None = None) -> list[dict[str, Any]]:
+        now = now or self.clock()
+        return targets.save_goals(self.engine, items, month_of(now, self.zone), self._figure_of(now))
+
+    def get_goals(self) -> list[dict[str, Any]]:
+        return targets.load_goals(self.engine)
+
+    def get_norms(self) -> list[dict[str, Any]]:
+        return [band.as_dict() for band in norms.load_norms(self.engine).values()]
+
+    def put_norms(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [band.as_dict() for band in norms.save_norms(self.engine, items).values()]
+
+    # -- closing months -------------------------------------------------------------------
+
+    def close_month(
+        self, month: str, *, team_id: str | None, closed_by: str | None, now: datetime | None = None
+    ) -> dict[str, Any]:
+        now = now or self.clock()
+        window = month_window(month, self.zone, now)
+        if window.current:
+            raise closing.ClosingError(f"{month} is not over yet")
+        teams = self.milestones(month, "team", team_id, now)["rows"]
+        workers = self.milestones(month, "worker", team_id, now)["rows"]
+        return closing.close_month(
+            self.engine, month, team_id or closing.ALL_TEAMS, {"teams": teams, "workers": workers},
+            closed_by=closed_by, as_of_seq=self.model.last_seq,
+        )
+
+    def closed_month(
+        self, month: str, *, team_id: str | None = None, now: datetime | None = None
+    ) -> dict[str, Any] | None:
+        now = now or self.clock()
+        frozen = closing.load_closing(self.engine, month, team_id or closing.ALL_TEAMS)
+        if frozen is None:
+            return None
+        out_rows = []
+        for kind, by in (("teams", "team"), ("workers", "worker")):
+            live_rows = self.milestones(month, by, team_id, now)["rows"]
+            live = {(r["team_id"], r["worker_id"]): r for r in live_rows}
+            for row in frozen["figures"][kind]:
+                if team_id is not None and row["team_id"] != team_id:
+                    continue
+                current = live.get((row["team_id"], row["worker_id"]), {})
+                out_rows.append(
+                    {
+                        "team_id": row["team_id"],
+                        "worker_id": row["worker_id"],
+                        "frozen": row,
+                        "live": current,
+                        "difference": closing.difference(current, row),
+                    }
+                )
+        return {
+            "month": month,
+            "scope": frozen["scope"],
+            "closed_at": frozen["closed_at"],
+            "closed_by": frozen["closed_by"],
+            "as_of": month_window(month, self.zone, now).t.isoformat(),
+            "rows": out_rows,
+        }
+
+    def list_closed_months(self) -> list[dict[str, Any]]:
+        return closing.list_closings(self.engine)
+
+
+def _organisation_total(rows: list[dict[str, Any]], metric: str) -> dict[str, Any]:
+    """The whole organisation's value of a scalar metric from its team rows."""
+    if metric == "placement_share" or metric == "cv_share":
+        part = "in_placement" if metric == "placement_share" else "cv_done"
+        active = sum(r["active_cases"] for r in rows)
+        return {metric: sum(r[part] for r in rows) / active if active else None}
+    if metric == "median_days_to_company_consultant":
+        return {metric: None}  # a median of medians is not a median; see the team rows
+    if metric in SCALAR_METRICS:
+        return {metric: sum(r[metric] or 0 for r in rows)}
+    return {metric: None}
+
+
+def next_month_start(month: str, zone: ZoneInfo) -> datetime:
+    return month_start(add_months(month, 1), zone)
