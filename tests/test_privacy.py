@@ -1,0 +1,54 @@
+"""No citizen identifier reaches the database, the quarantine, logs or any answer."""
+
+from __future__ import annotations
+
+import logging
+
+from openpyxl import Workbook
+from sqlalchemy import inspect, text
+
+from tests.conftest import CITIZENS, bearer
+
+
+def test_citizen_identifiers_are_nowhere(client, admin_token, services, settings, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    h = bearer(admin_token)
+    answers = []
+    opened = {"type": "case_opened", "occurred_at": "2026-01-05", "team_id": "t1"}
+    answers.append(client.post("/api/v1/events", json=[
+        {**opened, "event_id": "o1", "case_id": "c1", "citizen": CITIZENS[0]},
+        {**opened, "event_id": "o1", "case_id": "c1", "citizen": CITIZENS[1]},  # conflict
+        {**opened, "event_id": "o2", "case_id": "c1", "citizen": CITIZENS[2]},  # opened twice
+        {**opened, "event_id": "o3", "case_id": "c3", "citizen": CITIZENS[2], "team_id": ""},  # invalid
+        {"event_id": "e1", "type": "enrolled", "case_id": "c1", "occurred_at": "2026-01-06", "citizen": CITIZENS[0]},
+        {"event_id": "e2", "type": "enrolled", "case_id": "c1", "occurred_at": "2026-01-06", "note": {"citizen": CITIZENS[1]}},
+        {**opened, "event_id": "o4", "case_id": "c4", "citizen": {"cpr": CITIZENS[1]}},
+    ], headers=h))
+    csv_body = f"event_id,type,occurred_at,case_id,citizen,team_id\nc5,case_opened,2026-01-05,c5,{CITIZENS[1]},t1\n"
+    answers.append(client.post("/api/v1/imports", files={"file": ("a.csv", csv_body.encode(), "text/csv")}, headers=h))
+    wb = Workbook()
+    wb.active.append(["event_id", "type", "occurred_at", "case_id", "citizen"])
+    wb.active.append(["c6", "case_opened", "2026-01-05", "c6", CITIZENS[2]])  # no team: refused
+    wb.save(tmp_path / "a.xlsx")
+    answers.append(client.post("/api/v1/imports", files={"file": ("a.xlsx", (tmp_path / "a.xlsx").read_bytes(), "x")}, headers=h))
+    quarantine = client.get("/api/v1/quarantine?status=all", headers=h)
+    answers.append(quarantine)
+    for entry in quarantine.json()["entries"]:
+        answers.append(client.post(f"/api/v1/quarantine/{entry['id']}/resubmit", headers=h))
+
+    assert sum(a.json().get("rejected", 0) for a in answers[:3]) >= 6
+    everything = [a.text for a in answers] + [r.getMessage() for r in caplog.records]
+    with services.engine.connect() as connection:
+        for table in inspect(connection).get_table_names():
+            everything.append(str(list(connection.execute(text(f'SELECT * FROM "{table}"')))))
+    if settings.database_url.startswith("sqlite"):
+        db_file = settings.database_url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal"):
+            try:
+                everything.append(open(db_file + suffix, "rb").read().decode("latin-1"))
+            except FileNotFoundError:
+                pass
+    blob = "\n".join(everything)
+    for citizen in CITIZENS:
+        assert citizen not in blob
+    assert "citizen_pseudonym" in blob  # the scan did see the stored events
