@@ -1,0 +1,131 @@
+"""Random histories in random order: the fast path equals the simple reference of the spec."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from metrics.calendar import month_window
+from metrics.milestones import Organisation, team_rows, worker_rows
+from metrics.readmodel import ReadModel
+from tests.metrics import reference
+from tests.metrics.conftest import ZONE, local, reference_cases, without_zeros
+
+# Instants around month edges and both DST changes of 2026, so ties and edges are common.
+INSTANTS = sorted(
+    {
+        local("2026-02-27T12:00"), local("2026-03-01T00:00"), local("2026-03-01T00:00") - timedelta(microseconds=1),
+        local("2026-03-10T08:00"), local("2026-03-29T01:30"), local("2026-03-29T03:30"),
+        local("2026-04-01T00:00"), local("2026-04-10T09:00"), local("2026-04-29T04:00"),
+        local("2026-05-01T00:00"), local("2026-05-02T10:00"), local("2026-05-31T23:59"),
+        local("2026-03-02T12:00") + timedelta(hours=31 * 24),
+    }
+)
+NOW = local("2026-05-20T12:00")
+MONTHS = ("2026-02", "2026-03", "2026-04", "2026-05")
+TEAMS = ("A", "B")
+WORKERS = ("w1", "w2", "w3")
+CASES = ("c1", "c2", "c3", "c4")
+
+instant = st.sampled_from(INSTANTS)
+case = st.sampled_from(CASES)
+role = st.sampled_from(("caseworker", "company_consultant", "mentor"))
+event = st.one_of(
+    st.builds(lambda c, t, tm: {"type": "case_opened", "case_id": c, "occurred_at": t, "citizen": f"x-{c}", "team_id": tm,
+                                "programme": "default"}, case, instant, st.sampled_from(TEAMS)),
+    st.builds(lambda c, t, tm: {"type": "case_transferred", "case_id": c, "occurred_at": t, "team_id": tm},
+              case, instant, st.sampled_from((*TEAMS, "X"))),
+    st.builds(lambda c, t, w, r: {"type": "worker_assigned", "case_id": c, "occurred_at": t, "worker_id": w, "role": r},
+              case, instant, st.sampled_from(WORKERS), role),
+    st.builds(lambda c, t, w, r: {"type": "worker_unassigned", "case_id": c, "occurred_at": t, "worker_id": w, "role": r},
+              case, instant, st.sampled_from(WORKERS), role),
+    st.builds(lambda c, t: {"type": "cv_completed", "case_id": c, "occurred_at": t}, case, instant),
+    st.builds(lambda c, t, lv: {"type": "readiness_assessed", "case_id": c, "occurred_at": t, "level": lv},
+              case, instant, st.sampled_from(("ready", "close", "far"))),
+    st.builds(lambda c, t, p: {"type": "phase_changed", "case_id": c, "occurred_at": t, "phase": p},
+              case, instant, st.sampled_from(("one", "two"))),
+    st.builds(lambda c, t, p: {"type": "placement_started", "case_id": c, "occurred_at": t, "placement_id": p},
+              case, instant, st.sampled_from(("p1", "p2", "p3"))),
+    st.builds(lambda c, t, p: {"type": "placement_ended", "case_id": c, "occurred_at": t, "placement_id": p},
+              case, instant, st.sampled_from(("p1", "p2", "p3"))),
+    st.builds(lambda c, t, ps: {"type": "follow_up_held", "case_id": c, "occurred_at": t, "participants": ps},
+              case, instant, st.lists(st.sampled_from(("citizen", "caseworker", "company_consultant", "mentor")), max_size=4)),
+    st.builds(lambda c, t, m, h: {"type": "hours_reported", "case_id": c, "occurred_at": t, "month": m, "hours": h},
+              case, instant, st.sampled_from(MONTHS), st.sampled_from((0.0, 7.5, 12.25, 37.0))),
+    st.builds(lambda c, t, r, o: {"type": "case_closed", "case_id": c, "occurred_at": t, "reason": r, "outcome": o},
+              case, instant, st.sampled_from(("completed", "moved")), st.sampled_from(("job", None))),
+)
+
+
+def _as_wire(events: list[dict]) -> list[dict]:
+    out = []
+    for number, raw in enumerate(events):
+        item = {k: v for k, v in raw.items() if v is not None}
+        item["event_id"] = f"h{number}"
+        item["occurred_at"] = item["occurred_at"].astimezone(UTC).isoformat()
+        out.append(item)
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(event, min_size=1, max_size=40), st.integers(min_value=1, max_value=5))
+def test_fast_path_equals_reference(store, events, batches):
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM events")
+    incremental = ReadModel(store.engine, ZONE)
+    wire = _as_wire(events)
+    size = max(1, len(wire) // batches)
+    for start in range(0, len(wire), size):
+        store.append(wire[start : start + size], origin="test")
+        incremental.catch_up()
+    rebuilt = ReadModel(store.engine, ZONE)
+    rebuilt.catch_up()
+    cases = reference_cases(store.engine)
+    org = Organisation(("A",), {"w1": "A"})
+    for month in MONTHS:
+        window = month_window(month, ZONE, NOW)
+        expected = reference.month_rows(cases, window.start, window.t, month, org.teams, org.workers)
+        for model in (incremental, rebuilt):
+            figures = model.month_figures(window)
+            fast = {("team", r["team_id"]): r for r in team_rows(figures, org)}
+            fast.update({("worker", r["worker_id"]): r for r in worker_rows(figures, org)})
+            assert set(fast) == set(expected), month
+            for key, row in expected.items():
+                got = without_zeros({k: v for k, v in fast[key].items() if k in row})
+                assert got == without_zeros(row), (month, key)
+    # the funnel, too
+    first, end = local("2026-02-01T00:00"), local("2026-05-01T00:00")
+    from metrics.calendar import to_us
+    from metrics.funnel import funnel_rows
+
+    got = {
+        r["team_id"]: without_zeros({k: v for k, v in r.items() if k != "team_id"})
+        for r in funnel_rows(rebuilt.cases.values(), "default", to_us(first), to_us(end), to_us(NOW))
+    }
+    want = {k: without_zeros(v) for k, v in reference.funnel(cases, "default", first, end, NOW).items()}
+    assert got == want
+
+
+def test_reference_agrees_on_a_simulated_organisation(store):
+    from ingest.simulation import generate_events, generate_organisation
+
+    sim = generate_organisation(seed=3, teams=3, workers_per_team=5)
+    events = list(generate_events(sim, cases=120, months=5, end_month="2026-04", seed=5))
+    for start in range(0, len(events), 400):
+        assert store.append(events[start : start + 400], origin="test").rejected == 0
+    model = ReadModel(store.engine, ZONE)
+    model.catch_up()
+    cases = reference_cases(store.engine)
+    org = Organisation(tuple(t.team_id for t in sim.teams), {w.worker_id: w.team_id for w in sim.workers})
+    now = datetime(2026, 4, 18, 12, tzinfo=UTC)
+    for month in ("2025-12", "2026-01", "2026-02", "2026-03", "2026-04"):
+        window = month_window(month, ZONE, now)
+        figures = model.month_figures(window)
+        fast = {("team", r["team_id"]): r for r in team_rows(figures, org)}
+        fast.update({("worker", r["worker_id"]): r for r in worker_rows(figures, org)})
+        expected = reference.month_rows(cases, window.start, window.t, month, org.teams, org.workers)
+        assert set(fast) == set(expected)
+        for key, row in expected.items():
+            assert without_zeros({k: v for k, v in fast[key].items() if k in row}) == without_zeros(row), (month, key)
