@@ -86,14 +86,8 @@ class MonthWindow:
     end: datetime
     t: datetime
     current: bool
-
-    @property
-    def start_us(self) -> int:
-        return to_us(self.start)
-
-    @property
-    def t_us(self) -> int:
-        return to_us(self.t)
+    start_us: int = 0  # the same instants as integer microseconds, for the per-case loops
+    t_us: int = 0
 
 
 def month_window(text: str, zone: ZoneInfo, now: datetime) -> MonthWindow:
@@ -103,4 +97,5 @@ def month_window(text: str, zone: ZoneInfo, now: datetime) -> MonthWindow:
     if start > now:
         raise FutureMonth(f"{text} has not begun: no figures for a future month")
     current = end > now
-    return MonthWindow(text, start, end, now if current else end, current)
+    t = now if current else end
+    return MonthWindow(text, start, end, t, current, to_us(start), to_us(t))

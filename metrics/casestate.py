@@ -181,12 +181,12 @@ class CaseHistory:
             else:
                 phase = first
         active = self.opened < t and not self.closed < t
-        earliest_open = None
-        for placement in self.placements.values():
-            if placement.started < t and not placement.ended < t and (
-                earliest_open is None or placement.started < earliest_open.started
-            ):
-                earliest_open = placement
+        open_placements = [
+            p for p in self.placements.values() if p.started < t and not p.ended < t
+        ]
+        earliest_open = (
+            min(open_placements, key=_started) if open_placements else None
+        )
         in_placement = active and earliest_open is not None
         follow_up_due = None
         if in_placement:
@@ -205,18 +205,29 @@ class CaseHistory:
             readiness=readiness,
             phase=phase,
             placement=earliest_open if in_placement else None,
-            open_placements=[
-                p for p in self.placements.values() if p.started < t and not p.ended < t
-            ],
+            open_placements=open_placements,
             in_placement=in_placement,
             follow_up_due=follow_up_due,
             overdue=follow_up_due is not None and follow_up_due <= t,
             ever_company_consultant=self.first_company_consultant < t,
         )
 
+    def next_change(self, t: int, follow_up_due: int | None) -> int:
+        """The first instant after t at which this case's state or figures may differ from
+        those at t, when no new event arrives: its next event, or its follow-up deadline."""
+        index = bisect_left(self.event_times, t)
+        upcoming = self.event_times[index] + 1 if index < len(self.event_times) else NEVER
+        if follow_up_due is not None and follow_up_due > t:
+            upcoming = min(upcoming, follow_up_due)
+        return upcoming
+
     def hours_for(self, month: str) -> float | None:
         report = self.hours.get(month)
         return None if report is None else report[2]
+
+
+def _started(placement: Placement) -> int:
+    return placement.started
 
 
 @dataclass(slots=True)

@@ -34,6 +34,8 @@ class CaseFigures:
     hours: float | None  # the hours that count for month M, if any report
     closed_reason: str | None  # reason when closed within M
     days_to_company_consultant: float | None  # opened in M and assigned one before t
+    # for the current month: the same figures hold for every t' < valid_until
+    valid_until: int = 0
 
     @property
     def workers(self) -> set[str]:
@@ -64,7 +66,7 @@ def case_figures(case: CaseHistory, window: MonthWindow) -> CaseFigures | None:
         elapsed_us = max(0, case.first_company_consultant - case.opened)
         days = round(elapsed_us / SECOND_US / SECONDS_PER_DAY, 1)
     active = state is not None and state.active
-    return CaseFigures(
+    figures = CaseFigures(
         case_id=case.case_id,
         team=team,
         holders=holders,
@@ -82,6 +84,8 @@ def case_figures(case: CaseHistory, window: MonthWindow) -> CaseFigures | None:
         closed_reason=case.close_reason if start <= case.closed < t else None,
         days_to_company_consultant=days,
     )
+    figures.valid_until = case.next_change(t, state.follow_up_due if state is not None else None)
+    return figures
 
 
 class GroupFigures:

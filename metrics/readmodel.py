@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import sys
 import threading
 from collections import OrderedDict
@@ -15,7 +16,7 @@ import orjson
 from sqlalchemy import Engine
 
 from metrics.calendar import MICROSECOND, MonthWindow
-from metrics.casestate import CaseHistory
+from metrics.casestate import NEVER, CaseHistory
 from metrics.milestones import CaseFigures, Organisation, case_figures
 
 EPOCH_NAIVE = datetime(1970, 1, 1)
@@ -39,6 +40,18 @@ class _CachedMonth:
     rows: dict[str, list[dict[str, Any]]]
 
 
+@dataclass(slots=True)
+class _CurrentMonth:
+    """The current month's per-case figures at the last `t` asked for, and when each expires."""
+
+    month: str
+    t: int
+    generation: int
+    figures: dict[str, CaseFigures]
+    expiry: list[tuple[int, str]]  # heap of (valid_until, case_id)
+    rows: dict[str, list[dict[str, Any]]]
+
+
 class ReadModel:
     """Compiled case histories of one database; reads catch up with the log by `seq` first."""
 
@@ -52,6 +65,7 @@ class ReadModel:
         self._lock = threading.RLock()
         self._changes: list[tuple[int, frozenset[str]]] = []
         self._months: OrderedDict[str, _CachedMonth] = OrderedDict()
+        self._current: _CurrentMonth | None = None
         self._names: dict[str, str] = {}
         # every case a team or worker ever had, so one group's figures need not scan all cases
         self.team_cases: dict[str, set[str]] = {}
@@ -142,16 +156,14 @@ class ReadModel:
         """The contribution of every case that counts in the month of `window`."""
         with self._lock:
             if window.current:
-                return self._compute(window)
+                return list(self._current_month(window).figures.values())
             return list(self._cached(window).figures.values())
 
     def month_rows(self, window: MonthWindow, key: str, build) -> list[dict[str, Any]]:
         """Rows built by `build(figures)`, kept under `key` with a past month until its cases
         change."""
         with self._lock:
-            if window.current:
-                return build(self._compute(window))
-            cached = self._cached(window)
+            cached = self._current_month(window) if window.current else self._cached(window)
             rows = cached.rows.get(key)
             if rows is None:
                 rows = cached.rows[key] = build(cached.figures.values())
@@ -191,6 +203,56 @@ class ReadModel:
                 if figures is not None:
                     out.append(figures)
         return out
+
+    def _changed_since(self, generation: int) -> set[str] | None:
+        """The cases changed after `generation`, or None when the log no longer reaches back."""
+        if generation == self.generation:
+            return set()
+        oldest = self._changes[0][0] if self._changes else self.generation + 1
+        if generation + 1 < oldest:
+            return None
+        changed: set[str] = set()
+        for number, case_ids in reversed(self._changes):
+            if number <= generation:
+                break
+            changed.update(case_ids)
+        return changed
+
+    def _current_month(self, window: MonthWindow) -> _CurrentMonth:
+        """The current month at t = now, recomputing only the cases that changed since the last
+        request: new events, or an instant passed at which their figures differ (their next
+        event, a follow-up deadline). The figures are the same as computed from scratch."""
+        t, start = window.t_us, window.start_us
+        current = self._current
+        changed = None
+        if current is not None and current.month == window.month and current.t <= t:
+            changed = self._changed_since(current.generation)
+        if changed is None:
+            current = self._current = _CurrentMonth(window.month, t, self.generation, {}, [], {})
+            changed = set(self.cases)
+        expiry = current.expiry
+        while expiry and expiry[0][0] <= t:
+            changed.add(heapq.heappop(expiry)[1])
+        figures = current.figures
+        for case_id in changed:
+            case = self.cases[case_id]
+            if case.closed < start:
+                figures.pop(case_id, None)  # closed before M: time alone never brings it back
+                continue
+            result = case_figures(case, window)
+            if result is None:
+                figures.pop(case_id, None)
+                until = case.next_change(t, None)
+            else:
+                figures[case_id] = result
+                until = result.valid_until
+            if until < NEVER:
+                heapq.heappush(expiry, (until, case_id))
+        if changed:
+            current.rows.clear()
+        current.t = t
+        current.generation = self.generation
+        return current
 
     def _cached(self, window: MonthWindow) -> _CachedMonth:
         cached = self._months.get(window.month)

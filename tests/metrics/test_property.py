@@ -129,3 +129,34 @@ def test_reference_agrees_on_a_simulated_organisation(store):
         assert set(fast) == set(expected)
         for key, row in expected.items():
             assert without_zeros({k: v for k, v in fast[key].items() if k in row}) == without_zeros(row), (month, key)
+
+
+NOWS_IN_APRIL = sorted(
+    {i for i in INSTANTS if local("2026-04-01T00:00") <= i < local("2026-05-01T00:00")}
+    | {i + timedelta(microseconds=1) for i in INSTANTS if local("2026-04-01T00:00") <= i < local("2026-05-01T00:00")}
+    | {local("2026-04-02T12:00") + timedelta(hours=31 * 24) - timedelta(days=30)}
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(event, min_size=1, max_size=40))
+def test_current_month_kept_as_time_passes_equals_reference(store, events):
+    """The current month is updated as `now` moves on (next events, follow-up deadlines)."""
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM events")
+    store.append(_as_wire(events), origin="test")
+    model = ReadModel(store.engine, ZONE)
+    model.catch_up()
+    cases = reference_cases(store.engine)
+    org = Organisation(("A",), {"w1": "A"})
+    for now in NOWS_IN_APRIL:
+        window = month_window("2026-04", ZONE, now)
+        assert window.current
+        figures = model.month_figures(window)
+        fast = {("team", r["team_id"]): r for r in team_rows(figures, org)}
+        fast.update({("worker", r["worker_id"]): r for r in worker_rows(figures, org)})
+        expected = reference.month_rows(cases, window.start, window.t, "2026-04", org.teams, org.workers)
+        assert set(fast) == set(expected), now
+        for key, row in expected.items():
+            got = without_zeros({k: v for k, v in fast[key].items() if k in row})
+            assert got == without_zeros(row), (now, key)
