@@ -172,8 +172,8 @@ class MetricsService:
                 figures = model.group_figures(window, worker_id=worker_id)
                 rows = worker_rows(figures, Organisation((), {worker_id: org.workers.get(worker_id)}))
                 row = next(r for r in rows if r["worker_id"] == worker_id)
-            elif team_id is not None and not window.current:
-                # past months: the month's team rows, cached until one of its cases changes
+            elif team_id is not None and model.is_cached(window):
+                # a month already computed: its team rows, cached until one of its cases changes
                 row = self.rows(month, "team", team_id, now)[1][0]
             elif team_id is not None:
                 figures = model.group_figures(window, team_id=team_id)
