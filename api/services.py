@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from core.database import get_engine
+from core.database import get_engine, utcnow
 from core.settings import Settings
 from ingest.pseudonym import Pseudonymiser
 from ingest.store import EventStore
@@ -19,6 +21,8 @@ class Services:
     settings: Settings
     engine: Engine
     store: EventStore
+    # "Now" for every figure; tests replace it to see a month from a chosen instant.
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

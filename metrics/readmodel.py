@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import logging
 import sys
 import threading
 from collections import OrderedDict
@@ -19,6 +20,7 @@ from metrics.calendar import MICROSECOND, MonthWindow
 from metrics.casestate import NEVER, CaseHistory
 from metrics.milestones import CaseFigures, Organisation, case_figures
 
+log = logging.getLogger(__name__)
 EPOCH_NAIVE = datetime(1970, 1, 1)
 FETCH_CHUNK = 20_000
 CHANGE_LOG_LIMIT = 5_000  # generations kept to update cached months; older caches are rebuilt
@@ -305,16 +307,77 @@ _models: dict[int, ReadModel] = {}
 _models_lock = threading.Lock()
 
 
-def get_read_model(engine: Engine, zone: ZoneInfo) -> ReadModel:
+def get_read_model(engine: Engine, zone: ZoneInfo, *, catch_up: bool = True) -> ReadModel:
     """The one read model of a database engine in this process, caught up with the log."""
     with _models_lock:
         model = _models.get(id(engine))
         if model is None or model.engine is not engine:
             model = _models[id(engine)] = ReadModel(engine, zone)
-    model.catch_up()
+    if catch_up:
+        model.catch_up()
     return model
 
 
 def forget_read_models() -> None:
     with _models_lock:
         _models.clear()
+
+
+
+class Follower:
+    """Keeps a read model current in the background, so that neither ingest nor the first
+    reader of a month waits for it: woken after each batch this process commits, and every
+    `interval` seconds for batches other processes wrote. On start it warms the last
+    `warm_months` months, the range the trends show."""
+
+    def __init__(self, model: ReadModel, clock, *, interval: float = 1.0, warm_months: int = 14):
+        self.model = model
+        self.clock = clock
+        self.interval = interval
+        self.warm_months = warm_months
+        self.warmed = threading.Event()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def notify(self, _events: Sequence[Any] = ()) -> None:
+        """EventStore listener: returns at once; the catch-up happens in the background."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="read-model-follower", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def warm(self) -> None:
+        from metrics.calendar import add_months, month_of, month_window
+
+        self.model.catch_up()
+        now = self.clock()
+        current = month_of(now, self.model.zone)
+        for back in range(self.warm_months - 1, -1, -1):
+            if self._stop.is_set():
+                return
+            window = month_window(add_months(current, -back), self.model.zone, now)
+            self.model.month_figures(window)
+
+    def _run(self) -> None:
+        try:
+            self.warm()
+        except Exception:
+            log.exception("warming the read model failed; months are computed on first use")
+        self.warmed.set()
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.model.catch_up()
+            except Exception:
+                log.warning("the read model could not catch up with the log", exc_info=True)

@@ -16,7 +16,7 @@ from metrics.closing import ClosingError
 from metrics.definitions import METRICS
 from metrics.milestones import DRILL_DOWN_FIELDS
 from metrics.norms import NormError
-from metrics.readmodel import get_read_model, load_organisation
+from metrics.readmodel import load_organisation
 from metrics.service import MetricsService
 from metrics.targets import TargetError
 
@@ -25,11 +25,9 @@ Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YY
 
 
 def metrics_service(services: ServicesDep) -> MetricsService:
-    """The metrics of this app's database; the read model follows the store's batches."""
-    model = get_read_model(services.engine, services.settings.zone)
-    if model.on_accepted not in services.store.listeners:
-        services.store.listeners.append(model.on_accepted)
-    return MetricsService(services.engine, services.settings.zone)
+    """The metrics of this app's database. Its read model catches up with the log on every
+    read, and is kept current in the background between reads (api.app.start_follower)."""
+    return MetricsService(services.engine, services.settings.zone, services.clock)
 
 
 MetricsDep = Annotated[MetricsService, Depends(metrics_service)]
