@@ -1,4 +1,4 @@
-"""The Overblik web application: the HTTP API under /api/v1 (and, later, the dashboard at /)."""
+"""The Overblik web application: the HTTP API under /api/v1 and the dashboard at /."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ def create_app(
     for router in (health_router, events_router, imports_router, quarantine_router, organisation_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(metrics_router, prefix="/api/v1")
+    mount_dashboard(app, services)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
@@ -70,6 +71,16 @@ def create_app(
         )
 
     return app
+
+
+def mount_dashboard(app: FastAPI, services: Services) -> None:
+    """The dashboard at /, after every API route, so /api/v1/* is always answered by the API."""
+    from a2wsgi import WSGIMiddleware
+
+    from dashboard.app import create_dashboard
+
+    dashboard = create_dashboard(services.settings, services.engine)
+    app.mount("/", WSGIMiddleware(dashboard.server))
 
 
 def start_scheduler(services: Services):

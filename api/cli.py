@@ -11,6 +11,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from api.cli_users import user_app
 from core.settings import get_settings, reset_settings
 
 app = typer.Typer(help="Overblik: production steering for employment services.", no_args_is_help=True)
@@ -22,6 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(teams_app, name="teams")
 app.add_typer(workers_app, name="workers")
+app.add_typer(user_app, name="user")
 
 
 def _services():
@@ -94,6 +96,9 @@ def demo(
     for role, token in setup.tokens.items():
         typer.echo(f"    {role:<24} {token}")
     typer.echo(f"  Try: curl -H 'Authorization: Bearer <admin token>' {base}/api/v1/teams")
+    typer.echo(f"  Dashboard:    {base}/   sign in as (username / password):")
+    for role, (username, password) in setup.users.items():
+        typer.echo(f"    {role:<24} {username} / {password}")
     typer.echo("A simulator adds live events every few seconds. Ctrl-C stops the demo.\n")
     app_ = create_app(services=setup.services)
     try:

@@ -9,13 +9,14 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from api.services import Services
 from api.tokens import create_token
+from core.accounts import create_user
 from core.migrate import upgrade
 from core.settings import Settings
 from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker
@@ -30,6 +31,8 @@ class DemoSetup:
     tokens: dict[str, str]
     inbox: Path
     events: int
+    # dashboard sign-ins: role (and what it is bound to) → (username, password)
+    users: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def current_month(zone: ZoneInfo) -> str:
@@ -72,6 +75,8 @@ def prepare_demo(folder: Path, *, teams: int = 6, workers_per_team: int = 9, cas
         f"worker ({first_worker.worker_id})": create_token(services.engine, "worker", worker_id=first_worker.worker_id, name="demo worker"),
         "ingest": create_token(services.engine, "ingest", name="demo feed"),
     }
+    users = demo_users(services, first_team, first_worker.worker_id)
+    demo_targets(services, [team.team_id for team in org.teams], months)
     inbox = folder / "inbox"
     inbox.mkdir()
     try:
@@ -81,7 +86,51 @@ def prepare_demo(folder: Path, *, teams: int = 6, workers_per_team: int = 9, cas
     except ImportError:  # collectors not installed
         pass
     services.org = org  # type: ignore[attr-defined]
-    return DemoSetup(services, tokens, inbox, stored)
+    return DemoSetup(services, tokens, inbox, stored, users)
+
+
+def demo_targets(services: Services, teams: list[str], months: int) -> None:
+    """Monthly targets a little above each team's previous month, so the screens show every status."""
+    from metrics.calendar import add_months
+    from metrics.service import MetricsService
+
+    metrics = MetricsService(services.engine, services.settings.zone)
+    current = current_month(services.settings.zone)
+    items = []
+    for back in range(months - 1, -1, -1):
+        month = add_months(current, -back)
+        previous = {row["team_id"]: row for row in metrics.rows(add_months(month, -1), "team")[1]}
+        for number, team in enumerate(teams):
+            row = previous.get(team)
+            if row is None:
+                continue
+            stretch = 1.0 + 0.06 * (number % 4)  # some teams are asked for more than others
+            items += [
+                {"team_id": team, "metric": "in_placement", "month": month,
+                 "value": round(row["in_placement"] * stretch) or 1},
+                {"team_id": team, "metric": "placement_starts", "month": month,
+                 "value": max(1, round(row["placement_starts"] * stretch))},
+                {"team_id": team, "metric": "cv_share", "month": month, "value": min(1.0, 0.5 + 0.03 * number)},
+                {"team_id": team, "metric": "with_ordinary_hours", "month": month,
+                 "value": max(1, round(row["with_ordinary_hours"] * stretch))},
+            ]
+    metrics.put_targets(items)
+
+
+def demo_users(services: Services, team_id: str, worker_id: str) -> dict[str, tuple[str, str]]:
+    """One dashboard user per role; the passwords are printed, as it is a demo on 127.0.0.1."""
+    accounts = {
+        "admin": ("admin", "admin", {}),
+        "manager": ("chef", "manager", {}),
+        f"team_lead ({team_id})": ("leder", "team_lead", {"team_id": team_id}),
+        f"worker ({worker_id})": ("medarbejder", "worker", {"worker_id": worker_id}),
+    }
+    users = {}
+    for label, (username, role, binding) in accounts.items():
+        password = f"demo-{username}"
+        create_user(services.engine, username, password, role, **binding)
+        users[label] = (username, password)
+    return users
 
 
 def start_simulator(services: Services, org, *, every_seconds: float = 3.0, stop: threading.Event) -> threading.Thread:

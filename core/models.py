@@ -198,3 +198,52 @@ class MonthClosing(SQLModel, table=True):
     closed_by: str | None = Field(default=None, sa_column=Column(String(128)))
     as_of_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
     figures: str = Field(sa_column=Column(Text, nullable=False), description="JSON: team and worker rows")
+
+
+# -- dashboard: users, sign-in sessions, agreed actions and notes (migration 0004) ------------
+
+
+class DashboardUser(SQLModel, table=True):
+    """Someone who signs in to the dashboard, with one role (and the worker or team it is bound to)."""
+
+    __tablename__ = "dashboard_users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(128), nullable=False, unique=True))
+    password_hash: str = Field(sa_column=Column(String(256), nullable=False), description="argon2id")
+    role: str = Field(sa_column=Column(String(32), nullable=False))
+    worker_id: str | None = Field(default=None, sa_column=Column(String(128)))
+    team_id: str | None = Field(default=None, sa_column=Column(String(128)))
+    created_at: datetime = Field(sa_column=_utc_column())
+    disabled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_sign_in_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class DashboardSession(SQLModel, table=True):
+    """A signed-in browser; only the SHA-256 of the session secret is stored."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    user_id: int = Field(sa_column=Column(Integer, nullable=False, index=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    expires_at: datetime = Field(sa_column=_utc_column())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class AgreedAction(SQLModel, table=True):
+    """An action or note agreed in a steering meeting (team) or a caseload talk (worker)."""
+
+    __tablename__ = "agreed_actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    worker_id: str | None = Field(default=None, sa_column=Column(String(128), index=True))
+    month: str = Field(sa_column=Column(String(7), nullable=False), description="the meeting's month")
+    kind: str = Field(sa_column=Column(String(16), nullable=False), description="action or note")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", sa_column=Column(String(16), nullable=False))
+    created_by: str | None = Field(default=None, sa_column=Column(String(128)))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         default=True, description="Run the collectors' scheduler inside `overblik serve`."
     )
     log_level: str = "INFO"
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret that signs the dashboard's session cookies; when unset it is kept in "
+        "overblik-session.key beside the pseudonym key file, created with mode 0600.",
+    )
+    session_hours: float = Field(default=10, description="How long a dashboard sign-in lasts.")
 
     @property
     def zone(self) -> ZoneInfo:

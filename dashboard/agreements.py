@@ -1,0 +1,46 @@
+"""Notes and actions agreed in caseload talks and steering meetings, kept for the next one."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from core.database import session_scope, utcnow
+from core.models import AgreedAction
+
+KINDS = ("action", "note")
+MAX_TEXT = 2000
+
+
+def add_agreement(engine: Engine, *, team_id: str, worker_id: str | None, month: str, kind: str, text: str,
+                  created_by: str) -> AgreedAction | None:
+    text = (text or "").strip()[:MAX_TEXT]
+    if not text or kind not in KINDS:
+        return None
+    now = utcnow()
+    with session_scope(engine) as session:
+        row = AgreedAction(team_id=team_id, worker_id=worker_id, month=month, kind=kind, text=text,
+                           status="open", created_by=created_by, created_at=now, updated_at=now)
+        session.add(row)
+        return row
+
+
+def agreements_of(engine: Engine, *, team_id: str, worker_id: str | None) -> list[AgreedAction]:
+    """Newest first: a worker's talk log, or the team's meeting log (worker_id None)."""
+    with session_scope(engine) as session:
+        query = select(AgreedAction).where(AgreedAction.team_id == team_id)
+        query = query.where(AgreedAction.worker_id == worker_id) if worker_id else query.where(
+            AgreedAction.worker_id.is_(None))
+        return list(session.exec(query.order_by(AgreedAction.created_at.desc(), AgreedAction.id.desc())))
+
+
+def mark_done(engine: Engine, agreement_id: int, *, team_id: str) -> bool:
+    """Marks an action done, only within the team it belongs to."""
+    with session_scope(engine) as session:
+        row = session.get(AgreedAction, agreement_id)
+        if row is None or row.team_id != team_id:
+            return False
+        row.status = "done"
+        row.updated_at = utcnow()
+        session.add(row)
+        return True

@@ -1,0 +1,134 @@
+"""The Dash application: session check, the shell, a router over the role's views, live updates."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from dash import Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+from flask import Flask, g
+from sqlalchemy import Engine
+from werkzeug.exceptions import HTTPException
+
+from core.access import Action, allowed
+from core.settings import Settings
+from dashboard import auth, ids
+from dashboard.components.shell import header
+from dashboard.context import DashboardContext
+from dashboard.directory import Directory
+from dashboard.i18n import t
+from dashboard.pages import benchmarking, caseload, talk, team, users, wall
+from dashboard.scope import current_user
+from metrics.service import MetricsService
+
+LIVE_INTERVAL_MS = 2000  # the screens ask whether the log moved on; they redraw only when it did
+ASSETS = Path(__file__).parent / "assets"
+
+
+@dataclass(frozen=True)
+class Page:
+    action: Action
+    layout: Any  # (context, user, lang, query) -> component
+    kiosk: bool = False
+
+
+PAGES: dict[str, Page] = {
+    "/my-caseload": Page(Action.view_caseload, caseload.layout),
+    "/team": Page(Action.view_team_steering, team.layout),
+    "/talk": Page(Action.hold_caseload_talk, talk.layout),
+    "/benchmarking": Page(Action.view_benchmarking, benchmarking.layout),
+    "/wall": Page(Action.view_wall_screen, wall.layout, kiosk=True),
+    "/users": Page(Action.manage_users, users.layout),
+}
+
+
+def live_version(context: DashboardContext) -> str:
+    # the minute is part of it: figures such as "follow-up overdue" change as time passes
+    return f"{context.metrics.model.last_seq}:{int(time.time() // 60)}"
+
+
+def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService | None = None) -> Dash:
+    """The dashboard of one database, ready to be mounted at / (its Flask app is `.server`)."""
+    server = Flask("overblik.dashboard")
+    context = DashboardContext(
+        settings=settings,
+        engine=engine,
+        metrics=metrics or MetricsService(engine, settings.zone),
+        directory=Directory(engine),
+    )
+    app = Dash(
+        "overblik.dashboard",
+        server=server,
+        assets_folder=str(ASSETS),
+        requests_pathname_prefix="/",
+        title="Overblik",
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    app.index_string = app.index_string.replace("<html>", '<html lang="da">')
+    # after Dash's own set-up hook, which must run before the first request is answered
+    auth.install(server, settings, engine)
+
+    def shell():
+        user = g.get("user")
+        if user is None:
+            # Dash calls the layout once while setting itself up; /_dash-layout needs a session
+            return html.Div(id=ids.SHELL)
+        return html.Div(
+            [
+                dcc.Location(id=ids.URL),
+                dcc.Interval(id=ids.LIVE_TIMER, interval=LIVE_INTERVAL_MS),
+                dcc.Store(id=ids.LIVE_VERSION, data=live_version(context)),
+                header(user, g.lang),
+                html.Main(id=ids.PAGE, className="page"),
+            ],
+            id=ids.SHELL,
+            className="shell",
+            lang=g.lang,
+        )
+
+    app.layout = shell
+
+    @app.callback(
+        Output(ids.PAGE, "children"),
+        Output(ids.SHELL, "className"),
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+    )
+    def route(pathname: str | None, search: str | None):
+        user = current_user()
+        lang = g.lang
+        page = PAGES.get(pathname or "/")
+        if page is None:
+            return html.P(t("not_found", lang), className="notice"), "shell"
+        if not allowed(user.role, page.action):
+            return html.P(t("forbidden", lang), className="notice notice-forbidden"), "shell"
+        query = {key: values[0] for key, values in parse_qs((search or "").lstrip("?")).items()}
+        try:
+            content = page.layout(context, user, lang, query)
+        except HTTPException:
+            # a team or worker outside the user's scope: the view, but nothing of its data
+            return html.P(t("forbidden", lang), className="notice notice-forbidden"), "shell"
+        return content, "shell kiosk" if page.kiosk else "shell"
+
+    @app.callback(
+        Output(ids.LIVE_VERSION, "data"),
+        Input(ids.LIVE_TIMER, "n_intervals"),
+        State(ids.LIVE_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def follow_the_log(_n, known):
+        current_user()
+        version = live_version(context)
+        if version == known:
+            raise PreventUpdate
+        return version
+
+    for module in (caseload, team, talk, benchmarking, wall, users):
+        module.register(app, context)
+    server.extensions["overblik_dashboard"] = app
+    return app

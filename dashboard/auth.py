@@ -1,0 +1,160 @@
+"""Sign-in, sign-out and the session check in front of every dashboard request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, g, jsonify, redirect, render_template_string, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Engine
+
+from core.access import Role
+from core.accounts import SignedInUser, end_session, session_user, start_session, verify_password
+from core.settings import Settings
+from dashboard.i18n import LANGUAGES, best_language, t
+from ingest.pseudonym import load_or_create_key
+
+SESSION_COOKIE = "overblik_session"
+LANGUAGE_COOKIE = "overblik_lang"
+# Code and styles anyone may fetch: they hold no data, and the sign-in page needs the styles.
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/favicon.ico", "/_favicon.ico")
+HOMES = {
+    Role.worker: "/my-caseload",
+    Role.team_lead: "/team",
+    Role.manager: "/benchmarking",
+    Role.admin: "/users",
+}
+
+
+def home_of(user: SignedInUser) -> str:
+    return HOMES.get(user.role, "/")
+
+
+def session_secret(settings: Settings) -> bytes:
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value().encode()
+    return load_or_create_key(settings.pseudonym_key_file.with_name("overblik-session.key"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: a sign-in link must not send anyone elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+SIGN_IN_PAGE = """<!doctype html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ t('sign_in') }} · Overblik</title>
+<link rel="stylesheet" href="/assets/style.css">
+</head>
+<body class="sign-in-body">
+<main class="sign-in">
+  <h1 class="brand">Overblik</h1>
+  <p class="tagline">{{ t('tagline') }}</p>
+  <form method="post" action="/sign-in" class="sign-in-form">
+    <input type="hidden" name="next" value="{{ next or '' }}">
+    <label for="username">{{ t('username') }}</label>
+    <input id="username" name="username" autocomplete="username" required autofocus value="{{ username }}">
+    <label for="password">{{ t('password') }}</label>
+    <input id="password" name="password" type="password" autocomplete="current-password" required>
+    {% if failed %}<p class="form-error" role="alert">{{ t('sign_in_failed') }}</p>{% endif %}
+    <button type="submit" class="button primary">{{ t('sign_in') }}</button>
+  </form>
+  <nav class="languages" aria-label="{{ t('language') }}">
+    {% for code in languages %}<a href="/language/{{ code }}?next=/" {% if code == lang %}aria-current="true"{% endif %}>{{ code|upper }}</a>{% endfor %}
+  </nav>
+</main>
+</body>
+</html>"""
+
+
+def render_sign_in(lang: str, *, next_path: str | None = None, failed: bool = False, username: str = "") -> str:
+    return render_template_string(
+        SIGN_IN_PAGE, lang=lang, t=lambda key: t(key, lang), next=next_path, failed=failed,
+        username=username, languages=LANGUAGES,
+    )
+
+
+def install(server: Flask, settings: Settings, engine: Engine) -> None:
+    """Puts the session check before every request of the dashboard's server, and its routes."""
+    lifetime = timedelta(hours=settings.session_hours)
+    signer = URLSafeTimedSerializer(session_secret(settings), salt="overblik-dashboard-session")
+
+    def language() -> str:
+        chosen = request.cookies.get(LANGUAGE_COOKIE)
+        if chosen in LANGUAGES:
+            return chosen
+        return best_language([tag for tag, _q in request.accept_languages])
+
+    def session_of_request() -> tuple[str | None, SignedInUser | None]:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None, None
+        try:
+            secret = signer.loads(cookie, max_age=int(lifetime.total_seconds()))
+        except BadSignature:  # also SignatureExpired
+            return None, None
+        return secret, session_user(engine, secret)
+
+    @server.before_request
+    def check_session():
+        g.lang = language()
+        g.user = None
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES) or path in ("/sign-in",) or path.startswith("/language/"):
+            return None
+        g.session_secret, g.user = session_of_request()
+        if g.user is None:
+            if path.startswith("/_"):
+                # Dash's own requests (layout, callbacks): nothing without a session
+                return jsonify({"detail": "sign in first"}), 401
+            return render_sign_in(g.lang, next_path=path if path != "/" else None), 200
+        if path == "/":
+            return redirect(home_of(g.user))
+        return None
+
+    @server.after_request
+    def no_store(response):
+        # figures and boards must not linger in shared caches or the back button after sign-out
+        if not request.path.startswith(PUBLIC_PREFIXES):
+            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @server.post("/sign-in")
+    def sign_in():
+        username = request.form.get("username", "")
+        user = verify_password(engine, username, request.form.get("password", ""))
+        if user is None:
+            return render_sign_in(g.lang, next_path=_safe_next(request.form.get("next")), failed=True,
+                                  username=username), 401
+        secret, _expires = start_session(engine, user, lifetime)
+        response = redirect(_safe_next(request.form.get("next")) or home_of(user), code=303)
+        response.set_cookie(
+            SESSION_COOKIE, signer.dumps(secret), max_age=int(lifetime.total_seconds()),
+            httponly=True, samesite="Lax", secure=request.is_secure, path="/",
+        )
+        return response
+
+    @server.post("/sign-out")
+    def sign_out():
+        if g.get("session_secret"):
+            end_session(engine, g.session_secret)
+        response = redirect("/", code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax")
+        return response
+
+    @server.get("/language/<code>")
+    def choose_language(code: str):
+        response = redirect(_safe_next(request.args.get("next")) or "/", code=303)
+        if code in LANGUAGES:
+            response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="Lax", path="/")
+        return response

@@ -1,0 +1,246 @@
+"""The dashboard's words in Danish, English and German, and Babel's number and date formats."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+from metrics.definitions import BY_NAME
+
+LANGUAGES = ("da", "en", "de")
+DEFAULT_LANGUAGE = "da"
+LOCALES = {"da": "da_DK", "en": "en_GB", "de": "de_DE"}
+SMALL_GROUP = 5  # counts below this are shown as "<5" where other teams' people could be told apart
+
+TEXT: dict[str, tuple[str, str, str]] = {
+    # key: (da, en, de)
+    "product": ("Overblik", "Overblik", "Overblik"),
+    "tagline": ("Produktionsstyring – månedens milepæle i realtid",
+                "Production steering – the month's milestones in real time",
+                "Produktionssteuerung – die Meilensteine des Monats in Echtzeit"),
+    "sign_in": ("Log ind", "Sign in", "Anmelden"),
+    "sign_out": ("Log ud", "Sign out", "Abmelden"),
+    "username": ("Brugernavn", "Username", "Benutzername"),
+    "password": ("Adgangskode", "Password", "Passwort"),
+    "sign_in_failed": ("Forkert brugernavn eller adgangskode.", "Wrong username or password.",
+                       "Falscher Benutzername oder falsches Passwort."),
+    "signed_in_as": ("Logget ind som", "Signed in as", "Angemeldet als"),
+    "nav_caseload": ("Min sagsstamme", "My caseload", "Meine Fälle"),
+    "nav_team": ("Teamstyring", "Team steering", "Teamsteuerung"),
+    "nav_benchmarking": ("Benchmarking", "Benchmarking", "Benchmarking"),
+    "nav_wall": ("Vægskærm", "Wall screen", "Wandbildschirm"),
+    "nav_talk": ("Sagsstammesamtale", "Caseload talk", "Fallgespräch"),
+    "nav_users": ("Brugere", "Users", "Benutzer"),
+    "forbidden": ("Du har ikke adgang til denne visning.", "You do not have access to this view.",
+                  "Sie haben keinen Zugriff auf diese Ansicht."),
+    "not_found": ("Siden findes ikke.", "There is no such page.", "Diese Seite gibt es nicht."),
+    "as_of": ("Opdateret", "As of", "Stand"),
+    "live": ("Live", "Live", "Live"),
+    "month": ("Måned", "Month", "Monat"),
+    "team": ("Team", "Team", "Team"),
+    "worker": ("Medarbejder", "Worker", "Mitarbeiter/in"),
+    "from_month": ("Fra måned", "From month", "Von Monat"),
+    "to_month": ("Til måned", "To month", "Bis Monat"),
+    "metric": ("Nøgletal", "Figure", "Kennzahl"),
+    "target": ("Mål", "Target", "Ziel"),
+    "no_target": ("Intet mål", "No target", "Kein Ziel"),
+    "team_target": ("Teamets mål", "Team target", "Teamziel"),
+    "team_figure": ("Teamet", "Team", "Team"),
+    "status": ("Status", "Status", "Status"),
+    "on_track": ("På sporet", "On track", "Im Plan"),
+    "at_risk": ("I risiko", "At risk", "Gefährdet"),
+    "behind": ("Bagud", "Behind", "Im Rückstand"),
+    "trend_up": ("Op fra sidste måned", "Up from last month", "Mehr als im Vormonat"),
+    "trend_down": ("Ned fra sidste måned", "Down from last month", "Weniger als im Vormonat"),
+    "trend_flat": ("Som sidste måned", "Same as last month", "Wie im Vormonat"),
+    "caseload_heading": ("Sagsstamme mod norm", "Caseload against its norm", "Fallzahl gegen die Norm"),
+    "norm": ("Norm", "Norm", "Norm"),
+    "no_norm": ("Ingen norm", "No norm", "Keine Norm"),
+    "above_norm": ("Over normen", "Above the norm", "Über der Norm"),
+    "within_norm": ("Inden for normen", "Within the norm", "Innerhalb der Norm"),
+    "below_norm": ("Under normen", "Below the norm", "Unter der Norm"),
+    "my_figures": ("Mine tal i", "My figures in", "Meine Zahlen im"),
+    "case_board": ("Sagsoversigt", "Case board", "Fallübersicht"),
+    "filters": ("Filtre", "Filters", "Filter"),
+    "filter_no_cv": ("Uden CV", "No CV", "Ohne Lebenslauf"),
+    "filter_in_placement": ("I virksomhedsforløb", "In placement", "Im Praktikum"),
+    "filter_overdue": ("Opfølgning overskredet", "Follow-up overdue", "Nachbetreuung überfällig"),
+    "filter_waiting": ("Venter på virksomhedskonsulent", "Waiting for a company consultant",
+                       "Wartet auf Betriebsberater"),
+    "all_readiness": ("Alle parathedsniveauer", "Every readiness level", "Jede Arbeitsmarktnähe"),
+    "cases_shown": ("sager vist", "cases shown", "Fälle angezeigt"),
+    "col_citizen": ("Borger", "Citizen", "Person"),
+    "col_case": ("Sag", "Case", "Fall"),
+    "col_roles": ("Min rolle", "My role", "Meine Rolle"),
+    "col_others": ("Andre på sagen", "Others on the case", "Weitere im Fall"),
+    "col_days": ("Dage", "Days", "Tage"),
+    "col_cv": ("CV", "CV", "Lebenslauf"),
+    "col_readiness": ("Parathed", "Readiness", "Arbeitsmarktnähe"),
+    "col_phase": ("Fase", "Phase", "Phase"),
+    "col_placement": ("Virksomhedsforløb", "Placement", "Praktikum"),
+    "col_follow_up": ("Opfølgning senest", "Follow-up due", "Nachbetreuung fällig"),
+    "col_hours": ("Timer (forrige / denne md.)", "Hours (last / this month)", "Stunden (Vor- / dieser Monat)"),
+    "overdue": ("Overskredet", "Overdue", "Überfällig"),
+    "yes": ("Ja", "Yes", "Ja"),
+    "no": ("Nej", "No", "Nein"),
+    "none": ("–", "–", "–"),
+    "since": ("siden", "since", "seit"),
+    "no_cases": ("Ingen sager matcher.", "No case matches.", "Kein Fall passt."),
+    "milestones": ("Månedens milepæle", "The month's milestones", "Meilensteine des Monats"),
+    "other_figures": ("Øvrige tal", "Other figures", "Weitere Zahlen"),
+    "per_worker": ("Pr. medarbejder", "Per worker", "Pro Mitarbeiter/in"),
+    "trend_12": ("Seneste 12 måneder", "The last 12 months", "Die letzten 12 Monate"),
+    "overdue_list": ("Overskredne opfølgninger", "Overdue follow-ups", "Überfällige Nachbetreuungen"),
+    "readiness_mix": ("Parathed", "Readiness", "Arbeitsmarktnähe"),
+    "funnel": ("Forløb (kohorte, 12 mdr.)", "Programme cohort (12 months)", "Kohorte (12 Monate)"),
+    "drill_hint": ("Klik på et tal for at se sagerne bag det.", "Click a figure to see the cases behind it.",
+                   "Klicken Sie auf eine Zahl, um die Fälle dahinter zu sehen."),
+    "cases_behind": ("Sagerne bag", "The cases behind", "Die Fälle hinter"),
+    "close": ("Luk", "Close", "Schließen"),
+    "closed_month": ("Lukket måned", "Closed month", "Abgeschlossener Monat"),
+    "closed_at": ("lukket", "closed", "abgeschlossen"),
+    "frozen": ("Ved lukning", "When closed", "Beim Abschluss"),
+    "now_live": ("Nu", "Now", "Jetzt"),
+    "closed_same": ("Tallene er de samme som ved lukningen.", "The figures are as they were when closed.",
+                    "Die Zahlen sind wie beim Abschluss."),
+    "referred": ("Visiteret", "Referred", "Zugewiesen"),
+    "started": ("Startet", "Started", "Begonnen"),
+    "completed": ("Gennemført", "Completed", "Abgeschlossen"),
+    "scoreboard": ("Rangliste", "Scoreboard", "Rangliste"),
+    "side_by_side": ("Teams side om side", "Teams side by side", "Teams im Vergleich"),
+    "caseload_spread": ("Sagsstamme pr. medarbejder mod norm", "Caseload per worker against the norm",
+                        "Fallzahl pro Mitarbeiter/in gegen die Norm"),
+    "over_months": ("over månederne", "over the months", "über die Monate"),
+    "small_group_note": ("Tal under 5 vises som \u201c<5\u201d.", "Counts under 5 are shown as \u201c<5\u201d.",
+                         "Zahlen unter 5 werden als \u201e<5\u201c angezeigt."),
+    "rank": ("Nr.", "Rank", "Rang"),
+    "good_stories": ("Gode historier", "Good stories", "Erfolgsgeschichten"),
+    "placements_this_month": ("nye virksomhedsforløb denne måned", "placements started this month",
+                              "Praktika diesen Monat begonnen"),
+    "hours_this_month": ("borgere med ordinære timer", "citizens with ordinary hours",
+                         "Personen mit regulären Stunden"),
+    "users": ("Brugere", "Users", "Benutzer"),
+    "new_user": ("Ny bruger", "New user", "Neuer Benutzer"),
+    "role": ("Rolle", "Role", "Rolle"),
+    "bound_to": ("Knyttet til", "Bound to", "Zugeordnet"),
+    "state": ("Tilstand", "State", "Zustand"),
+    "active": ("Aktiv", "Active", "Aktiv"),
+    "disabled": ("Spærret", "Disabled", "Gesperrt"),
+    "disable": ("Spær", "Disable", "Sperren"),
+    "enable": ("Genåbn", "Enable", "Entsperren"),
+    "create": ("Opret", "Create", "Anlegen"),
+    "created": ("Oprettet", "Created", "Angelegt"),
+    "choose": ("Vælg …", "Choose …", "Auswählen …"),
+    "role_worker": ("Medarbejder", "Worker", "Mitarbeiter/in"),
+    "role_team_lead": ("Teamleder", "Team lead", "Teamleitung"),
+    "role_manager": ("Chef", "Manager", "Leitung"),
+    "role_admin": ("Administrator", "Administrator", "Administrator/in"),
+    "caseworker": ("Sagsbehandler", "Caseworker", "Fallmanager/in"),
+    "company_consultant": ("Virksomhedskonsulent", "Company consultant", "Betriebsberater/in"),
+    "jobcoach": ("Jobcoach", "Job coach", "Jobcoach"),
+    "mentor": ("Mentor", "Mentor", "Mentor/in"),
+    "ready": ("Parat", "Ready", "Bereit"),
+    "close_to": ("Tæt på", "Close", "Nah dran"),
+    "far": ("Længere fra", "Further from", "Weiter entfernt"),
+    "unknown": ("Ukendt", "Unknown", "Unbekannt"),
+    "talk_heading": ("Sagsstammesamtale med", "Caseload talk with", "Fallgespräch mit"),
+    "talk_caseload_months": ("Sagsstamme de seneste 6 måneder", "Caseload over the last 6 months",
+                             "Fallzahl der letzten 6 Monate"),
+    "by_readiness": ("Sager efter parathed", "Cases by readiness", "Fälle nach Arbeitsmarktnähe"),
+    "notes_actions": ("Noter og aftaler", "Notes and agreed actions", "Notizen und Vereinbarungen"),
+    "add": ("Tilføj", "Add", "Hinzufügen"),
+    "kind_action": ("Aftale", "Action", "Vereinbarung"),
+    "kind_note": ("Note", "Note", "Notiz"),
+    "open": ("Åben", "Open", "Offen"),
+    "done": ("Udført", "Done", "Erledigt"),
+    "mark_done": ("Markér udført", "Mark done", "Als erledigt markieren"),
+    "print": ("Udskriv", "Print", "Drucken"),
+    "language": ("Sprog", "Language", "Sprache"),
+}
+
+READINESS_KEYS = {"ready": "ready", "close": "close_to", "far": "far", "unknown": "unknown"}
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    words = TEXT[key]
+    return words[LANGUAGES.index(lang)] if lang in LANGUAGES else words[0]
+
+
+def metric_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    return BY_NAME[name].label(lang)
+
+
+def readiness_label(level: str | None, lang: str) -> str:
+    return t(READINESS_KEYS.get(level or "unknown", "unknown"), lang)
+
+
+def role_label(role: str, lang: str) -> str:
+    return t(role, lang) if role in TEXT else role
+
+
+def locale(lang: str) -> str:
+    return LOCALES.get(lang, LOCALES[DEFAULT_LANGUAGE])
+
+
+def number(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    if value is None:
+        return t("none", lang)
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=locale(lang))
+
+
+def share(value: float | None, lang: str) -> str:
+    if value is None:
+        return t("none", lang)
+    return format_percent(value, format="#,##0\u00a0%", locale=locale(lang))
+
+
+def figure(name: str, value, lang: str) -> str:
+    """A figure as people read it: shares in per cent, hours and days with a decimal."""
+    kind = BY_NAME[name].value if name in BY_NAME else "count"
+    if kind == "share":
+        return share(value, lang)
+    if kind in ("hours", "days"):
+        return number(value, lang, 1)
+    return number(value, lang)
+
+
+def suppressed(name: str, value, lang: str, group_size: int | None) -> str:
+    """A figure for comparison across teams: small counts and shares of small groups as "<5"."""
+    kind = BY_NAME[name].value if name in BY_NAME else "count"
+    if kind == "count" and value is not None and 0 < value < SMALL_GROUP:
+        return "<5"
+    if kind in ("share", "days") and group_size is not None and group_size < SMALL_GROUP:
+        return "<5"
+    return figure(name, value, lang)
+
+
+def month_label(month: str, lang: str, short: bool = False) -> str:
+    year, number_ = (int(part) for part in month.split("-"))
+    return format_date(date(year, number_, 1), "LLL yy" if short else "LLLL y", locale=locale(lang))
+
+
+def day_label(instant: str | datetime | None, zone: ZoneInfo, lang: str) -> str:
+    if instant is None:
+        return t("none", lang)
+    if isinstance(instant, str):
+        instant = datetime.fromisoformat(instant)
+    return format_date(instant.astimezone(zone).date(), "medium", locale=locale(lang))
+
+
+def time_label(instant: str | datetime, zone: ZoneInfo, lang: str) -> str:
+    if isinstance(instant, str):
+        instant = datetime.fromisoformat(instant)
+    return format_datetime(instant.astimezone(zone), "short", tzinfo=zone, locale=locale(lang))
+
+
+def best_language(accept: list[str]) -> str:
+    """The first of the browser's languages the dashboard speaks, else Danish."""
+    for tag in accept:
+        code = tag.split("-")[0].split("_")[0].lower()
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE

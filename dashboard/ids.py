@@ -1,0 +1,60 @@
+"""Every component id of the dashboard, in one place (callbacks and tests refer to these)."""
+
+# the shell
+URL = "url"
+PAGE = "page"
+SHELL = "shell"
+LIVE_TIMER = "live-timer"
+LIVE_VERSION = "live-version"
+
+# my caseload
+CASELOAD_WORKER = "caseload-worker"
+CASELOAD_FILTERS = "caseload-filters"
+CASELOAD_READINESS = "caseload-readiness"
+CASELOAD_BODY = "caseload-body"
+CASELOAD_SUMMARY = "caseload-summary"
+CASELOAD_AS_OF = "caseload-as-of"
+
+# team steering
+TEAM_SELECT = "team-select"
+MONTH_SELECT = "month-select"
+TEAM_BODY = "team-body"
+TEAM_AS_OF = "team-as-of"
+TEAM_CHART_METRIC = "team-chart-metric"
+TEAM_CHARTS = "team-charts"
+DRILL = "drill"  # pattern-matching: {"type": DRILL, "field": …, "worker": …}
+DRILL_PANEL = "drill-panel"
+DRILL_CLOSE = "drill-close"
+DRILL_TITLE = "drill-title"
+DRILL_BODY = "drill-body"
+
+# benchmarking
+BENCH_FROM = "bench-from"
+BENCH_TO = "bench-to"
+BENCH_METRIC = "bench-metric"
+BENCH_BODY = "bench-body"
+BENCH_AS_OF = "bench-as-of"
+
+# wall screen
+WALL_TEAM = "wall-team"
+WALL_BODY = "wall-body"
+
+# caseload talk
+TALK_WORKER = "talk-worker"
+TALK_BODY = "talk-body"
+TALK_TEXT = "talk-text"
+TALK_KIND = "talk-kind"
+TALK_ADD = "talk-add"
+TALK_LOG = "talk-log"
+TALK_DONE = "talk-done"  # pattern-matching: {"type": TALK_DONE, "id": …}
+
+# users (admin)
+USERS_TABLE = "users-table"
+USER_NAME = "user-name"
+USER_PASSWORD = "user-password"  # noqa: S105 (a component id, not a password)
+USER_ROLE = "user-role"
+USER_WORKER = "user-worker"
+USER_TEAM = "user-team"
+USER_CREATE = "user-create"
+USER_MESSAGE = "user-message"
+USER_TOGGLE = "user-toggle"  # pattern-matching: {"type": USER_TOGGLE, "id": …}

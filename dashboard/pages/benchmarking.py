@@ -1,0 +1,136 @@
+"""Benchmarking for managers: teams side by side, a ranked scoreboard, caseload spread, a range of months."""
+
+from __future__ import annotations
+
+from dash import Input, Output, dcc, html
+from flask import g
+
+from core.access import Action
+from dashboard import ids
+from dashboard.components.charts import caseload_spread, team_lines
+from dashboard.components.status import status_badge, trend_arrow
+from dashboard.components.tables import table
+from dashboard.context import DashboardContext
+from dashboard.i18n import metric_label, month_label, suppressed, t, time_label
+from dashboard.scope import current_user, permit
+from metrics.calendar import add_months, months_between
+from metrics.definitions import BY_NAME, SCALAR_METRICS
+from metrics.norms import NormBand
+
+DEFAULT_METRIC = "placement_starts"
+MAX_MONTHS = 24
+
+
+def layout(context: DashboardContext, user, lang: str, query: dict):
+    months = context.recent_months(25)
+    options = [{"label": month_label(m, lang), "value": m} for m in months]
+    return html.Div(
+        [
+            html.Div([html.H1(t("nav_benchmarking", lang)), html.Span(id=ids.BENCH_AS_OF, className="as-of")],
+                     className="page-head"),
+            html.Div(
+                [
+                    html.Label([t("from_month", lang), dcc.Dropdown(
+                        id=ids.BENCH_FROM, value=months[5], options=options, clearable=False)], className="control"),
+                    html.Label([t("to_month", lang), dcc.Dropdown(
+                        id=ids.BENCH_TO, value=months[0], options=options, clearable=False)], className="control"),
+                    html.Label([t("metric", lang), dcc.Dropdown(
+                        id=ids.BENCH_METRIC, value=DEFAULT_METRIC, clearable=False,
+                        options=[{"label": metric_label(m, lang), "value": m} for m in SCALAR_METRICS])],
+                        className="control control-wide"),
+                    html.P(t("small_group_note", lang), className="muted hint"),
+                ],
+                className="toolbar no-print",
+            ),
+            html.Div(id=ids.BENCH_BODY),
+        ]
+    )
+
+
+def _rank(rows: list[dict], metric: str) -> list[dict]:
+    higher = BY_NAME[metric].higher_is_better is not False
+    known = [r for r in rows if r[metric] is not None]
+    known.sort(key=lambda r: r[metric], reverse=higher)
+    return known + [r for r in rows if r[metric] is None]
+
+
+def register(app, context: DashboardContext) -> None:
+    @app.callback(
+        Output(ids.BENCH_BODY, "children"),
+        Output(ids.BENCH_AS_OF, "children"),
+        Input(ids.LIVE_VERSION, "data"),
+        Input(ids.BENCH_FROM, "value"),
+        Input(ids.BENCH_TO, "value"),
+        Input(ids.BENCH_METRIC, "value"),
+    )
+    def show_benchmarking(_version, first, last, metric):
+        permit(current_user(), Action.view_benchmarking)
+        lang = g.lang
+        metrics = context.metrics
+        if metric not in SCALAR_METRICS:
+            metric = DEFAULT_METRIC
+        last = last or context.current_month()
+        first = first or add_months(last, -5)
+        if first > last:
+            first, last = last, first
+        months = months_between(first, last)[-MAX_MONTHS:]
+        first = months[0]
+        result = metrics.milestones(last, "team")
+        rows = result["rows"]
+        previous = {r["team_id"]: r for r in metrics.rows(add_months(last, -1), "team")[1]}
+        name = context.directory.team_name
+        team_names = {r["team_id"]: name(r["team_id"]) for r in rows}
+
+        scoreboard = []
+        for rank, row in enumerate(_rank(rows, metric), start=1):
+            team = row["team_id"]
+            target = row["targets"].get(metric)
+            scoreboard.append([
+                rank,
+                html.Strong(team_names[team]),
+                html.Span(suppressed(metric, row[metric], lang, row["active_cases"]), className="cell-figure",
+                          **{"data-metric": metric, "data-team": team}),
+                trend_arrow(row[metric], previous.get(team, {}).get(metric), lang),
+                suppressed(metric, target["target"], lang, None) if target else "–",
+                status_badge(target["status"], lang) if target else status_badge(None, lang),
+            ])
+        side_rows = []
+        for name_ in SCALAR_METRICS:
+            side_rows.append([metric_label(name_, lang)] + [
+                html.Span(suppressed(name_, row[name_], lang, row["active_cases"]), className="cell-figure",
+                          **{"data-metric": name_, "data-team": row["team_id"]})
+                for row in rows
+            ])
+        series = {team: metrics.trend(metric, first, last, team_id=team)["points"] for team in team_names}
+        norm_bands = {b["role"]: NormBand(b["role"], b["low"], b["high"]) for b in metrics.get_norms()}
+        spread = [
+            (r["team_id"], role, count)
+            for r in metrics.rows(last, "worker")[1]
+            if r["team_id"] in team_names
+            for role, count in (r["caseload"] or {}).items()
+            if count and role in ("caseworker", "company_consultant")
+        ]
+        body = [
+            html.Div([
+                html.Section([
+                    html.H2(f"{t('scoreboard', lang)}: {metric_label(metric, lang)}, {month_label(last, lang)}"),
+                    table([t("rank", lang), t("team", lang), metric_label(metric, lang), "", t("target", lang),
+                           t("status", lang)], scoreboard, className="scoreboard"),
+                ], className="section"),
+                html.Section([
+                    html.H2(f"{metric_label(metric, lang)} {t('over_months', lang)}: "
+                            f"{month_label(first, lang)} – {month_label(last, lang)}"),
+                    team_lines(series, metric, lang, team_names),
+                ], className="section"),
+            ], className="two-columns"),
+            html.Section([
+                html.H2(f"{t('side_by_side', lang)}, {month_label(last, lang)}"),
+                html.Div(table([t("metric", lang)] + [team_names[r["team_id"]] for r in rows], side_rows,
+                               className="side-by-side"), className="table-wrap"),
+            ], className="section"),
+            html.Section([
+                html.H2(f"{t('caseload_spread', lang)}, {month_label(last, lang)}"),
+                caseload_spread(spread, norm_bands, lang, team_names),
+            ], className="section"),
+        ]
+        return body, f"{t('as_of', lang)} {time_label(result['as_of'], context.zone, lang)}"

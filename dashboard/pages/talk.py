@@ -1,0 +1,167 @@
+"""Caseload talk: the monthly one-to-one of a team lead and a worker, with notes and actions kept."""
+
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, ctx, dcc, html
+from flask import g
+
+from core.access import Action
+from dashboard import ids
+from dashboard.agreements import add_agreement, agreements_of, mark_done
+from dashboard.components.cards import figure_card, metric_value
+from dashboard.components.status import norm_flag
+from dashboard.components.tables import table
+from dashboard.context import DashboardContext
+from dashboard.i18n import day_label, figure, month_label, number, readiness_label, role_label, t
+from dashboard.scope import current_user, permit, scope_team, scope_worker
+from metrics.calendar import add_months
+
+TALK_FIGURES = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue")
+TALK_MONTHS = 6
+
+
+def layout(context: DashboardContext, user, lang: str, query: dict):
+    org = context.metrics.organisation()
+    team_id = scope_team(user, org, query.get("team") or org.workers.get(query.get("worker") or ""))
+    workers = context.directory.workers_of(team_id)
+    worker_id = query.get("worker") or (workers[0] if workers else None)
+    worker_id = scope_worker(user, org, worker_id)
+    return html.Div(
+        [
+            html.Div([html.H1(t("nav_talk", lang)),
+                      html.Button(t("print", lang), className="button quiet no-print", id="print-talk",
+                                  **{"data-print": "true"})], className="page-head"),
+            html.Div([html.Label([t("worker", lang), dcc.Dropdown(
+                id=ids.TALK_WORKER, value=worker_id, clearable=False,
+                options=[{"label": context.directory.worker_name(w), "value": w} for w in workers])],
+                className="control control-wide")], className="toolbar no-print"),
+            html.Div(id=ids.TALK_BODY),
+            html.Section(
+                [
+                    html.H2(t("notes_actions", lang)),
+                    html.Div([
+                        dcc.Dropdown(id=ids.TALK_KIND, value="action", clearable=False, searchable=False,
+                                     options=[{"label": t("kind_action", lang), "value": "action"},
+                                              {"label": t("kind_note", lang), "value": "note"}],
+                                     className="control"),
+                        dcc.Input(id=ids.TALK_TEXT, type="text", className="grow", maxLength=2000,
+                                  placeholder=t("notes_actions", lang)),
+                        html.Button(t("add", lang), id=ids.TALK_ADD, n_clicks=0, className="button primary"),
+                    ], className="toolbar form-row no-print"),
+                    html.Div(id=ids.TALK_LOG),
+                ],
+                className="section",
+            ),
+        ]
+    )
+
+
+def register(app, context: DashboardContext) -> None:
+    def checked(worker_id: str | None) -> tuple[str, str]:
+        user = current_user()
+        permit(user, Action.hold_caseload_talk)
+        org = context.metrics.organisation()
+        worker_id = scope_worker(user, org, worker_id)
+        return worker_id, org.workers.get(worker_id) or ""
+
+    @app.callback(
+        Output(ids.TALK_BODY, "children"),
+        Input(ids.LIVE_VERSION, "data"),
+        Input(ids.TALK_WORKER, "value"),
+    )
+    def show_talk(_version, worker_id):
+        worker_id, team_id = checked(worker_id)
+        lang = g.lang
+        metrics = context.metrics
+        month = context.current_month()
+        board = metrics.board(worker_id)
+        norms = {band["role"]: band for band in metrics.get_norms()}
+        months = [add_months(month, -i) for i in range(TALK_MONTHS - 1, -1, -1)]
+        history = metrics.trend("caseload", months[0], months[-1], worker_id=worker_id)["points"]
+        roles = sorted({role for p in history for role, n in (p["value"] or {}).items() if n})
+        caseload_rows = [
+            [role_label(role, lang)]
+            + [number((p["value"] or {}).get(role, 0), lang) for p in history]
+            + [norm_flag((history[-1]["value"] or {}).get(role, 0), norms.get(role, {}).get("low"),
+                         norms.get(role, {}).get("high"), lang)]
+            for role in roles
+        ]
+        worker_row = next((r for r in metrics.rows(month, "worker")[1] if r["worker_id"] == worker_id), None)
+        team_row = metrics.milestones(month, "team", team_id)["rows"][0] if team_id else None
+        cards = []
+        for name in TALK_FIGURES:
+            target = (team_row or {}).get("targets", {}).get(name)
+            footer = html.Div(
+                f"{t('team_figure', lang)}: {figure(name, team_row[name], lang)}"
+                + (f" · {t('team_target', lang).lower()} {figure(name, target['target'], lang)}" if target else ""),
+                className="figure-footer") if team_row else None
+            cards.append(figure_card(name, worker_row[name] if worker_row else None, lang, worker=worker_id,
+                                     footer=footer))
+        by_level = {level: [c for c in board["cases"] if c["readiness"] == level]
+                    for level in ("ready", "close", "far", "unknown")}
+        readiness_cards = [
+            html.Div([html.Div(readiness_label(level, lang), className="figure-label"),
+                      html.Div(metric_value(f"readiness.{level}", number(len(cases), lang), worker=worker_id),
+                               className="figure-number")], className=f"card figure-card readiness-card-{level}")
+            for level, cases in by_level.items()
+        ]
+        overdue = [c for c in board["cases"] if c["overdue"]]
+        overdue_rows = [[html.Span(c["citizen"] or "–", className="mono"), c["phase"] or "–",
+                         (c["placement"] or {}).get("employer") or "–",
+                         day_label(c["follow_up_due"], context.zone, lang)] for c in overdue]
+        return [
+            html.H2(f"{t('talk_heading', lang)} {context.directory.worker_name(worker_id)} – {month_label(month, lang)}",
+                    className="talk-title"),
+            html.Section([html.H2(t("talk_caseload_months", lang)),
+                          table([t("role", lang)] + [month_label(m, lang, short=True) for m in months] + [t("norm", lang)],
+                                caseload_rows, className="compact")], className="section"),
+            html.Section([html.H2(f"{t('my_figures', lang)} {month_label(month, lang)}"),
+                          html.Div(cards, className="cards")], className="section"),
+            html.Div([
+                html.Section([html.H2(t("by_readiness", lang)), html.Div(readiness_cards, className="cards")],
+                             className="section"),
+                html.Section([html.H2([t("overdue_list", lang), f" ({len(overdue)})"]),
+                              table([t("col_citizen", lang), t("col_phase", lang), t("col_placement", lang),
+                                     t("col_follow_up", lang)], overdue_rows, className="compact")
+                              if overdue else html.P("✓ " + t("no_cases", lang), className="muted")],
+                             className="section"),
+            ], className="two-columns"),
+        ]
+
+    @app.callback(
+        Output(ids.TALK_LOG, "children"),
+        Output(ids.TALK_TEXT, "value"),
+        Input(ids.TALK_WORKER, "value"),
+        Input(ids.TALK_ADD, "n_clicks"),
+        Input({"type": ids.TALK_DONE, "id": ALL}, "n_clicks"),
+        State(ids.TALK_KIND, "value"),
+        State(ids.TALK_TEXT, "value"),
+    )
+    def keep_log(worker_id, _add, _done, kind, text):
+        worker_id, team_id = checked(worker_id)
+        user = current_user()
+        lang = g.lang
+        trigger = ctx.triggered_id
+        clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
+        if trigger == ids.TALK_ADD and clicked:
+            add_agreement(context.engine, team_id=team_id, worker_id=worker_id, month=context.current_month(),
+                          kind=kind, text=text or "", created_by=user.username)
+            text = ""
+        elif isinstance(trigger, dict) and clicked:
+            mark_done(context.engine, int(trigger["id"]), team_id=team_id)
+        rows = []
+        for item in agreements_of(context.engine, team_id=team_id, worker_id=worker_id):
+            done = item.status == "done"
+            rows.append([
+                month_label(item.month, lang, short=True),
+                t("kind_action", lang) if item.kind == "action" else t("kind_note", lang),
+                item.text,
+                (html.Span("✓ " + t("done", lang), className="status status-on_track") if done
+                 else html.Span(t("open", lang), className="status status-at_risk")) if item.kind == "action" else "",
+                html.Button(t("mark_done", lang), id={"type": ids.TALK_DONE, "id": item.id}, n_clicks=0,
+                            className="button quiet small no-print") if item.kind == "action" and not done else "",
+            ])
+        if not rows:
+            return html.P("–", className="muted"), text
+        return table([t("month", lang), "", t("notes_actions", lang), t("status", lang), ""], rows,
+                     className="compact"), text

@@ -1,0 +1,259 @@
+"""Team steering: the month's milestones per team and worker, charts, overdue list, drill-down."""
+
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+from flask import g
+
+from core.access import Action
+from dashboard import ids
+from dashboard.components.cards import figure_card, metric_value
+from dashboard.components.charts import funnel_chart, readiness_bar, trend_chart
+from dashboard.components.status import norm_flag, trend_arrow
+from dashboard.components.tables import table
+from dashboard.context import DashboardContext
+from dashboard.i18n import (
+    figure,
+    metric_label,
+    month_label,
+    number,
+    readiness_label,
+    role_label,
+    t,
+    time_label,
+)
+from dashboard.scope import current_user, permit, scope_team, visible_teams
+from metrics.calendar import add_months
+from metrics.definitions import BY_NAME, TARGET_METRICS
+
+OTHER_FIGURES = (
+    "active_cases", "follow_up_overdue", "waiting_for_company_consultant", "follow_ups",
+    "three_party_follow_ups", "median_days_to_company_consultant",
+)
+WORKER_COLUMNS = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue",
+                  "waiting_for_company_consultant")
+CHARTS = ("in_placement", "placement_starts", "cv_share", "with_ordinary_hours")
+FUNNEL_PROGRAMME = "mestring"
+
+
+def month_options(context: DashboardContext, lang: str) -> list[dict]:
+    return [{"label": month_label(m, lang), "value": m} for m in context.recent_months()]
+
+
+def layout(context: DashboardContext, user, lang: str, query: dict):
+    org = context.metrics.organisation()
+    team_id = scope_team(user, org, query.get("team"))
+    teams = visible_teams(user, org)
+    month = query.get("month") if query.get("month") in context.recent_months() else context.current_month()
+    return html.Div(
+        [
+            html.Div([html.H1(t("nav_team", lang)), html.Span(id=ids.TEAM_AS_OF, className="as-of")],
+                     className="page-head"),
+            html.Div(
+                [
+                    html.Label([t("team", lang), dcc.Dropdown(
+                        id=ids.TEAM_SELECT, value=team_id, clearable=False, searchable=False,
+                        options=[{"label": context.directory.team_name(x), "value": x} for x in teams],
+                        disabled=len(teams) < 2)], className="control"),
+                    html.Label([t("month", lang), dcc.Dropdown(
+                        id=ids.MONTH_SELECT, value=month, clearable=False, searchable=False,
+                        options=month_options(context, lang))], className="control"),
+                    html.P(t("drill_hint", lang), className="muted hint"),
+                ],
+                className="toolbar no-print",
+            ),
+            html.Section(
+                [
+                    html.Div([html.H2(id=ids.DRILL_TITLE),
+                              html.Button(t("close", lang), id=ids.DRILL_CLOSE, className="button quiet no-print")],
+                             className="drill-head"),
+                    html.Div(id=ids.DRILL_BODY),
+                ],
+                id=ids.DRILL_PANEL, className="section drill", hidden=True,
+            ),
+            html.Div(id=ids.TEAM_BODY),
+            html.Section([html.H2(t("trend_12", lang)), html.Div(id=ids.TEAM_CHARTS, className="chart-grid")],
+                         className="section"),
+        ]
+    )
+
+
+def _closed_box(closed: dict | None, context: DashboardContext, lang: str):
+    if closed is None:
+        return None
+    team_rows = [r for r in closed["rows"] if r["worker_id"] is None]
+    changes = []
+    for row in team_rows:
+        for name, change in row["difference"].items():
+            if name not in BY_NAME or isinstance(change, dict):
+                continue
+            changes.append([metric_label(name, lang), figure(name, row["frozen"].get(name), lang),
+                            figure(name, row["live"].get(name), lang)])
+    heading = (f"{t('closed_month', lang)}: {month_label(closed['month'], lang)} – {t('closed_at', lang)} "
+               f"{time_label(closed['closed_at'], context.zone, lang)}")
+    body = (table([t("metric", lang), t("frozen", lang), t("now_live", lang)], changes, className="compact")
+            if changes else html.P(t("closed_same", lang), className="muted"))
+    return html.Section([html.H2(heading), body], className="section closed-month")
+
+
+def _closed_month(context: DashboardContext, month: str, team_id: str) -> dict | None:
+    """The team's own close of the month, else the organisation-wide one narrowed to the team."""
+    metrics = context.metrics
+    closed = metrics.closed_month(month, team_id=team_id)
+    if closed is None:
+        closed = metrics.closed_month(month)
+        if closed is not None:
+            closed["rows"] = [r for r in closed["rows"] if r["team_id"] == team_id]
+    return closed
+
+
+def worker_table(context: DashboardContext, rows: list[dict], previous: dict[str, dict], norms: dict, lang: str):
+    name = context.directory.worker_name
+    body = []
+    for row in rows:
+        worker = row["worker_id"]
+        caseload = []
+        for role, count in sorted(row["caseload"].items()):
+            if not count:
+                continue
+            band = norms.get(role, {})
+            caseload.append(html.Div([
+                html.Span(f"{role_label(role, lang)}: ", className="muted"),
+                metric_value("caseload", number(count, lang), worker=worker, className="cell-figure"),
+                " ", norm_flag(count, band.get("low"), band.get("high"), lang) if band.get("high") else None,
+            ], className="caseload-line", **{"data-role": role}))
+        cells = [
+            html.Div([
+                dcc.Link(name(worker), href=f"/my-caseload?worker={worker}", className="worker-link"),
+                html.Div(", ".join(role_label(r, lang) for r in context.directory.worker_roles(worker)),
+                         className="muted small"),
+            ]),
+            caseload or "–",
+        ]
+        for field in WORKER_COLUMNS:
+            before = previous.get(worker, {}).get(field)
+            cells.append(html.Span([metric_value(field, figure(field, row[field], lang), worker=worker,
+                                                 className="cell-figure"),
+                                    " ", trend_arrow(row[field], before, lang)]))
+        cells.append(dcc.Link(t("nav_talk", lang), href=f"/talk?worker={worker}", className="button quiet small"))
+        body.append(cells)
+    headers = [t("worker", lang), metric_label("caseload", lang)] + [metric_label(f, lang) for f in WORKER_COLUMNS] + [""]
+    return html.Div(table(headers, body, className="workers"), className="table-wrap")
+
+
+def overdue_table(context: DashboardContext, cases: list[dict], lang: str):
+    if not cases:
+        return html.P("✓ " + t("no_cases", lang), className="muted")
+    name = context.directory.worker_name
+    rows = [[html.Span(c["case_id"], className="mono"),
+             ", ".join(f"{name(w)} ({role_label(r, lang).lower()})" for r, w in c["holders"].items()),
+             readiness_label(c["readiness"], lang), c["phase"] or "–"] for c in cases]
+    return table([t("col_case", lang), t("col_others", lang), t("col_readiness", lang), t("col_phase", lang)],
+                 rows, className="compact")
+
+
+def register(app, context: DashboardContext) -> None:
+    def checked(team_id: str | None) -> str:
+        user = current_user()
+        permit(user, Action.view_team_steering)
+        return scope_team(user, context.metrics.organisation(), team_id)
+
+    @app.callback(
+        Output(ids.TEAM_BODY, "children"),
+        Output(ids.TEAM_AS_OF, "children"),
+        Input(ids.LIVE_VERSION, "data"),
+        Input(ids.TEAM_SELECT, "value"),
+        Input(ids.MONTH_SELECT, "value"),
+    )
+    def show_team(_version, team_id, month):
+        team_id = checked(team_id)
+        lang = g.lang
+        metrics = context.metrics
+        month = month or context.current_month()
+        result = metrics.milestones(month, "team", team_id)
+        row = result["rows"][0]
+        previous_month = add_months(month, -1)
+        previous = metrics.rows(previous_month, "team", team_id)[1][0]
+        workers = [r for r in metrics.milestones(month, "worker", team_id)["rows"]]
+        workers.sort(key=lambda r: context.directory.worker_name(r["worker_id"]))
+        previous_workers = {r["worker_id"]: r for r in metrics.rows(previous_month, "worker", team_id)[1]}
+        norms = {band["role"]: band for band in metrics.get_norms()}
+        overdue = metrics.milestone_cases(month, "follow_up_overdue", team_id=team_id)["cases"]
+        first = add_months(context.current_month(), -11)
+        funnel = next((r for r in metrics.funnel(FUNNEL_PROGRAMME, first, add_months(context.current_month(), 1))["rows"]
+                       if r["team_id"] == team_id), None)
+
+        milestones = [
+            figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name),
+                        previous=previous[name], drill=name != "placement_share" and name != "cv_share")
+            for name in TARGET_METRICS
+        ]
+        others = [
+            figure_card(name, row[name], lang, team=team_id, previous=previous[name], drill=True)
+            for name in OTHER_FIGURES
+        ]
+        body = [
+            _closed_box(_closed_month(context, month, team_id), context, lang) if month != context.current_month() else None,
+            html.Section([html.H2(f"{t('milestones', lang)} – {context.directory.team_name(team_id)}, "
+                                  f"{month_label(month, lang)}"),
+                          html.Div(milestones, className="cards")], className="section"),
+            html.Section([html.H2(t("other_figures", lang)), html.Div(others, className="cards")], className="section"),
+            html.Section([html.H2(t("per_worker", lang)), worker_table(context, workers, previous_workers, norms, lang)],
+                         className="section"),
+            html.Div([
+                html.Section([html.H2([t("overdue_list", lang), " ",
+                                       metric_value("follow_up_overdue", number(len(overdue), lang), team=team_id,
+                                                    className="count-badge")]),
+                              overdue_table(context, overdue, lang)], className="section"),
+                html.Section([html.H2(t("readiness_mix", lang)), readiness_bar(row["readiness"], lang),
+                              html.H2(t("funnel", lang)),
+                              funnel_chart(funnel, lang) if funnel else html.P("–")], className="section"),
+            ], className="two-columns"),
+        ]
+        return body, f"{t('as_of', lang)} {time_label(result['as_of'], context.zone, lang)}"
+
+    @app.callback(
+        Output(ids.TEAM_CHARTS, "children"),
+        Input(ids.LIVE_VERSION, "data"),
+        Input(ids.TEAM_SELECT, "value"),
+        Input(ids.MONTH_SELECT, "value"),
+    )
+    def show_charts(_version, team_id, month):
+        team_id = checked(team_id)
+        lang = g.lang
+        last = month or context.current_month()
+        first = add_months(last, -11)
+        charts = []
+        for metric in CHARTS:
+            trend = context.metrics.trend(metric, first, last, team_id=team_id)
+            charts.append(html.Div([html.H3(metric_label(metric, lang)), trend_chart(trend["points"], metric, lang)],
+                                   className="card chart-card"))
+        return charts
+
+    @app.callback(
+        Output(ids.DRILL_PANEL, "hidden"),
+        Output(ids.DRILL_TITLE, "children"),
+        Output(ids.DRILL_BODY, "children"),
+        Input({"type": ids.DRILL, "field": ALL}, "n_clicks"),
+        Input(ids.DRILL_CLOSE, "n_clicks"),
+        State(ids.TEAM_SELECT, "value"),
+        State(ids.MONTH_SELECT, "value"),
+        prevent_initial_call=True,
+    )
+    def drill(_clicks, _close, team_id, month):
+        team_id = checked(team_id)
+        permit(current_user(), Action.read_case_lists)
+        trigger = ctx.triggered_id
+        if trigger == ids.DRILL_CLOSE:
+            return True, None, None
+        # the cards are drawn anew on every live update, which fires this without a click
+        if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
+            raise PreventUpdate
+        lang = g.lang
+        field = trigger["field"]
+        month = month or context.current_month()
+        result = context.metrics.milestone_cases(month, field, team_id=team_id)
+        title = (f"{t('cases_behind', lang)} \u201c{metric_label(field, lang)}\u201d, "
+                 f"{month_label(month, lang)} ({number(result['count'], lang)})")
+        return False, title, overdue_table(context, result["cases"], lang)

@@ -1,0 +1,109 @@
+"""Users (admin): who may sign in to the dashboard, with which role; create and disable."""
+
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, ctx, dcc, html
+from flask import g
+
+from core.access import Action
+from core.accounts import USER_ROLES, AccountError, create_user, list_users, set_disabled
+from dashboard import ids
+from dashboard.components.tables import table
+from dashboard.context import DashboardContext
+from dashboard.i18n import day_label, t
+from dashboard.scope import current_user, permit
+
+
+def layout(context: DashboardContext, user, lang: str, query: dict):
+    directory = context.directory
+    workers = [w for team in directory.teams() for w in directory.workers_of(team)]
+    return html.Div(
+        [
+            html.Div([html.H1(t("users", lang))], className="page-head"),
+            html.Section(
+                [
+                    html.H2(t("new_user", lang)),
+                    html.Div(
+                        [
+                            html.Label([t("username", lang), dcc.Input(id=ids.USER_NAME, type="text",
+                                                                       autoComplete="off")], className="control"),
+                            html.Label([t("password", lang), dcc.Input(id=ids.USER_PASSWORD, type="password",
+                                                                       autoComplete="new-password")],
+                                       className="control"),
+                            html.Label([t("role", lang), dcc.Dropdown(
+                                id=ids.USER_ROLE, clearable=False, searchable=False, value="worker",
+                                options=[{"label": t(f"role_{r.value}", lang), "value": r.value} for r in USER_ROLES])],
+                                className="control"),
+                            html.Label([t("worker", lang), dcc.Dropdown(
+                                id=ids.USER_WORKER, placeholder=t("choose", lang),
+                                options=[{"label": f"{directory.worker_name(w)} ({w})", "value": w} for w in workers])],
+                                className="control control-wide"),
+                            html.Label([t("team", lang), dcc.Dropdown(
+                                id=ids.USER_TEAM, placeholder=t("choose", lang),
+                                options=[{"label": directory.team_name(x), "value": x} for x in directory.teams()])],
+                                className="control"),
+                            html.Button(t("create", lang), id=ids.USER_CREATE, n_clicks=0, className="button primary"),
+                        ],
+                        className="toolbar form-row",
+                    ),
+                    html.P(id=ids.USER_MESSAGE, className="message", role="status"),
+                ],
+                className="section",
+            ),
+            html.Section([html.H2(t("users", lang)), html.Div(id=ids.USERS_TABLE)], className="section"),
+        ]
+    )
+
+
+def users_table(context: DashboardContext, lang: str):
+    directory = context.directory
+    rows = []
+    for user in list_users(context.engine):
+        bound = directory.worker_name(user.worker_id) if user.worker_id else (
+            directory.team_name(user.team_id) if user.team_id else "–")
+        disabled = user.disabled_at is not None
+        rows.append([
+            html.Strong(user.username),
+            t(f"role_{user.role}", lang),
+            bound,
+            day_label(user.created_at.isoformat(), context.zone, lang),
+            html.Span(t("disabled", lang), className="status status-behind") if disabled
+            else html.Span(t("active", lang), className="status status-on_track"),
+            html.Button(t("enable", lang) if disabled else t("disable", lang),
+                        id={"type": ids.USER_TOGGLE, "id": user.id}, n_clicks=0, className="button quiet small"),
+        ])
+    headers = [t("username", lang), t("role", lang), t("bound_to", lang), t("created", lang), t("state", lang), ""]
+    return table(headers, rows, className="users")
+
+
+def register(app, context: DashboardContext) -> None:
+    @app.callback(
+        Output(ids.USERS_TABLE, "children"),
+        Output(ids.USER_MESSAGE, "children"),
+        Input(ids.USER_CREATE, "n_clicks"),
+        Input({"type": ids.USER_TOGGLE, "id": ALL}, "n_clicks"),
+        State(ids.USER_NAME, "value"),
+        State(ids.USER_PASSWORD, "value"),
+        State(ids.USER_ROLE, "value"),
+        State(ids.USER_WORKER, "value"),
+        State(ids.USER_TEAM, "value"),
+    )
+    def manage(_create, _toggles, username, password, role, worker_id, team_id):
+        permit(current_user(), Action.manage_users)
+        lang = g.lang
+        message = ""
+        trigger = ctx.triggered_id
+        clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
+        if trigger == ids.USER_CREATE and clicked:
+            try:
+                made = create_user(context.engine, username or "", password or "", role or "",
+                                   worker_id=worker_id, team_id=team_id)
+                message = f"✓ {t('created', lang)}: {made.username}"
+            except AccountError as exc:
+                message = f"✕ {exc}"
+        elif isinstance(trigger, dict) and clicked:
+            users = {u.id: u for u in list_users(context.engine)}
+            target = users.get(trigger["id"])
+            if target is not None:
+                set_disabled(context.engine, target.id, target.disabled_at is None)
+        return users_table(context, lang), message

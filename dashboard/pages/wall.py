@@ -1,0 +1,60 @@
+"""The wall screen: one team's month in large figures with status, readable from three metres."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, dcc, html
+from flask import g
+
+from core.access import Action
+from dashboard import ids
+from dashboard.components.cards import figure_card, metric_value
+from dashboard.context import DashboardContext
+from dashboard.i18n import month_label, number, t, time_label
+from dashboard.scope import current_user, permit, scope_team
+
+HEADLINE = ("in_placement", "placement_starts", "cv_share", "with_ordinary_hours")
+WATCH = ("follow_up_overdue", "waiting_for_company_consultant", "active_cases")
+
+
+def layout(context: DashboardContext, user, lang: str, query: dict):
+    team_id = scope_team(user, context.metrics.organisation(), query.get("team"))
+    return html.Div([dcc.Store(id=ids.WALL_TEAM, data=team_id), html.Div(id=ids.WALL_BODY)], className="wall")
+
+
+def register(app, context: DashboardContext) -> None:
+    @app.callback(
+        Output(ids.WALL_BODY, "children"),
+        Input(ids.LIVE_VERSION, "data"),
+        State(ids.WALL_TEAM, "data"),
+    )
+    def show_wall(_version, team_id):
+        user = current_user()
+        permit(user, Action.view_wall_screen)
+        team_id = scope_team(user, context.metrics.organisation(), team_id)
+        lang = g.lang
+        month = context.current_month()
+        result = context.metrics.milestones(month, "team", team_id)
+        row = result["rows"][0]
+        headline = [figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name), large=True)
+                    for name in HEADLINE]
+        watch = [figure_card(name, row[name], lang, team=team_id) for name in WATCH]
+        stories = html.Div([
+            html.H2(t("good_stories", lang)),
+            html.P([html.Span("★ ", className="star", **{"aria-hidden": "true"}),
+                    metric_value("placement_starts", number(row["placement_starts"], lang), team=team_id,
+                                 className="story-figure"),
+                    f" {t('placements_this_month', lang)}"], className="story"),
+            html.P([html.Span("★ ", className="star", **{"aria-hidden": "true"}),
+                    metric_value("with_ordinary_hours", number(row["with_ordinary_hours"], lang), team=team_id,
+                                 className="story-figure"),
+                    f" {t('hours_this_month', lang)}"], className="story"),
+        ], className="stories")
+        return [
+            html.Div([html.H1(context.directory.team_name(team_id)),
+                      html.Div([month_label(month, lang), html.Br(),
+                                html.Span(f"{t('as_of', lang)} {time_label(result['as_of'], context.zone, lang)}",
+                                          className="as-of")], className="wall-month")],
+                     className="wall-head"),
+            html.Div(headline, className="cards wall-cards"),
+            html.Div([html.Div(watch, className="cards wall-watch"), stories], className="wall-bottom"),
+        ]
