@@ -1,0 +1,165 @@
+"""The dashboard in Debian's Chromium against a real server on a simulated jobcentre (SQLite)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.services import Services
+from core.database import dispose_engine
+from core.migrate import upgrade
+from core.settings import Settings
+from tests.conftest import TEST_KEY
+from tests.dashboard.conftest import Jobcentre, fill_jobcentre
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+HOMES = {"medarbejder": "/my-caseload", "leder": "/team", "chef": "/benchmarking", "admin": "/users"}
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Site:
+    def __init__(self, base: str, services: Services, jobcentre: Jobcentre):
+        self.base, self.services, self.jobcentre = base, services, jobcentre
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("dashboard")
+    settings = Settings(database_url=f"sqlite:///{folder / 'overblik.db'}", pseudonym_key=TEST_KEY,
+                        pseudonym_key_file=folder / "pseudonym.key", scheduler=False)
+    upgrade(settings.database_url)
+    services = Services.from_settings(settings)
+    jobcentre = fill_jobcentre(services)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(services=services, run_scheduler=False), host="127.0.0.1",
+                                           port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield Site(f"http://127.0.0.1:{port}", services, jobcentre)
+    server.should_exit = True
+    thread.join(10)
+    dispose_engine(settings.database_url)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="da-DK", viewport={"width": 1400, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, site: Site, username: str) -> None:
+    page.goto(site.base + "/")
+    page.fill("#username", username)
+    page.fill("#password", site.jobcentre.users[username])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{HOMES[username]}")
+
+
+def metric(page, name: str, **scope) -> str:
+    selector = f'[data-metric="{name}"]' + "".join(f'[data-{k}="{v}"]' for k, v in scope.items())
+    element = page.locator(selector).first
+    element.wait_for(timeout=15_000)
+    return element.inner_text()
+
+
+@pytest.mark.parametrize("username", list(HOMES))
+def test_each_role_lands_on_its_home(page, site, username):
+    sign_in(page, site, username)
+    assert page.url.endswith(HOMES[username])
+    if username == "admin":
+        page.get_by_text("medarbejder", exact=True).wait_for()
+    else:
+        assert metric(page, "in_placement" if username != "chef" else "placement_starts")
+    assert page.locator("html").get_attribute("lang") == "da"
+
+
+def test_a_worker_sees_its_own_board_and_not_another(page, site):
+    jobcentre = site.jobcentre
+    sign_in(page, site, "medarbejder")
+    from metrics.service import MetricsService
+
+    metrics = MetricsService(site.services.engine, site.services.settings.zone)
+    own = metrics.board(jobcentre.worker)["cases"]
+    other = metrics.board(jobcentre.other_worker)["cases"]
+    shown = metric(page, "board_cases")
+    assert shown.startswith(str(len(own)))
+    board_text = page.locator("table.board").inner_text()
+    assert all(case["citizen"] in board_text for case in own[:10])
+    assert metric(page, "in_placement", worker=jobcentre.worker)
+
+    page.goto(f"{site.base}/my-caseload?worker={jobcentre.other_worker}")
+    page.locator(".notice-forbidden").wait_for()
+    assert page.locator("[data-metric]").count() == 0
+    content = page.content()
+    assert not any(case["citizen"] in content for case in other)
+    page.goto(f"{site.base}/team?team={jobcentre.other_team}")
+    page.locator(".notice-forbidden").wait_for()
+
+
+def test_a_new_event_shows_up_by_itself(page, site):
+    jobcentre = site.jobcentre
+    sign_in(page, site, "leder")
+    before = metric(page, "active_cases", team=jobcentre.team)
+    now = datetime.now(UTC).isoformat()
+    site.services.store.append(
+        [{"event_id": f"live-{i}", "source": "browser-test", "type": "case_opened", "case_id": f"live-case-{i}",
+          "occurred_at": now, "team_id": jobcentre.team, "citizen": f"01019{i}1234", "programme": "default"}
+         for i in range(3)],
+        origin="test",
+    )
+    started = time.monotonic()
+    expected = str(int(before.replace(".", "")) + 3)
+    page.wait_for_function(
+        "([sel, want]) => { const e = document.querySelector(sel); return e && e.innerText.replace('.', '') === want; }",
+        arg=[f'[data-metric="active_cases"][data-team="{jobcentre.team}"]', expected], timeout=10_000,
+    )
+    assert time.monotonic() - started < 10
+
+
+def test_drill_down_from_a_figure_to_its_cases(page, site):
+    sign_in(page, site, "leder")
+    count = metric(page, "follow_up_overdue", team=site.jobcentre.team)
+    page.locator('button.drillable:has([data-metric="follow_up_overdue"])').click()
+    page.locator("#drill-panel:not([hidden])").wait_for()
+    assert f"({count})" in page.locator("#drill-title").inner_text()
+
+
+def test_sign_out(page, site):
+    sign_in(page, site, "leder")
+    page.click("#sign-out")
+    page.wait_for_selector("#username")
+    page.goto(site.base + "/team")
+    page.wait_for_selector("#username")
+    assert page.locator("[data-metric]").count() == 0
