@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 # consistent log (SQLite gets the same from BEGIN IMMEDIATE).
 INGEST_LOCK_KEY = 0x0B1E_0001
 IN_CHUNK = 900
+MAX_DEPTH = 32  # of nested objects and lists in an event's extra fields
 
 INSERT_EVENT = (  # SQLite; PostgreSQL uses COPY
     "INSERT INTO events (source, event_id, type, case_id, occurred_at, payload, content_hash, "
@@ -81,11 +82,13 @@ class Refusal:
     scrubbed: Any
     line: int | None = None
 
-    def envelope(self, name: str) -> str | None:
+    def envelope(self, name: str, limit: int = 256) -> str | None:
+        """An envelope field as the quarantine's columns hold it (the whole event is kept
+        beside them, so a cut value loses nothing)."""
         if isinstance(self.scrubbed, dict):
             value = self.scrubbed.get(name)
             if isinstance(value, str | int | float):
-                return str(value)[:256]
+                return str(value).replace("\x00", "")[:limit]
         return None
 
 
@@ -149,6 +152,12 @@ class EventStore:
         where it does not belong) before anything else looks at the event."""
         if not isinstance(raw, dict):
             return Refusal(index, "an event must be a JSON object", None, line)
+        if _too_deep(raw):
+            # Kept without its nested fields: they could not be stored or scrubbed safely.
+            flat = {k: v for k, v in raw.items() if type(v) not in (dict, list)}
+            return Refusal(
+                index, f"fields nested deeper than {MAX_DEPTH} levels", self.scrub(flat), line
+            )
         event = raw
         if "citizen" in raw or "citizen_pseudonym" in raw or _has_nested_citizen(raw):
             event, _ = _strip_citizen(raw, self.pseudonymise)
@@ -204,6 +213,13 @@ class EventStore:
                 except ValidationError as exc:
                     where = lines[offset] if lines is not None else line
                     out[offset] = Refusal(first_index + offset, validation_reason(exc), event, where)
+        for offset, item in enumerate(out):
+            if isinstance(item, NormalisedEvent) and _has_nul(item):
+                where = lines[offset] if lines is not None else line
+                out[offset] = Refusal(
+                    first_index + offset, "text must not contain NUL characters (\\u0000)",
+                    _public_form(item), where,
+                )
         return out  # type: ignore[return-value]
 
     # -- a batch -------------------------------------------------------------------------
@@ -299,10 +315,10 @@ class EventStore:
                         (
                             received,
                             origin,
-                            r.envelope("source"),
+                            r.envelope("source", 128),
                             r.envelope("event_id"),
                             r.envelope("case_id"),
-                            r.envelope("type"),
+                            r.envelope("type", 64),
                             r.reason,
                             orjson.dumps(r.scrubbed, default=str).decode(),
                             import_run_id,
@@ -467,6 +483,28 @@ def _public_form(event: NormalisedEvent) -> dict[str, Any]:
         "source": event.source,
         **event.payload,
     }
+
+
+def _too_deep(event: dict[str, Any]) -> bool:
+    stack: list[tuple[Any, int]] = [(event, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = value.values() if type(value) is dict else value
+        stack.extend((v, depth + 1) for v in children if type(v) in (dict, list))
+    return False
+
+
+def _has_nul(event: NormalisedEvent) -> bool:
+    # PostgreSQL's text cannot hold NUL; refuse it on every database alike. orjson writes a
+    # NUL inside the payload as the escape \u0000.
+    return (
+        "\\u0000" in event.payload_json
+        or "\x00" in event.event_id
+        or "\x00" in event.case_id
+        or "\x00" in event.source
+    )
 
 
 def _has_nested_citizen(event: dict[str, Any]) -> bool:

@@ -12,6 +12,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+# Casework happens in this range; anything outside is a typing error (and years at the edges
+# of what datetime holds overflow when moved to UTC).
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
 
 class TimeFormatError(ValueError):
     pass
@@ -36,6 +40,8 @@ def parse_instant(value: object, zone: ZoneInfo) -> datetime:
             raise TimeFormatError("not an ISO 8601 date or date-time") from None
     else:
         raise TimeFormatError("a date or date-time string is required")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise TimeFormatError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
     if parsed.tzinfo is None:
         parsed = local_to_utc(parsed, zone)
     return parsed.astimezone(UTC)

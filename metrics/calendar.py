@@ -14,6 +14,10 @@ DAY_US = 86_400 * SECOND_US
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
+# The years events may carry (ingest refuses others); months outside have no figures.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
 class MonthError(ValueError):
     """A month that cannot be answered: malformed, or in the future (the API says 422)."""
 
@@ -35,7 +39,10 @@ def parse_month(text: str) -> tuple[int, int]:
     match = MONTH_PATTERN.match(text or "")
     if not match:
         raise MonthError(f"month must be YYYY-MM, got {text!r}")
-    return int(match.group(1)), int(match.group(2))
+    year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise MonthError(f"month must be between {FIRST_YEAR}-01 and {LAST_YEAR}-12")
+    return year, int(match.group(2))
 
 
 def format_month(year: int, month: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action
@@ -22,7 +23,7 @@ async def get_quarantine(
     _caller: Annotated[Any, Depends(require(Action.read_quarantine))],
     status: Literal["open", "resubmitted", "all"] = "open",
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     entries = await run_in_threadpool(
         list_quarantine, services.store, status=None if status == "all" else status, limit=limit, offset=offset
@@ -36,7 +37,7 @@ async def get_quarantine(
     summary="Send a quarantined event again, optionally corrected",
 )
 async def post_resubmit(
-    entry_id: int,
+    entry_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
     services: ServicesDep,
     _caller: Annotated[Any, Depends(require(Action.resubmit_quarantine))],
     corrected: Annotated[dict[str, Any] | None, Body(description="the corrected event")] = None,

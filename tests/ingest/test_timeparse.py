@@ -52,3 +52,9 @@ def test_what_is_not_a_time_is_refused(bad):
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)))
 def test_an_instant_with_offset_is_kept_exactly(instant):
     assert parse_instant(instant.isoformat(), CPH) == instant
+
+
+@pytest.mark.parametrize("text", ["0001-01-01", "9999-12-31T23:59:59-05:00", "1899-12-31", "2200-01-01"])
+def test_years_outside_casework_are_refused(text):
+    with pytest.raises(TimeFormatError, match="year"):
+        parse_instant(text, CPH)
