@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from core.access import Role
@@ -75,10 +76,7 @@ def create_user(
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
     checked = check_binding(role, worker_id, team_id)
-    with session_scope(engine) as session:
-        if session.exec(select(DashboardUser).where(DashboardUser.username == username)).first():
-            raise AccountError(f"the username {username!r} is taken")
-        user = DashboardUser(
+    user = DashboardUser(
             username=username,
             password_hash=_hasher.hash(password),
             role=checked.value,
@@ -87,9 +85,15 @@ def create_user(
             team_id=team_id if checked is Role.team_lead else None,
             created_at=utcnow(),
         )
-        session.add(user)
-        session.flush()
-        return _signed_in(user)
+    # Insert first and let the unique index judge: on SQLite a read before the write could not
+    # wait for a concurrent writer (the event store) and would fail with "database is locked".
+    try:
+        with session_scope(engine) as session:
+            session.add(user)
+            session.flush()
+            return _signed_in(user)
+    except IntegrityError:
+        raise AccountError(f"the username {username!r} is taken") from None
 
 
 def list_users(engine: Engine) -> list[DashboardUser]:
@@ -101,11 +105,12 @@ def set_disabled(engine: Engine, user_id: int, disabled: bool) -> bool:
     """Disables (and signs out everywhere) or enables a user; False when there is no such user."""
     now = utcnow()
     with session_scope(engine) as session:
-        user = session.get(DashboardUser, user_id)
-        if user is None:
+        # writes first, reads after: see create_user
+        changed = session.exec(
+            update(DashboardUser).where(DashboardUser.id == user_id).values(disabled_at=now if disabled else None)
+        ).rowcount
+        if not changed:
             return False
-        user.disabled_at = now if disabled else None
-        session.add(user)
         if disabled:
             session.exec(
                 update(DashboardSession)
@@ -119,17 +124,18 @@ def verify_password(engine: Engine, username: str, password: str) -> SignedInUse
     """The user when the username and password match an enabled user, else None."""
     with session_scope(engine) as session:
         user = session.exec(select(DashboardUser).where(DashboardUser.username == username.strip())).first()
-        try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        if user is None or user.disabled_at is not None:
-            return None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        user.last_sign_in_at = utcnow()
-        session.add(user)
-        return _signed_in(user)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or user.disabled_at is not None:
+        return None
+    values: dict = {"last_sign_in_at": utcnow()}
+    if _hasher.check_needs_rehash(user.password_hash):
+        values["password_hash"] = _hasher.hash(password)
+    with session_scope(engine) as session:  # a transaction that writes first: see create_user
+        session.exec(update(DashboardUser).where(DashboardUser.id == user.id).values(**values))
+    return _signed_in(user)
 
 
 def _hash(secret: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import select
 
 from core.database import session_scope, utcnow
@@ -37,10 +37,9 @@ def agreements_of(engine: Engine, *, team_id: str, worker_id: str | None) -> lis
 def mark_done(engine: Engine, agreement_id: int, *, team_id: str) -> bool:
     """Marks an action done, only within the team it belongs to."""
     with session_scope(engine) as session:
-        row = session.get(AgreedAction, agreement_id)
-        if row is None or row.team_id != team_id:
-            return False
-        row.status = "done"
-        row.updated_at = utcnow()
-        session.add(row)
-        return True
+        # one UPDATE: on SQLite a read before the write could not wait for a concurrent writer
+        return bool(session.exec(
+            update(AgreedAction)
+            .where(AgreedAction.id == agreement_id, AgreedAction.team_id == team_id)
+            .values(status="done", updated_at=utcnow())
+        ).rowcount)

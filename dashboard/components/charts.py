@@ -27,9 +27,9 @@ def _layout(fig: go.Figure, lang: str, height: int = 260, share: bool = False) -
     fig.update_layout(
         template="simple_white",
         height=height,
-        margin={"l": 48, "r": 12, "t": 12, "b": 36},
+        margin={"l": 48, "r": 12, "t": 28, "b": 36},
         font={"family": "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif", "size": 13, "color": INK},
-        legend={"orientation": "h", "y": -0.18, "x": 0},
+        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
         separators=",." if locale(lang).startswith(("da", "de")) else ".,",
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
@@ -69,7 +69,8 @@ def readiness_bar(readiness: dict[str, int], lang: str):
                     insidetextanchor="middle")
     fig.update_layout(barmode="stack", showlegend=True)
     _layout(fig, lang, 140)
-    fig.update_layout(margin={"l": 8, "r": 8, "t": 8, "b": 8}, legend={"y": -0.4}, hovermode="closest")
+    fig.update_layout(margin={"l": 8, "r": 8, "t": 30, "b": 8}, hovermode="closest",
+                      legend={"x": 0, "xanchor": "left", "traceorder": "normal"})
     fig.update_xaxes(visible=False)
     return _graph(fig)
 

@@ -115,7 +115,7 @@ def register(app, context: DashboardContext) -> None:
             html.Section([html.H2(t("talk_caseload_months", lang)),
                           table([t("role", lang)] + [month_label(m, lang, short=True) for m in months] + [t("norm", lang)],
                                 caseload_rows, className="compact")], className="section"),
-            html.Section([html.H2(f"{t('my_figures', lang)} {month_label(month, lang)}"),
+            html.Section([html.H2(f"{context.directory.worker_name(worker_id)}: {month_label(month, lang)}"),
                           html.Div(cards, className="cards")], className="section"),
             html.Div([
                 html.Section([html.H2(t("by_readiness", lang)), html.Div(readiness_cards, className="cards")],

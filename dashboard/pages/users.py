@@ -104,6 +104,7 @@ def register(app, context: DashboardContext) -> None:
         elif isinstance(trigger, dict) and clicked:
             users = {u.id: u for u in list_users(context.engine)}
             target = users.get(trigger["id"])
-            if target is not None:
+            # an administrator cannot lock itself out
+            if target is not None and target.id != current_user().user_id:
                 set_disabled(context.engine, target.id, target.disabled_at is None)
         return users_table(context, lang), message
