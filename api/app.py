@@ -15,6 +15,7 @@ from api.routes.imports import router as imports_router
 from api.routes.metrics import router as metrics_router
 from api.routes.organisation import router as organisation_router
 from api.routes.quarantine import router as quarantine_router
+from api.routes.sources import router as sources_router
 from api.services import Services
 from core.settings import Settings, get_settings
 
@@ -37,9 +38,11 @@ def create_app(
         scheduler = None
         if scheduler_wanted:
             scheduler = start_scheduler(services)
+        follower = start_follower(services)
         try:
             yield
         finally:
+            follower.stop()
             if scheduler is not None:
                 scheduler.shutdown()
 
@@ -54,9 +57,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
-    for router in (health_router, events_router, imports_router, quarantine_router, organisation_router):
+    for router in (
+        health_router, events_router, imports_router, quarantine_router, organisation_router,
+        sources_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(metrics_router, prefix="/api/v1")
+    app.include_router(metrics_router, prefix=API_PREFIX)
     mount_dashboard(app, services)
 
     @app.exception_handler(OperationalError)
@@ -81,6 +87,17 @@ def mount_dashboard(app: FastAPI, services: Services) -> None:
 
     dashboard = create_dashboard(services.settings, services.engine)
     app.mount("/", WSGIMiddleware(dashboard.server))
+
+
+def start_follower(services: Services):
+    """Keeps the figures' read model current in the background (and warms it on start)."""
+    from metrics.readmodel import Follower, get_read_model
+
+    model = get_read_model(services.engine, services.settings.zone, catch_up=False)
+    follower = Follower(model, services.clock)
+    services.store.listeners.append(follower.notify)
+    follower.start()
+    return follower
 
 
 def start_scheduler(services: Services):

@@ -11,6 +11,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from api.cli_sources import sources_app
 from api.cli_users import user_app
 from core.settings import get_settings, reset_settings
 
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(teams_app, name="teams")
 app.add_typer(workers_app, name="workers")
+app.add_typer(sources_app, name="source")
 app.add_typer(user_app, name="user")
 
 
