@@ -360,6 +360,7 @@ STAGES: dict[str, Callable[[str], bool]] = {
         ("EventStore._stored_hashes", "EventStore._stored_singletons")
     ),
     "  of which listeners of accepted events": lambda f: "listener" in f or f.startswith("EventStore._notify"),
+    "metrics kept up to date (metrics/…, any thread)": lambda f: "(metrics/" in f,
     "token check (authenticate)": lambda f: f.startswith("authenticate "),
 }
 
