@@ -29,7 +29,7 @@ import orjson  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 
-from core.database import dispose_engine  # noqa: E402
+from core.database import configure_sqlite, dispose_engine  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
 from ingest.events import NormalisedEvent  # noqa: E402
 from ingest.pseudonym import Pseudonymiser  # noqa: E402
@@ -130,8 +130,7 @@ def stored_rows(events: list[dict], kind: str) -> list[tuple]:
 def raw_sqlite(db: Database, rows: list[tuple], size: int) -> float:
     # The same pragmas as the app's connections (core/database.py), so only the app differs.
     conn = sqlite3.connect(db.path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    configure_sqlite(conn)
     sql = f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
     started = time.perf_counter()
     for chunk in batches(rows, size):

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 # BIGINT on PostgreSQL; on SQLite an INTEGER PRIMARY KEY is the rowid, so arrival order is kept.
@@ -21,10 +31,13 @@ class Event(SQLModel, table=True):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("source", "event_id", name="uq_events_source_event_id"),
-        # "One of each per case": opened, closed, and each placement started/ended once.
-        # NULL keys (all other types) never collide, on SQLite and PostgreSQL alike.
-        UniqueConstraint("case_id", "singleton_key", name="uq_events_case_singleton"),
-        Index("ix_events_case_occurred", "case_id", "occurred_at"),
+        # "One of each per case": opened, closed, and each placement started/ended once. Only
+        # those events carry a key, so the index is partial: most events write one index only.
+        Index(
+            "uq_events_case_singleton", "case_id", "singleton_key", unique=True,
+            sqlite_where=text("singleton_key IS NOT NULL"),
+            postgresql_where=text("singleton_key IS NOT NULL"),
+        ),
     )
 
     seq: int | None = Field(default=None, sa_column=Column(SequenceKey, primary_key=True, autoincrement=True))
