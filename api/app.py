@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError as SADataError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api.routes.events import router as events_router
@@ -64,6 +66,22 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(metrics_router, prefix=API_PREFIX)
     mount_dashboard(app, services)
+
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next):
+        # No database text holds NUL; a path or query with one is refused before any route.
+        if "\x00" in request.url.path or "%00" in request.url.query:
+            return JSONResponse({"detail": "NUL characters are not allowed in the address"}, 400)
+        return await call_next(request)
+
+    @app.exception_handler(SADataError)
+    @app.exception_handler(psycopg.DataError)
+    async def value_not_storable(_request: Request, exc: Exception):
+        log.warning("a value could not be stored: %s", type(exc).__name__)
+        return JSONResponse(
+            {"detail": "a value cannot be stored (too long, out of range, or NUL characters)"},
+            status_code=422,
+        )
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

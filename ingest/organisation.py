@@ -16,13 +16,14 @@ from core.database import session_scope, utcnow
 from core.models import Team, Worker
 from ingest.events import ROLES, Role
 
-Ident = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+NO_NUL = r"^[^\x00]*$"  # no database text holds NUL
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=NO_NUL)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NO_NUL)]
 
 
 class TeamIn(BaseModel):
     name: Name
-    unit: Annotated[str, StringConstraints(max_length=256)] | None = None
+    unit: Annotated[str, StringConstraints(max_length=256, pattern=NO_NUL)] | None = None
 
 
 class TeamOut(BaseModel):

@@ -152,14 +152,15 @@ class EventStore:
         where it does not belong) before anything else looks at the event."""
         if not isinstance(raw, dict):
             return Refusal(index, "an event must be a JSON object", None, line)
-        if _too_deep(raw):
+        too_deep, nested_citizen = _nesting(raw)
+        if too_deep:
             # Kept without its nested fields: they could not be stored or scrubbed safely.
             flat = {k: v for k, v in raw.items() if type(v) not in (dict, list)}
             return Refusal(
                 index, f"fields nested deeper than {MAX_DEPTH} levels", self.scrub(flat), line
             )
         event = raw
-        if "citizen" in raw or "citizen_pseudonym" in raw or _has_nested_citizen(raw):
+        if nested_citizen or "citizen" in raw or "citizen_pseudonym" in raw:
             event, _ = _strip_citizen(raw, self.pseudonymise)
             problem = _citizen_problem(raw, allow_pseudonym)
             if problem:
@@ -273,6 +274,9 @@ class EventStore:
                 cursor.execute("BEGIN IMMEDIATE")
             else:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY,))
+                # The lookups below are by key; before autovacuum has analysed a fast-growing
+                # log the planner picks whole-table scans for them, each batch slower.
+                cursor.execute("SET LOCAL enable_seqscan = off")
             stored = self._stored_hashes(cursor, valid)
             singletons = self._stored_singletons(cursor, valid)
             accepted: list[NormalisedEvent] = []
@@ -485,15 +489,24 @@ def _public_form(event: NormalisedEvent) -> dict[str, Any]:
     }
 
 
-def _too_deep(event: dict[str, Any]) -> bool:
-    stack: list[tuple[Any, int]] = [(event, 1)]
+def _nesting(event: dict[str, Any]) -> tuple[bool, bool]:
+    """Whether the event nests deeper than MAX_DEPTH, and whether a `citizen` key sits below
+    its top level. Runs on every event: most have no containers and leave at once."""
+    stack = [(v, 2) for v in event.values() if type(v) is dict or type(v) is list]
+    nested_citizen = False
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return True
-        children = value.values() if type(value) is dict else value
-        stack.extend((v, depth + 1) for v in children if type(v) in (dict, list))
-    return False
+            return True, nested_citizen
+        if type(value) is dict:
+            nested_citizen = nested_citizen or "citizen" in value
+            children = value.values()
+        else:
+            children = value
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return False, nested_citizen
 
 
 def _has_nul(event: NormalisedEvent) -> bool:
@@ -505,21 +518,6 @@ def _has_nul(event: NormalisedEvent) -> bool:
         or "\x00" in event.case_id
         or "\x00" in event.source
     )
-
-
-def _has_nested_citizen(event: dict[str, Any]) -> bool:
-    """Whether a `citizen` key sits anywhere below the top level (checked on every event,
-    so containers are only entered where there are any)."""
-    stack = [v for v in event.values() if type(v) in (dict, list)]
-    while stack:
-        value = stack.pop()
-        if type(value) is dict:
-            if "citizen" in value:
-                return True
-            stack.extend(v for v in value.values() if type(v) in (dict, list))
-        else:
-            stack.extend(v for v in value if type(v) in (dict, list))
-    return False
 
 
 def _citizen_problem(raw: dict[str, Any], allow_pseudonym: bool) -> str | None:
@@ -535,6 +533,6 @@ def _citizen_problem(raw: dict[str, Any], allow_pseudonym: bool) -> str | None:
                 return "citizen_pseudonym is set by Overblik: send citizen"
             if "citizen" in raw:
                 return "send citizen or citizen_pseudonym, not both"
-        elif type(value) in (dict, list) and _has_nested_citizen({key: value}):
+        elif type(value) in (dict, list) and _nesting({key: value})[1]:
             return "citizen is only allowed at the top level of case_opened"
     return None

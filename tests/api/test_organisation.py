@@ -37,3 +37,10 @@ def test_only_admins_change_organisation_data(client, services):
     manager = create_token(services.engine, "manager")
     assert client.put("/api/v1/teams/t1", json={"name": "x"}, headers=bearer(manager)).status_code == 403
     assert client.get("/api/v1/teams", headers=bearer(manager)).status_code == 200
+
+
+def test_nul_characters_are_refused_not_crashed_on(client, admin_token):
+    h = bearer(admin_token)
+    r = client.put("/api/v1/workers/w1", json={"name": "A\u0000nne", "team_id": "t1"}, headers=h)
+    assert r.status_code == 422
+    assert client.put("/api/v1/teams/t%00x", json={"name": "x"}, headers=h).status_code == 400
