@@ -25,6 +25,7 @@ EPOCH_NAIVE = datetime(1970, 1, 1)
 FETCH_CHUNK = 20_000
 CHANGE_LOG_LIMIT = 5_000  # generations kept to update cached months; older caches are rebuilt
 CACHED_MONTHS = 40
+INTERNED = frozenset({"team_id", "worker_id", "role", "level", "phase", "month", "kind"})
 
 
 def _sqlite_instant(value: Any) -> int:
@@ -87,10 +88,25 @@ class ReadModel:
                 if latest is None or latest <= self.last_seq:
                     return 0
                 if self._sqlite:
+                    # Microseconds since the epoch computed by SQLite from the stored UTC text
+                    # ('YYYY-MM-DD HH:MM:SS.ffffff'), exactly, and faster than in Python.
                     query = (
-                        "SELECT seq, type, case_id, occurred_at, payload FROM events "
+                        "SELECT seq, type, case_id, "
+                        "CAST(strftime('%s', substr(occurred_at, 1, 19)) AS INTEGER) * 1000000 "
+                        "+ CAST(substr(occurred_at, 21, 6) AS INTEGER), payload FROM events "
                         "WHERE seq > ? AND seq <= ? ORDER BY seq"
                     )
+                    cursor = connection.connection.dbapi_connection.cursor()
+                    cursor.execute(query, (self.last_seq, latest))
+                    count = 0
+                    changed: set[str] = set()
+                    while rows := cursor.fetchmany(FETCH_CHUNK):
+                        count += len(rows)
+                        self._apply(rows, changed)
+                    cursor.close()
+                    self.last_seq = latest
+                    self._record_change(changed)
+                    return count
                 else:
                     query = (
                         "SELECT seq, type, case_id, "
@@ -128,10 +144,9 @@ class ReadModel:
             if isinstance(payload, str | bytes):
                 payload = orjson.loads(payload)
             # One string per id: the same worker and team ids recur in millions of events.
-            for key in ("team_id", "worker_id", "role", "level", "phase", "month", "kind"):
-                value = payload.get(key)
-                if value is not None:
-                    payload[key] = names.setdefault(value, sys.intern(value))
+            for key, value in payload.items():
+                if key in INTERNED and type(value) is str:
+                    payload[key] = names.get(value) or names.setdefault(value, sys.intern(value))
             case = cases.get(case_id)
             if case is None:
                 case = cases[case_id] = CaseHistory(case_id)
@@ -289,6 +304,17 @@ class ReadModel:
     def case(self, case_id: str) -> CaseHistory | None:
         return self.cases.get(case_id)
 
+    def forget_case(self, case_id: str) -> None:
+        """Drops an erased case. Erasure is rare, so every cached month is simply recomputed."""
+        with self._lock:
+            self.cases.pop(case_id, None)
+            for cases in (*self.team_cases.values(), *self.worker_cases.values()):
+                cases.discard(case_id)
+            self._months.clear()
+            self._current = None
+            self._changes.clear()
+            self.generation += 1
+
 
 def load_organisation(engine: Engine) -> Organisation:
     """Teams and workers as the organisation data holds them now."""
@@ -330,8 +356,12 @@ class Follower:
     `interval` seconds for batches other processes wrote. On start it warms the last
     `warm_months` months, the range the trends show."""
 
-    def __init__(self, model: ReadModel, clock, *, interval: float = 1.0, warm_months: int = 14):
+    def __init__(
+        self, model: ReadModel, clock, *, interval: float = 1.0, warm_months: int = 14,
+        gather: float = 0.5,
+    ):
         self.model = model
+        self.gather = gather
         self.clock = clock
         self.interval = interval
         self.warm_months = warm_months
@@ -374,6 +404,10 @@ class Follower:
         self.warmed.set()
         while not self._stop.is_set():
             self._wake.wait(self.interval)
+            # Gather the batches of a busy moment into one catch-up: each costs a query and
+            # takes the interpreter from the ingest thread. Reads catch up by themselves, so
+            # figures never wait for this.
+            self._stop.wait(self.gather)
             self._wake.clear()
             if self._stop.is_set():
                 break
