@@ -30,7 +30,8 @@ class Event(SQLModel, table=True):
 
     __tablename__ = "events"
     __table_args__ = (
-        UniqueConstraint("source", "event_id", name="uq_events_source_event_id"),
+        # The idempotency key; event_id first, so a batch's lookup descends once per event.
+        UniqueConstraint("event_id", "source", name="uq_events_event_id_source"),
         # "One of each per case": opened, closed, and each placement started/ended once. Only
         # those events carry a key, so the index is partial: most events write one index only.
         Index(
