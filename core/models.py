@@ -261,3 +261,30 @@ class AgreedAction(SQLModel, table=True):
     created_by: str | None = Field(default=None, sa_column=Column(String(128)))
     created_at: datetime = Field(sa_column=_utc_column())
     updated_at: datetime = Field(sa_column=_utc_column())
+
+
+# -- programmes: process models and outside reference figures (migration 0006) --------------
+
+
+class ProgrammeModel(SQLModel, table=True):
+    """An admin's edited process model of a programme; a programme without a row uses its preset."""
+
+    __tablename__ = "programme_models"
+
+    programme: str = Field(sa_column=Column(String(128), primary_key=True))
+    model: str = Field(sa_column=Column(Text, nullable=False), description="JSON: core/programmes.py")
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class ReferenceFigure(SQLModel, table=True):
+    """An outside benchmark figure (a municipality's or the national value), imported from CSV."""
+
+    __tablename__ = "reference_figures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    label: str = Field(sa_column=Column(String(128), nullable=False), description="e.g. national")
+    metric: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    month: str = Field(sa_column=Column(String(7), nullable=False))
+    value: float
+    source: str | None = Field(default=None, sa_column=Column(String(256)))
+    imported_at: datetime = Field(sa_column=_utc_column())

@@ -1,0 +1,191 @@
+"""Programmes' process models: the shipped presets, an admin's edits, and their validation."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from core.database import session_scope, utcnow
+from core.models import ProgrammeModel
+
+LANGUAGES = ("da", "en", "de")
+STAGES = ("finding", "securing")
+# The job-coaching standard's ratios; used when a model gives none (finding 1:5, securing 1:6).
+DEFAULT_RATIOS = {"finding": 5, "securing": 6}
+DEFAULT_STANDARDS = {
+    "mid_review_share": 0.9,
+    "final_review_share": 0.9,
+    "supervisions_per_worker_year": 4.0,
+    "three_party_per_placement_month": 1.0,
+}
+PRESETS = ("mestring", "transition", "jobcoaching", "counselling")
+MAX_PHASES = 50
+
+
+class ProcessModelError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    id: str
+    names: dict[str, str]
+    planned_days: float
+    stage: str | None  # "finding" or "securing" a job, or neither
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "names": dict(self.names), "planned_days": self.planned_days,
+                "stage": self.stage}
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessModel:
+    programme: str
+    names: dict[str, str]
+    phases: tuple[Phase, ...]
+    ratios: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RATIOS))
+    standards: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_STANDARDS))
+    preset: bool = False
+
+    @property
+    def phase_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.phases)
+
+    @property
+    def course_days(self) -> float:
+        """The planned length of the whole course: the sum of its phases' planned days."""
+        return sum(p.planned_days for p in self.phases)
+
+    def phase(self, phase_id: str) -> Phase | None:
+        return next((p for p in self.phases if p.id == phase_id), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "programme": self.programme,
+            "names": dict(self.names),
+            "phases": [p.as_dict() for p in self.phases],
+            "course_days": self.course_days,
+            "ratios": dict(self.ratios),
+            "standards": dict(self.standards),
+            "preset": self.preset,
+        }
+
+
+def parse_model(programme: str, data: Any, *, preset: bool = False) -> ProcessModel:
+    """A process model from its JSON form; raises ProcessModelError with a reason."""
+    if not isinstance(data, dict):
+        raise ProcessModelError("a process model must be an object")
+    names = _names(data.get("names") or {"en": programme}, "names")
+    phases_raw = data.get("phases")
+    if not isinstance(phases_raw, list) or not phases_raw or len(phases_raw) > MAX_PHASES:
+        raise ProcessModelError(f"phases: a list of 1 to {MAX_PHASES} phases is required")
+    phases = []
+    for index, raw in enumerate(phases_raw):
+        if not isinstance(raw, dict):
+            raise ProcessModelError(f"phases[{index}]: an object is required")
+        phase_id = raw.get("id")
+        if not isinstance(phase_id, str) or not 1 <= len(phase_id) <= 128:
+            raise ProcessModelError(f"phases[{index}].id: a string of 1 to 128 characters")
+        days = raw.get("planned_days")
+        if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= 3650:
+            raise ProcessModelError(f"phases[{index}].planned_days: a number of days above 0")
+        stage = raw.get("stage")
+        if stage is not None and stage not in STAGES:
+            raise ProcessModelError(f"phases[{index}].stage: one of {', '.join(STAGES)}, or null")
+        phases.append(Phase(phase_id, _names(raw.get("names") or {}, f"phases[{index}].names"),
+                            float(days), stage))
+    ids = [p.id for p in phases]
+    if len(set(ids)) != len(ids):
+        raise ProcessModelError("phases: each phase id once")
+    ratios = dict(DEFAULT_RATIOS)
+    for stage, value in (data.get("ratios") or {}).items():
+        if stage not in STAGES or isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ProcessModelError("ratios: finding and securing, each a whole number from 1")
+        ratios[stage] = value
+    standards = dict(DEFAULT_STANDARDS)
+    for name, value in (data.get("standards") or {}).items():
+        if name not in DEFAULT_STANDARDS or isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ProcessModelError(f"standards: {', '.join(DEFAULT_STANDARDS)}, each a number from 0")
+        standards[name] = float(value)
+    return ProcessModel(programme, names, tuple(phases), ratios, standards, preset)
+
+
+def _names(raw: Any, where: str) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(v, str) and v for v in raw.values()):
+        raise ProcessModelError(f"{where}: an object of language → name")
+    return {lang: raw[lang] for lang in LANGUAGES if lang in raw} or {"en": next(iter(raw.values()), "")}
+
+
+def preset(programme: str) -> ProcessModel | None:
+    """The version-controlled preset of that programme, if one ships."""
+    if programme not in PRESETS:
+        return None
+    text = resources.files("core").joinpath("process_models", f"{programme}.json").read_text("utf-8")
+    return parse_model(programme, json.loads(text), preset=True)
+
+
+def load_models(engine: Engine) -> dict[str, ProcessModel]:
+    """Every programme's model: the presets, replaced or added to by an admin's edits."""
+    models = {name: preset(name) for name in PRESETS}
+    with session_scope(engine) as session:
+        for row in session.exec(select(ProgrammeModel)):
+            models[row.programme] = parse_model(row.programme, json.loads(row.model))
+    return models  # type: ignore[return-value]
+
+
+def load_model(engine: Engine, programme: str) -> ProcessModel | None:
+    return load_models(engine).get(programme)
+
+
+def save_model(engine: Engine, programme: str, data: Any) -> ProcessModel:
+    """Checks and stores an admin's model of a programme (it replaces the preset, if any)."""
+    if not isinstance(programme, str) or not 1 <= len(programme) <= 128:
+        raise ProcessModelError("programme: a string of 1 to 128 characters")
+    model = parse_model(programme, data)
+    stored = {k: v for k, v in model.as_dict().items() if k not in ("programme", "course_days", "preset")}
+    now = utcnow()
+    with session_scope(engine) as session:
+        row = session.get(ProgrammeModel, programme)
+        if row is None:
+            row = ProgrammeModel(programme=programme, model=json.dumps(stored), updated_at=now)
+        else:
+            row.model, row.updated_at = json.dumps(stored), now
+        session.add(row)
+    ModelCache.invalidate_all()
+    return model
+
+
+class ModelCache:
+    """The models of one database as the ingest check reads them: at most `ttl` seconds old in
+    another process, current in the process that saved an edit."""
+
+    _all: weakref.WeakSet[ModelCache] = weakref.WeakSet()
+    _lock = threading.Lock()
+
+    def __init__(self, engine: Engine, ttl: float = 30.0):
+        self.engine = engine
+        self.ttl = ttl
+        self._models: dict[str, ProcessModel] | None = None
+        self._loaded = 0.0
+        with ModelCache._lock:
+            ModelCache._all.add(self)
+
+    def models(self) -> dict[str, ProcessModel]:
+        if self._models is None or time.monotonic() - self._loaded > self.ttl:
+            self._models = load_models(self.engine)
+            self._loaded = time.monotonic()
+        return self._models
+
+    @classmethod
+    def invalidate_all(cls) -> None:
+        with cls._lock:
+            for cache in list(cls._all):
+                cache._models = None
