@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.access import Action, allowed
 from core.settings import Settings
-from dashboard import auth, ids
+from dashboard import auth, downloads, ids
 from dashboard.components.shell import header
 from dashboard.context import DashboardContext
 from dashboard.directory import Directory
@@ -128,6 +128,7 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
             raise PreventUpdate
         return version
 
+    downloads.install(server, context)
     for module in (caseload, team, talk, benchmarking, wall, users):
         module.register(app, context)
     server.extensions["overblik_dashboard"] = app

@@ -159,6 +159,15 @@ TEXT: dict[str, tuple[str, str, str]] = {
     "mark_done": ("Markér udført", "Mark done", "Als erledigt markieren"),
     "print": ("Udskriv", "Print", "Drucken"),
     "language": ("Sprog", "Language", "Sprache"),
+    "meeting_pack": ("Mødepakke", "Meeting pack", "Sitzungsunterlage"),
+    "download_pack": ("Hent mødepakke (PDF)", "Download the meeting pack (PDF)",
+                      "Sitzungsunterlage herunterladen (PDF)"),
+    "download_talk": ("Hent som PDF", "Download as PDF", "Als PDF herunterladen"),
+    "against_last_month": ("Mod sidste måned", "Against last month", "Gegenüber dem Vormonat"),
+    "action_log": ("Aftaler fra styringsmøderne", "Actions agreed in the steering meetings",
+                   "Vereinbarungen aus den Steuerungssitzungen"),
+    "agreed_by": ("Noteret af", "Recorded by", "Erfasst von"),
+    "cases": ("Sager", "Cases", "Fälle"),
 }
 
 READINESS_KEYS = {"ready": "ready", "close": "close_to", "far": "far", "unknown": "unknown"}

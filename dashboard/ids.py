@@ -27,6 +27,12 @@ DRILL_PANEL = "drill-panel"
 DRILL_CLOSE = "drill-close"
 DRILL_TITLE = "drill-title"
 DRILL_BODY = "drill-body"
+TEAM_PACK = "team-pack"  # the meeting pack's download link
+TEAM_ACTION_TEXT = "team-action-text"
+TEAM_ACTION_KIND = "team-action-kind"
+TEAM_ACTION_ADD = "team-action-add"
+TEAM_ACTION_LOG = "team-action-log"
+TEAM_ACTION_DONE = "team-action-done"  # pattern-matching: {"type": TEAM_ACTION_DONE, "id": …}
 
 # benchmarking
 BENCH_FROM = "bench-from"
@@ -46,6 +52,7 @@ TALK_TEXT = "talk-text"
 TALK_KIND = "talk-kind"
 TALK_ADD = "talk-add"
 TALK_LOG = "talk-log"
+TALK_PDF = "talk-pdf"
 TALK_DONE = "talk-done"  # pattern-matching: {"type": TALK_DONE, "id": …}
 
 # users (admin)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from flask import g
 
 from core.access import Action
 from dashboard import ids
 from dashboard.agreements import add_agreement, agreements_of, mark_done
+from dashboard.components.agreement_log import agreement_log
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.status import norm_flag
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
+from dashboard.downloads import TALK_PATH
 from dashboard.i18n import day_label, figure, month_label, number, readiness_label, role_label, t
 from dashboard.scope import current_user, permit, scope_team, scope_worker
 from metrics.calendar import add_months
@@ -29,8 +33,12 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
     return html.Div(
         [
             html.Div([html.H1(t("nav_talk", lang)),
-                      html.Button(t("print", lang), className="button quiet no-print", id="print-talk",
-                                  **{"data-print": "true"})], className="page-head"),
+                      html.Div([
+                          html.A(t("download_talk", lang), id=ids.TALK_PDF, className="button quiet no-print",
+                                 href=f"{TALK_PATH}?{urlencode({'worker': worker_id})}"),
+                          html.Button(t("print", lang), className="button quiet no-print", id="print-talk",
+                                      **{"data-print": "true"})], className="page-actions")],
+                     className="page-head"),
             html.Div([html.Label([t("worker", lang), dcc.Dropdown(
                 id=ids.TALK_WORKER, value=worker_id, clearable=False,
                 options=[{"label": context.directory.worker_name(w), "value": w} for w in workers])],
@@ -149,19 +157,10 @@ def register(app, context: DashboardContext) -> None:
             text = ""
         elif isinstance(trigger, dict) and clicked:
             mark_done(context.engine, int(trigger["id"]), team_id=team_id)
-        rows = []
-        for item in agreements_of(context.engine, team_id=team_id, worker_id=worker_id):
-            done = item.status == "done"
-            rows.append([
-                month_label(item.month, lang, short=True),
-                t("kind_action", lang) if item.kind == "action" else t("kind_note", lang),
-                item.text,
-                (html.Span("✓ " + t("done", lang), className="status status-on_track") if done
-                 else html.Span(t("open", lang), className="status status-at_risk")) if item.kind == "action" else "",
-                html.Button(t("mark_done", lang), id={"type": ids.TALK_DONE, "id": item.id}, n_clicks=0,
-                            className="button quiet small no-print") if item.kind == "action" and not done else "",
-            ])
-        if not rows:
-            return html.P("–", className="muted"), text
-        return table([t("month", lang), "", t("notes_actions", lang), t("status", lang), ""], rows,
-                     className="compact"), text
+        log = agreement_log(agreements_of(context.engine, team_id=team_id, worker_id=worker_id), lang, ids.TALK_DONE)
+        return log, text
+
+    @app.callback(Output(ids.TALK_PDF, "href"), Input(ids.TALK_WORKER, "value"))
+    def talk_pdf(worker_id):
+        worker_id, _team_id = checked(worker_id)
+        return f"{TALK_PATH}?{urlencode({'worker': worker_id})}"

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import g
 
 from core.access import Action
 from dashboard import ids
+from dashboard.agreements import add_agreement, agreements_of, mark_done
+from dashboard.components.agreement_log import agreement_log
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.charts import funnel_chart, readiness_bar, trend_chart
 from dashboard.components.status import norm_flag, trend_arrow
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
+from dashboard.downloads import PACK_PATH
 from dashboard.i18n import (
     figure,
     metric_label,
@@ -60,6 +65,8 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
                         id=ids.MONTH_SELECT, value=month, clearable=False, searchable=False,
                         options=month_options(context, lang))], className="control"),
                     html.P(t("drill_hint", lang), className="muted hint"),
+                    html.A(t("download_pack", lang), id=ids.TEAM_PACK, className="button primary",
+                           href=pack_href(team_id, month)),
                 ],
                 className="toolbar no-print",
             ),
@@ -75,8 +82,28 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
             html.Div(id=ids.TEAM_BODY),
             html.Section([html.H2(t("trend_12", lang)), html.Div(id=ids.TEAM_CHARTS, className="chart-grid")],
                          className="section"),
+            html.Section(
+                [
+                    html.H2(t("action_log", lang)),
+                    html.Div([
+                        dcc.Dropdown(id=ids.TEAM_ACTION_KIND, value="action", clearable=False, searchable=False,
+                                     options=[{"label": t("kind_action", lang), "value": "action"},
+                                              {"label": t("kind_note", lang), "value": "note"}],
+                                     className="control"),
+                        dcc.Input(id=ids.TEAM_ACTION_TEXT, type="text", className="grow", maxLength=2000,
+                                  placeholder=t("notes_actions", lang), **{"aria-label": t("notes_actions", lang)}),
+                        html.Button(t("add", lang), id=ids.TEAM_ACTION_ADD, n_clicks=0, className="button primary"),
+                    ], className="toolbar form-row no-print"),
+                    html.Div(id=ids.TEAM_ACTION_LOG),
+                ],
+                className="section",
+            ),
         ]
     )
+
+
+def pack_href(team_id: str, month: str) -> str:
+    return f"{PACK_PATH}?{urlencode({'team': team_id, 'month': month})}"
 
 
 def _closed_box(closed: dict | None, context: DashboardContext, lang: str):
@@ -257,3 +284,32 @@ def register(app, context: DashboardContext) -> None:
         title = (f"{t('cases_behind', lang)} \u201c{metric_label(field, lang)}\u201d, "
                  f"{month_label(month, lang)} ({number(result['count'], lang)})")
         return False, title, overdue_table(context, result["cases"], lang)
+
+    @app.callback(Output(ids.TEAM_PACK, "href"), Input(ids.TEAM_SELECT, "value"), Input(ids.MONTH_SELECT, "value"))
+    def pack_link(team_id, month):
+        return pack_href(checked(team_id), month or context.current_month())
+
+    @app.callback(
+        Output(ids.TEAM_ACTION_LOG, "children"),
+        Output(ids.TEAM_ACTION_TEXT, "value"),
+        Input(ids.TEAM_SELECT, "value"),
+        Input(ids.TEAM_ACTION_ADD, "n_clicks"),
+        Input({"type": ids.TEAM_ACTION_DONE, "id": ALL}, "n_clicks"),
+        State(ids.MONTH_SELECT, "value"),
+        State(ids.TEAM_ACTION_KIND, "value"),
+        State(ids.TEAM_ACTION_TEXT, "value"),
+    )
+    def keep_action_log(team_id, _add, _done, month, kind, text):
+        """The steering meeting's actions: recorded for the month on screen, shown in the next packs."""
+        team_id = checked(team_id)
+        user = current_user()
+        trigger = ctx.triggered_id
+        clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
+        if trigger == ids.TEAM_ACTION_ADD and clicked:
+            add_agreement(context.engine, team_id=team_id, worker_id=None, month=month or context.current_month(),
+                          kind=kind, text=text or "", created_by=user.username)
+            text = ""
+        elif isinstance(trigger, dict) and clicked:
+            mark_done(context.engine, int(trigger["id"]), team_id=team_id)
+        items = agreements_of(context.engine, team_id=team_id, worker_id=None)
+        return agreement_log(items, g.lang, ids.TEAM_ACTION_DONE), text
