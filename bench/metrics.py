@@ -18,7 +18,7 @@ import psycopg  # noqa: E402
 from core.database import get_engine  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
 from ingest.pseudonym import Pseudonymiser  # noqa: E402
-from ingest.simulation import generate_events, generate_organisation, organisation_rows  # noqa: E402
+from ingest.simulation import generate_events, generate_organisation, live_events, organisation_rows  # noqa: E402
 from ingest.store import EventStore  # noqa: E402
 from metrics.calendar import add_months, month_window  # noqa: E402
 from metrics.milestones import Organisation, team_rows, worker_rows  # noqa: E402
@@ -132,6 +132,7 @@ def run(kind: str, args, events: list[dict], org_sim, out: list[str]) -> None:
         else:
             p50, p95, _ = timed(fn, args.repeat)
         lines.append(f"| {name} | {p50:.1f} | {p95:.1f} |")
+    lines.extend(live_figures(store, service, model, org_sim, current))
     rss = rss_mib()
     lines.append("")
     lines.append(f"- RSS of this process: {rss_before:.0f} MiB before the read model, {rss:.0f} MiB after "
@@ -174,6 +175,62 @@ def run(kind: str, args, events: list[dict], org_sim, out: list[str]) -> None:
     out.extend(lines)
     print("\n".join(lines), flush=True)
     engine.dispose()
+
+
+def live_figures(store: EventStore, service: MetricsService, model: ReadModel, org_sim, current: str) -> list[str]:
+    """How soon an acknowledged batch shows in the figures, and what keeping the figures
+    current costs ingest (the read model's background follower plus a screen reading the
+    current month every second, against ingest alone)."""
+    import itertools
+    import threading
+
+    from core.database import utcnow
+    from metrics.readmodel import Follower
+
+    stream = live_events(org_sim, seed=4242, zone=ZONE_NAME)
+    delays = []
+    for _ in range(10):
+        store.append(list(itertools.islice(stream, 1000)), origin="bench")
+        start = time.perf_counter()
+        service.milestones(current, "team")
+        delays.append((time.perf_counter() - start) * 1000)
+        with store.engine.connect() as connection:
+            assert model.last_seq == connection.exec_driver_sql("SELECT MAX(seq) FROM events").scalar()
+    delays.sort()
+
+    def ingest_rate(batches: int) -> float:
+        chunks = [list(itertools.islice(stream, 1000)) for _ in range(batches)]
+        start = time.perf_counter()
+        for chunk in chunks:
+            store.append(chunk, origin="bench")
+        return batches * 1000 / (time.perf_counter() - start)
+
+    model.catch_up()
+    alone = ingest_rate(30)
+    model.catch_up()
+    follower = Follower(model, utcnow, warm_months=0)
+    store.listeners.append(follower.notify)
+    follower.start()
+    reading = threading.Event()
+
+    def screen() -> None:
+        while not reading.wait(1.0):
+            service.milestones(current, "team")
+
+    reader = threading.Thread(target=screen, daemon=True)
+    reader.start()
+    kept = ingest_rate(30)
+    reading.set()
+    reader.join()
+    follower.stop()
+    store.listeners.remove(follower.notify)
+    return [
+        "",
+        f"- a batch of 1,000 events acknowledged, then the current month's team figures read: "
+        f"p50 {statistics.median(delays):.0f} ms, max {delays[-1]:.0f} ms (the figures include the batch)",
+        f"- ingest alone {alone:,.0f} events/s; with the figures kept current (background follower and a "
+        f"screen reading every second) {kept:,.0f} events/s = {kept / alone:.0%}",
+    ]
 
 
 def main() -> None:
