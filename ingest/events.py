@@ -142,6 +142,37 @@ class CaseClosed(EventBase):
     outcome: Literal["job", "education", "extended_placement", "other"] | None = None
 
 
+class ReviewHeld(EventBase):
+    """An evaluation talk (docs/events-extensions.md): mid-term or final."""
+
+    type: Literal["review_held"]
+    kind: Literal["mid", "final"]
+    participants: list[Participant] | None = None
+
+    @field_validator("participants")
+    @classmethod
+    def _as_set(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else sorted(set(value))
+
+
+SUPERVISION_CASE_PREFIX = "worker:"
+
+
+class SupervisionHeld(EventBase):
+    """Supervision of a worker; it belongs to no case, so its envelope names the worker's
+    pseudo case `worker:<worker_id>` (docs/events-extensions.md)."""
+
+    type: Literal["supervision_held"]
+    worker_id: Ident
+
+    @field_validator("worker_id")
+    @classmethod
+    def _pseudo_case(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("case_id") != SUPERVISION_CASE_PREFIX + value:
+            raise ValueError(f"case_id must be {SUPERVISION_CASE_PREFIX}<worker_id> for supervision_held")
+        return value
+
+
 CaseEvent = Annotated[
     CaseOpened
     | CaseTransferred
@@ -155,7 +186,9 @@ CaseEvent = Annotated[
     | PlacementEnded
     | FollowUpHeld
     | HoursReported
-    | CaseClosed,
+    | CaseClosed
+    | ReviewHeld
+    | SupervisionHeld,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
@@ -164,7 +197,7 @@ EVENT_TYPES: tuple[str, ...] = tuple(
     for m in (
         CaseOpened, CaseTransferred, WorkerAssigned, WorkerUnassigned, Enrolled, CvCompleted,
         ReadinessAssessed, PhaseChanged, PlacementStarted, PlacementEnded, FollowUpHeld,
-        HoursReported, CaseClosed,
+        HoursReported, CaseClosed, ReviewHeld, SupervisionHeld,
     )
 )
 SINGLETON_TYPES = frozenset({"case_opened", "case_closed", "placement_started", "placement_ended"})

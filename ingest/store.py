@@ -117,6 +117,9 @@ def _strip_citizen(value: Any, pseudonymise: Callable[[object], str]) -> tuple[A
 
 
 AcceptedListener = Callable[[Sequence[NormalisedEvent]], None]
+# A check of a batch's valid events inside the write transaction (cursor, events) → reason by
+# id(event) for each event it refuses; e.g. ingest/programmes.py's phase check.
+BatchCheck = Callable[[Any, Sequence[NormalisedEvent]], dict[int, str]]
 
 
 class EventStore:
@@ -132,6 +135,7 @@ class EventStore:
         self._insert_quarantine = INSERT_QUARANTINE.format(p=p)
         self._p = p
         self.listeners: list[AcceptedListener] = []
+        self.checks: list[BatchCheck] = []
 
     # -- one event ---------------------------------------------------------------------
 
@@ -279,6 +283,9 @@ class EventStore:
                 cursor.execute("SET LOCAL enable_seqscan = off")
             stored = self._stored_hashes(cursor, valid)
             singletons = self._stored_singletons(cursor, valid)
+            checked: dict[int, str] = {}
+            for check in self.checks:
+                checked.update(check(cursor, valid))
             accepted: list[NormalisedEvent] = []
             refused: list[Refusal] = []
             seen: dict[tuple[str, str], str] = {}
@@ -301,7 +308,7 @@ class EventStore:
                             )
                         )
                     continue
-                problem = _delivery_problem(item, singletons)
+                problem = _delivery_problem(item, singletons) or checked.get(id(item))
                 if problem:
                     refused.append(Refusal(first_index + offset, problem, _public_form(item)))
                     continue

@@ -22,6 +22,8 @@ PLACEMENT_ENDED = "placement_ended"
 FOLLOW_UP_HELD = "follow_up_held"
 HOURS_REPORTED = "hours_reported"
 CASE_CLOSED = "case_closed"
+REVIEW_HELD = "review_held"
+SUPERVISION_HELD = "supervision_held"
 
 ROLES = ("caseworker", "company_consultant", "jobcoach", "mentor")
 COMPANY_CONSULTANT = "company_consultant"
@@ -76,6 +78,10 @@ class CaseHistory:
     # month → (occurred_at, seq, hours) of the report that counts (latest by time, then arrival)
     hours: dict[str, tuple[int, int, float]] = field(default_factory=dict)
     event_times: list[int] = field(default_factory=list)  # every event's occurred_at, sorted
+    channel: str | None = None
+    reviews: list[tuple[int, str]] = field(default_factory=list)  # (at, kind mid/final), sorted
+    # only on a worker's pseudo case (docs/events-extensions.md): (at, worker_id), sorted
+    supervisions: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, seq: int, event_type: str, at: int, payload: dict[str, Any]) -> None:
         """Takes one event of this case from the log, in any order."""
@@ -91,6 +97,7 @@ class CaseHistory:
                 self.opened = at
                 self.programme = payload.get("programme", "default")
                 self.citizen = payload.get("citizen_pseudonym")
+                self.channel = payload.get("channel")
         elif event_type == CASE_TRANSFERRED:
             first = payload.get("team_id")
         elif event_type in (WORKER_ASSIGNED, WORKER_UNASSIGNED):
@@ -134,6 +141,10 @@ class CaseHistory:
             known = self.hours.get(month)
             if known is None or report[:2] > known[:2]:
                 self.hours[month] = report
+        elif event_type == REVIEW_HELD:
+            insort(self.reviews, (at, payload.get("kind")))
+        elif event_type == SUPERVISION_HELD:
+            insort(self.supervisions, (at, payload.get("worker_id")))
         if code != _OTHER:
             insort(self.events, (at, seq, code, first, second))
 
@@ -220,6 +231,10 @@ class CaseHistory:
         if follow_up_due is not None and follow_up_due > t:
             upcoming = min(upcoming, follow_up_due)
         return upcoming
+
+    def phase_changes(self, t: int) -> list[tuple[int, str]]:
+        """(occurred_at, phase) of every phase_changed before t, in order."""
+        return [(at, first) for at, _seq, code, first, _ in self.events if code == _PHASE and at < t]
 
     def hours_for(self, month: str) -> float | None:
         report = self.hours.get(month)
