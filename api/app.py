@@ -16,8 +16,10 @@ from api.routes.health import router as health_router
 from api.routes.imports import router as imports_router
 from api.routes.metrics import router as metrics_router
 from api.routes.organisation import router as organisation_router
+from api.routes.privacy import router as privacy_router
 from api.routes.quarantine import router as quarantine_router
 from api.routes.sources import router as sources_router
+from api.routes.tokens import router as tokens_router
 from api.services import Services
 from core.settings import Settings, get_settings
 
@@ -61,7 +63,7 @@ def create_app(
     app.state.services = services
     for router in (
         health_router, events_router, imports_router, quarantine_router, organisation_router,
-        sources_router,
+        sources_router, tokens_router, privacy_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(metrics_router, prefix=API_PREFIX)
@@ -73,6 +75,8 @@ def create_app(
         if "\x00" in request.url.path or "%00" in request.url.query:
             return JSONResponse({"detail": "NUL characters are not allowed in the address"}, 400)
         return await call_next(request)
+
+    install_security_headers(app, settings)
 
     @app.exception_handler(SADataError)
     @app.exception_handler(psycopg.DataError)
@@ -95,6 +99,41 @@ def create_app(
         )
 
     return app
+
+
+# Dash renders with inline styles and evaluates its callbacks' code, so styles and scripts need
+# 'unsafe-inline' / 'unsafe-eval'; everything still comes from this origin only.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors {ancestors}"
+)
+
+
+def install_security_headers(app: FastAPI, settings: Settings) -> None:
+    """Security headers on every answer, and forwarded headers believed from trusted proxies."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    wall_ancestors = settings.wall_frame_ancestors.strip()
+    framed = CSP.format(ancestors=wall_ancestors or "'none'")
+    unframed = CSP.format(ancestors="'none'")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        wall = bool(wall_ancestors) and request.url.path.startswith(("/wall", "/_dash-"))
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", framed if wall else unframed)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if not wall:
+            headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 
 
 def mount_dashboard(app: FastAPI, services: Services) -> None:

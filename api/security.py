@@ -1,16 +1,18 @@
-"""Bearer-token authentication and the role check of every route (see api/access.py)."""
+"""Bearer-token authentication and the role check of every route, from core/access.py's matrix."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import compile_path
 
 from api.access import Action, allowed
 from api.services import ServicesDep
 from api.tokens import Caller, authenticate
+from core.access import ROUTES
 
 bearer = HTTPBearer(auto_error=False, description="An access token from `overblik token create`.")
 
@@ -35,10 +37,23 @@ async def current_caller(
     return caller
 
 
-def require(action: Action):
-    """A dependency that lets the request through only when the caller's role may `action`."""
+# the matrix's path templates as patterns, to find the entry of the request actually served
+_PATTERNS = [(method, compile_path(path)[0], entry[0]) for (method, path), entry in ROUTES.items()]
 
-    async def check(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+
+def _matrix_actions(method: str, path: str) -> set[Action | None]:
+    return {action for m, pattern, action in _PATTERNS if m == method and pattern.fullmatch(path)}
+
+
+def require(action: Action):
+    """A dependency that lets the request through only when the route's entry in the matrix
+    (core.access.ROUTES) permits the caller's role. `action` names the route's entry where it
+    is declared; the matrix decides, and a route missing from it or disagreeing is refused."""
+
+    async def check(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+        if action not in _matrix_actions(request.method, request.url.path):
+            # fail closed: a route nobody put in the matrix is nobody's to call
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "route not in the access matrix")
         if not allowed(caller.role, action):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {caller.role} may not {action.value}")
         return caller

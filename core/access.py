@@ -39,6 +39,17 @@ class Action(StrEnum):
     view_wall_screen = "view_wall_screen"
     hold_caseload_talk = "hold_caseload_talk"
     manage_users = "manage_users"
+    # programmes (api/routes/programmes.py): process models, phases, quality, provider reports
+    read_programmes = "read_programmes"
+    write_programmes = "write_programmes"
+    read_quality = "read_quality"
+    export_reports = "export_reports"
+    read_reference_figures = "read_reference_figures"
+    write_reference_figures = "write_reference_figures"
+    # privacy and tokens (api/routes/privacy.py, api/routes/tokens.py)
+    manage_tokens = "manage_tokens"
+    read_audit = "read_audit"
+    erase_case = "erase_case"
 
 
 R = Role
@@ -67,8 +78,116 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.view_wall_screen: frozenset({R.worker, R.team_lead, R.manager, R.admin}),
     Action.hold_caseload_talk: frozenset({R.team_lead, R.manager, R.admin}),
     Action.manage_users: frozenset({R.admin}),
+    Action.read_programmes: frozenset({R.worker, R.team_lead, R.manager, R.admin}),
+    Action.write_programmes: frozenset({R.admin}),
+    # per worker: a team lead sees its own team's (scoped in the route)
+    Action.read_quality: frozenset({R.team_lead, R.manager, R.admin}),
+    # the funder's report is anonymised, but covers every team: not for a team lead
+    Action.export_reports: frozenset({R.manager, R.admin}),
+    Action.read_reference_figures: frozenset({R.manager, R.admin}),
+    Action.write_reference_figures: frozenset({R.admin}),
+    Action.manage_tokens: frozenset({R.admin}),
+    Action.read_audit: frozenset({R.admin}),
+    Action.erase_case: frozenset({R.admin}),
+}
+
+
+class Scope(StrEnum):
+    """How far a permitted request reaches: `scoped` routes narrow it by the caller's role."""
+
+    none = "none"  # no team or worker in the request (organisation-wide settings, ingest)
+    scoped = "scoped"  # worker: own board, own team's aggregates; team_lead: own team; others: all
+
+
+# What each role reaches on a `scoped` route or callback (docs/security.md).
+REACH: dict[Role, str] = {
+    R.ingest: "nothing",
+    R.worker: "own worker (board, row); own team (aggregates)",
+    R.team_lead: "own team, per worker and per case",
+    R.manager: "all teams and workers",
+    R.admin: "all teams and workers",
+}
+
+PUBLIC = None  # a route anyone may call, with or without a token
+
+# Every API route (method, path as in the OpenAPI document) -> (action, scope). A route that is
+# not listed here is refused (403) by api.security.require and fails tests/api/test_access.py.
+ROUTES: dict[tuple[str, str], tuple[Action | None, Scope]] = {
+    ("GET", "/api/v1/health"): (PUBLIC, Scope.none),
+    ("POST", "/api/v1/events"): (Action.send_events, Scope.none),
+    ("POST", "/api/v1/imports"): (Action.send_events, Scope.none),
+    ("GET", "/api/v1/quarantine"): (Action.read_quarantine, Scope.none),
+    ("POST", "/api/v1/quarantine/{entry_id}/resubmit"): (Action.resubmit_quarantine, Scope.none),
+    ("GET", "/api/v1/teams"): (Action.read_organisation, Scope.none),
+    ("PUT", "/api/v1/teams/{team_id}"): (Action.write_organisation, Scope.none),
+    ("GET", "/api/v1/workers"): (Action.read_organisation, Scope.none),
+    ("PUT", "/api/v1/workers/{worker_id}"): (Action.write_organisation, Scope.none),
+    ("POST", "/api/v1/teams/import"): (Action.write_organisation, Scope.none),
+    ("POST", "/api/v1/workers/import"): (Action.write_organisation, Scope.none),
+    ("GET", "/api/v1/sources"): (Action.read_sources, Scope.none),
+    ("POST", "/api/v1/sources"): (Action.write_sources, Scope.none),
+    ("DELETE", "/api/v1/sources/{name}"): (Action.write_sources, Scope.none),
+    ("POST", "/api/v1/sources/{name}/run"): (Action.write_sources, Scope.none),
+    ("GET", "/api/v1/metrics/definitions"): (Action.read_figures, Scope.none),
+    ("GET", "/api/v1/milestones"): (Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/milestones/cases"): (Action.read_case_lists, Scope.scoped),
+    ("GET", "/api/v1/trend"): (Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/board"): (Action.read_board, Scope.scoped),
+    ("GET", "/api/v1/funnel"): (Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/targets"): (Action.read_targets, Scope.scoped),
+    ("PUT", "/api/v1/targets"): (Action.write_targets, Scope.none),
+    ("GET", "/api/v1/goals"): (Action.read_targets, Scope.none),
+    ("PUT", "/api/v1/goals"): (Action.write_targets, Scope.none),
+    ("GET", "/api/v1/norms"): (Action.read_norms, Scope.none),
+    ("PUT", "/api/v1/norms"): (Action.write_norms, Scope.none),
+    ("POST", "/api/v1/months/{month}/close"): (Action.close_month, Scope.scoped),
+    ("GET", "/api/v1/months"): (Action.read_closed_months, Scope.none),
+    ("GET", "/api/v1/months/{month}"): (Action.read_closed_months, Scope.scoped),
+    ("GET", "/api/v1/programmes"): (Action.read_programmes, Scope.none),
+    ("GET", "/api/v1/programmes/{programme}"): (Action.read_programmes, Scope.none),
+    ("PUT", "/api/v1/programmes/{programme}"): (Action.write_programmes, Scope.none),
+    ("GET", "/api/v1/programmes/{programme}/phases"): (Action.read_case_lists, Scope.scoped),
+    ("GET", "/api/v1/programmes/{programme}/flow"): (Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/programmes/{programme}/completion"): (Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/jobcoach-load"): (Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/programmes/{programme}/indicators"): (Action.read_quality, Scope.scoped),
+    ("GET", "/api/v1/programmes/{programme}/channels"): (Action.export_reports, Scope.none),
+    ("GET", "/api/v1/programmes/{programme}/reports/quarterly/{quarter}"): (Action.export_reports, Scope.none),
+    ("POST", "/api/v1/reference-figures"): (Action.write_reference_figures, Scope.none),
+    ("GET", "/api/v1/benchmark"): (Action.read_reference_figures, Scope.none),
+    ("GET", "/api/v1/tokens"): (Action.manage_tokens, Scope.none),
+    ("POST", "/api/v1/tokens"): (Action.manage_tokens, Scope.none),
+    ("DELETE", "/api/v1/tokens/{token_id}"): (Action.manage_tokens, Scope.none),
+    ("GET", "/api/v1/audit"): (Action.read_audit, Scope.none),
+    ("GET", "/api/v1/audit.csv"): (Action.read_audit, Scope.none),
+    ("DELETE", "/api/v1/cases/{case_id}"): (Action.erase_case, Scope.none),
+}
+
+# Every dashboard callback, by the outputs Dash keys it under -> (action, scope). The pages
+# call dashboard.scope.permit with the same action; tests/dashboard/test_access.py holds the
+# app's callback map against this table.
+CALLBACKS: dict[str, tuple[Action | None, Scope]] = {
+    # page routing and live version: no data, the session check in dashboard/auth.py applies
+    "..page.children...shell.className..": (PUBLIC, Scope.none),
+    "live-version.data": (PUBLIC, Scope.none),
+    "..caseload-summary.children...caseload-body.children...caseload-as-of.children..": (
+        Action.view_caseload, Scope.scoped),
+    "..team-body.children...team-as-of.children..": (Action.view_team_steering, Scope.scoped),
+    "team-charts.children": (Action.view_team_steering, Scope.scoped),
+    "..drill-panel.hidden...drill-title.children...drill-body.children..": (
+        Action.read_case_lists, Scope.scoped),
+    "talk-body.children": (Action.hold_caseload_talk, Scope.scoped),
+    "..talk-log.children...talk-text.value..": (Action.hold_caseload_talk, Scope.scoped),
+    "..bench-body.children...bench-as-of.children..": (Action.view_benchmarking, Scope.none),
+    "wall-body.children": (Action.view_wall_screen, Scope.scoped),
+    "..users-table.children...user-message.children..": (Action.manage_users, Scope.none),
 }
 
 
 def allowed(role: str, action: Action) -> bool:
     return role in PERMISSIONS[action]
+
+
+def route_action(method: str, path: str) -> Action | None:
+    """The action a route needs; KeyError for a route missing from the matrix."""
+    return ROUTES[(method.upper(), path)][0]

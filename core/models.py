@@ -39,6 +39,8 @@ class Event(SQLModel, table=True):
             sqlite_where=text("singleton_key IS NOT NULL"),
             postgresql_where=text("singleton_key IS NOT NULL"),
         ),
+        # an erased newest event must not hand its seq on (migration 0008)
+        {"sqlite_autoincrement": True},
     )
 
     seq: int | None = Field(default=None, sa_column=Column(SequenceKey, primary_key=True, autoincrement=True))
@@ -261,6 +263,24 @@ class AgreedAction(SQLModel, table=True):
     created_by: str | None = Field(default=None, sa_column=Column(String(128)))
     created_at: datetime = Field(sa_column=_utc_column())
     updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who opened which worker's board, case list or export, or erased a case; append-only
+    (triggers in migration 0007 refuse UPDATE and DELETE). Nothing of the citizen is kept."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc_column(index=True))
+    channel: str = Field(sa_column=Column(String(16), nullable=False), description="api or dashboard")
+    actor: str = Field(sa_column=Column(String(160), nullable=False), description="token:<id> or user:<name>")
+    role: str = Field(sa_column=Column(String(32), nullable=False))
+    action: str = Field(sa_column=Column(String(32), nullable=False))
+    worker_id: str | None = Field(default=None, sa_column=Column(String(128), index=True))
+    team_id: str | None = Field(default=None, sa_column=Column(String(128)))
+    detail: str | None = Field(default=None, sa_column=Column(String(256)))
+    address: str | None = Field(default=None, sa_column=Column(String(64)))
 
 
 # -- programmes: process models and outside reference figures (migration 0006) --------------

@@ -43,6 +43,20 @@ class Settings(BaseSettings):
         "overblik-session.key beside the pseudonym key file, created with mode 0600.",
     )
     session_hours: float = Field(default=10, description="How long a dashboard sign-in lasts.")
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-Proto and "
+        "X-Forwarded-For are believed (cookies are then Secure behind TLS); empty: none.",
+    )
+    wall_frame_ancestors: str = Field(
+        default="",
+        description="Origins (CSP frame-ancestors syntax) that may frame the wall screen (/wall); "
+        "empty: no page may be framed.",
+    )
+    retention_months: int = Field(
+        default=60, ge=1,
+        description="Closed cases older than this many months are erased by the scheduler.",
+    )
 
     @property
     def zone(self) -> ZoneInfo:

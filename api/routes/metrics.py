@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action, Role
+from api.routes.privacy import record_access
 from api.security import require
 from api.services import Services, ServicesDep
 from api.tokens import Caller
@@ -122,6 +123,7 @@ async def get_milestones(
 
 @router.get("/milestones/cases", summary="The cases behind one figure of a milestone row")
 async def get_milestone_cases(
+    request: Request,
     services: ServicesDep,
     metrics: MetricsDep,
     caller: Annotated[Caller, Depends(require(Action.read_case_lists))],
@@ -139,9 +141,14 @@ async def get_milestone_cases(
     else:
         await run_in_threadpool(scope_worker, services, caller, worker_id)
     try:
-        return await run_in_threadpool(
+        cases = await run_in_threadpool(
             metrics.milestone_cases, month, field, team_id=team_id, worker_id=worker_id
         )
+        await run_in_threadpool(
+            lambda: record_access(request, caller, "open_case_list", worker_id=worker_id,
+                                  team_id=team_id, detail=f"{month} {field}")
+        )
+        return cases
     except KeyError:
         raise HTTPException(422, f"field must be one of {', '.join(DRILL_DOWN_FIELDS)}") from None
     except MonthError as exc:
@@ -173,6 +180,7 @@ async def get_trend(
 
 @router.get("/board", summary="A worker's case board, now")
 async def get_board(
+    request: Request,
     services: ServicesDep,
     metrics: MetricsDep,
     caller: Annotated[Caller, Depends(require(Action.read_board))],
@@ -182,7 +190,9 @@ async def get_board(
     if worker_id is None:
         raise HTTPException(422, "worker_id is required")
     await run_in_threadpool(scope_worker, services, caller, worker_id)
-    return await run_in_threadpool(metrics.board, worker_id)
+    board = await run_in_threadpool(metrics.board, worker_id)
+    await run_in_threadpool(lambda: record_access(request, caller, "open_board", worker_id=worker_id))
+    return board
 
 
 @router.get("/funnel", summary="Programme cohorts per team, as known now")
