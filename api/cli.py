@@ -11,6 +11,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from api.cli_reports import programme_app, report_app
 from api.cli_sources import sources_app
 from api.cli_users import user_app
 from core.settings import get_settings, reset_settings
@@ -26,6 +27,8 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(workers_app, name="workers")
 app.add_typer(sources_app, name="source")
 app.add_typer(user_app, name="user")
+app.add_typer(report_app, name="report")
+app.add_typer(programme_app, name="programme")
 
 
 def _services():

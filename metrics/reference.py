@@ -1,0 +1,80 @@
+"""Outside reference figures (benchmarks) imported from CSV, shown beside the teams' own."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+
+from sqlalchemy import Engine, delete
+from sqlmodel import select
+
+from core.database import session_scope, utcnow
+from core.models import ReferenceFigure
+from metrics.calendar import MONTH_PATTERN
+
+COLUMNS = ("label", "metric", "month", "value")
+MAX_ROWS = 10_000
+
+
+class ReferenceError(ValueError):
+    pass
+
+
+def parse_csv(text: str, metrics: frozenset[str]) -> list[dict[str, Any]]:
+    """Rows of label, metric, month (YYYY-MM), value and an optional source; `;` or `,`."""
+    dialect = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ReferenceError(f"columns missing: {', '.join(missing)}")
+    rows = []
+    for line, raw in enumerate(reader, start=2):
+        if len(rows) >= MAX_ROWS:
+            raise ReferenceError(f"at most {MAX_ROWS} rows")
+        label, metric, month = (raw.get(c, "").strip() for c in ("label", "metric", "month"))
+        if not label or len(label) > 128:
+            raise ReferenceError(f"line {line}: label: 1 to 128 characters")
+        if metric not in metrics:
+            raise ReferenceError(f"line {line}: metric: one of {', '.join(sorted(metrics))}")
+        if not MONTH_PATTERN.match(month):
+            raise ReferenceError(f"line {line}: month must be YYYY-MM")
+        try:
+            value = float((raw.get("value") or "").strip().replace(",", "."))
+        except ValueError:
+            raise ReferenceError(f"line {line}: value must be a number") from None
+        if not math.isfinite(value):
+            raise ReferenceError(f"line {line}: value must be a number")
+        source = (raw.get("source") or "").strip()[:256] or None
+        rows.append({"label": label, "metric": metric, "month": month, "value": value, "source": source})
+    return rows
+
+
+def import_figures(engine: Engine, rows: list[dict[str, Any]]) -> int:
+    """Stores the rows; a (label, metric, month) already known is replaced."""
+    now = utcnow()
+    with session_scope(engine) as session:
+        for row in rows:
+            session.execute(
+                delete(ReferenceFigure).where(
+                    ReferenceFigure.label == row["label"],
+                    ReferenceFigure.metric == row["metric"],
+                    ReferenceFigure.month == row["month"],
+                )
+            )
+            session.add(ReferenceFigure(**row, imported_at=now))
+    return len(rows)
+
+
+def load_figures(engine: Engine, metric: str | None = None, month: str | None = None) -> list[dict[str, Any]]:
+    with session_scope(engine) as session:
+        query = select(ReferenceFigure)
+        if metric is not None:
+            query = query.where(ReferenceFigure.metric == metric)
+        if month is not None:
+            query = query.where(ReferenceFigure.month == month)
+        return [
+            {"label": r.label, "metric": r.metric, "month": r.month, "value": r.value, "source": r.source}
+            for r in session.exec(query.order_by(ReferenceFigure.label, ReferenceFigure.month))
+        ]
