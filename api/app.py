@@ -17,6 +17,7 @@ from api.routes.imports import router as imports_router
 from api.routes.metrics import router as metrics_router
 from api.routes.organisation import router as organisation_router
 from api.routes.privacy import router as privacy_router
+from api.routes.programmes import router as programmes_router
 from api.routes.quarantine import router as quarantine_router
 from api.routes.sources import router as sources_router
 from api.routes.tokens import router as tokens_router
@@ -67,6 +68,7 @@ def create_app(
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(metrics_router, prefix=API_PREFIX)
+    app.include_router(programmes_router, prefix=API_PREFIX)
     mount_dashboard(app, services)
 
     @app.middleware("http")

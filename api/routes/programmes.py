@@ -1,0 +1,209 @@
+"""Programme routes: process models, phase views, quality indicators, provider reporting and
+reference figures (docs/programmes.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from api.access import Action, Role
+from api.routes.metrics import scope_team, scope_worker
+from api.security import require
+from api.services import ServicesDep
+from api.tokens import Caller
+from core.programmes import ProcessModelError
+from metrics.calendar import MonthError
+from metrics.programme_service import ProgrammeService, UnknownProgramme
+from metrics.reference import ReferenceError
+
+router = APIRouter(tags=["programmes"])
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+QUARTER = r"^\d{4}Q[1-4]$"
+Month = Annotated[str, Query(pattern=MONTH, description="YYYY-MM")]
+FromMonth = Annotated[str, Query(alias="from", pattern=MONTH, description="YYYY-MM")]
+MAX_CSV_BYTES = 2 * 1024 * 1024
+
+
+def programme_service(services: ServicesDep) -> ProgrammeService:
+    return ProgrammeService(services.engine, services.settings.zone, services.clock)
+
+
+ProgrammesDep = Annotated[ProgrammeService, Depends(programme_service)]
+
+
+async def _call(function, *args, **kwargs) -> Any:
+    """Runs a service call off the event loop, answering its refusals as HTTP errors."""
+    try:
+        return await run_in_threadpool(lambda: function(*args, **kwargs))
+    except UnknownProgramme as exc:
+        raise HTTPException(404, str(exc)) from None
+    except (MonthError, ProcessModelError, ReferenceError) as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+# -- process models ------------------------------------------------------------------------
+
+@router.get("/programmes", summary="Every programme's process model (presets and edits)")
+async def list_programmes(
+    programmes: ProgrammesDep, _caller: Annotated[Caller, Depends(require(Action.read_programmes))]
+):
+    return await _call(programmes.list_models)
+
+
+@router.get("/programmes/{programme}", summary="A programme's process model")
+async def get_programme(
+    programmes: ProgrammesDep,
+    _caller: Annotated[Caller, Depends(require(Action.read_programmes))],
+    programme: str,
+):
+    return (await _call(programmes.process_model, programme)).as_dict()
+
+
+@router.put("/programmes/{programme}", summary="Set a programme's process model (replaces its preset)")
+async def put_programme(
+    programmes: ProgrammesDep,
+    _caller: Annotated[Caller, Depends(require(Action.write_programmes))],
+    programme: str,
+    model: Annotated[dict[str, Any], Body()],
+):
+    return await _call(programmes.save_model, programme, model)
+
+
+# -- phase views ---------------------------------------------------------------------------
+
+@router.get("/programmes/{programme}/phases",
+            summary="Active cases per phase, time in phase against plan, cases past their plan")
+async def get_phases(
+    services: ServicesDep,
+    programmes: ProgrammesDep,
+    caller: Annotated[Caller, Depends(require(Action.read_case_lists))],
+    programme: str,
+    team_id: str | None = None,
+    worker_id: str | None = None,
+):
+    if worker_id is not None:
+        await run_in_threadpool(scope_worker, services, caller, worker_id)
+    else:
+        team_id = await run_in_threadpool(scope_team, services, caller, team_id)
+    return await _call(programmes.phases, programme, team_id=team_id, worker_id=worker_id)
+
+
+@router.get("/programmes/{programme}/flow", summary="Phase-to-phase moves over a period")
+async def get_flow(
+    services: ServicesDep,
+    programmes: ProgrammesDep,
+    caller: Annotated[Caller, Depends(require(Action.read_figures))],
+    programme: str,
+    from_: FromMonth,
+    to: Month,
+    team_id: str | None = None,
+):
+    team_id = await run_in_threadpool(scope_team, services, caller, team_id)
+    return await _call(programmes.flow, programme, from_, to, team_id=team_id)
+
+
+@router.get("/programmes/{programme}/completion",
+            summary="A cohort (opened from..to) followed month by month: completed, closed, active")
+async def get_completion(
+    services: ServicesDep,
+    programmes: ProgrammesDep,
+    caller: Annotated[Caller, Depends(require(Action.read_figures))],
+    programme: str,
+    from_: FromMonth,
+    to: Month,
+    until: Annotated[str | None, Query(pattern=MONTH)] = None,
+    team_id: str | None = None,
+):
+    team_id = await run_in_threadpool(scope_team, services, caller, team_id)
+    return await _call(programmes.cohort_completion, programme, from_, to, until=until,
+                       team_id=team_id)
+
+
+@router.get("/jobcoach-load", summary="Jobcoaches' phase-dependent caseload (1:5 finding, 1:6 securing)")
+async def get_jobcoach_load(
+    services: ServicesDep,
+    programmes: ProgrammesDep,
+    caller: Annotated[Caller, Depends(require(Action.read_figures))],
+    team_id: str | None = None,
+):
+    team_id = await run_in_threadpool(scope_team, services, caller, team_id)
+    result = await _call(programmes.jobcoach_load, team_id=team_id)
+    if caller.role == Role.worker:
+        result["rows"] = [r for r in result["rows"] if r["worker_id"] == caller.worker_id]
+    return result
+
+
+# -- quality indicators --------------------------------------------------------------------
+
+@router.get("/programmes/{programme}/indicators",
+            summary="Quality indicators per team and worker, with standard and status")
+async def get_indicators(
+    services: ServicesDep,
+    programmes: ProgrammesDep,
+    caller: Annotated[Caller, Depends(require(Action.read_quality))],
+    programme: str,
+    from_: FromMonth,
+    to: Month,
+    team_id: str | None = None,
+):
+    team_id = await run_in_threadpool(scope_team, services, caller, team_id)
+    return await _call(programmes.indicators, programme, from_, to, team_id=team_id)
+
+
+# -- provider reporting --------------------------------------------------------------------
+
+@router.get("/programmes/{programme}/channels",
+            summary="Referral channels: referred, started, completed, outcomes per quarter")
+async def get_channels(
+    programmes: ProgrammesDep,
+    _caller: Annotated[Caller, Depends(require(Action.export_reports))],
+    programme: str,
+    from_: Annotated[str, Query(alias="from", pattern=QUARTER, description="YYYYQn")],
+    to: Annotated[str, Query(pattern=QUARTER, description="YYYYQn")],
+):
+    return await _call(programmes.channels, programme, from_, to)
+
+
+@router.get("/programmes/{programme}/reports/quarterly/{quarter}",
+            summary="The funder's anonymised quarterly tables (counts under 5 suppressed)")
+async def get_quarterly_report(
+    programmes: ProgrammesDep,
+    _caller: Annotated[Caller, Depends(require(Action.export_reports))],
+    programme: str,
+    quarter: str,
+):
+    tables = await _call(programmes.quarterly_tables, programme, quarter)
+    return {"programme": programme, "quarter": quarter, "tables": tables}
+
+
+# -- reference figures ---------------------------------------------------------------------
+
+@router.post("/reference-figures", summary="Import outside benchmark figures from CSV "
+             "(label, metric, month, value, optional source)")
+async def post_reference_figures(
+    request: Request,
+    programmes: ProgrammesDep,
+    _caller: Annotated[Caller, Depends(require(Action.write_reference_figures))],
+):
+    body = await request.body()
+    if len(body) > MAX_CSV_BYTES:
+        raise HTTPException(413, "at most 2 MiB of CSV")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HTTPException(422, "the CSV must be UTF-8") from None
+    if "\x00" in text:
+        raise HTTPException(422, "text must not contain NUL characters")
+    return await _call(programmes.import_reference, text)
+
+
+@router.get("/benchmark", summary="The teams' own figure beside the outside reference figures")
+async def get_benchmark(
+    programmes: ProgrammesDep,
+    _caller: Annotated[Caller, Depends(require(Action.read_reference_figures))],
+    metric: str,
+    month: Month,
+):
+    return await _call(programmes.benchmark, metric, month)
