@@ -165,4 +165,9 @@ def start_scheduler(services: Services):
         from ingest.scheduler import start as start_collectors
     except ImportError:
         return None
-    return start_collectors(services.store)
+    from metrics.readmodel import get_read_model
+
+    model = get_read_model(services.engine, services.settings.zone, catch_up=False)
+    return start_collectors(
+        services.store, retention_months=services.settings.retention_months, on_erased=model.forget_case
+    )

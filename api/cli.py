@@ -11,6 +11,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from api.cli_privacy import case_app
 from api.cli_reports import programme_app, report_app
 from api.cli_sources import sources_app
 from api.cli_users import user_app
@@ -27,6 +28,7 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(workers_app, name="workers")
 app.add_typer(sources_app, name="source")
 app.add_typer(user_app, name="user")
+app.add_typer(case_app, name="case")
 app.add_typer(report_app, name="report")
 app.add_typer(programme_app, name="programme")
 
@@ -121,7 +123,8 @@ def scheduler() -> None:
     from ingest.scheduler import start
 
     services = _services()
-    running = start(services.store)
+    # the read models live in the web processes; they drop erased cases as they restart
+    running = start(services.store, retention_months=services.settings.retention_months)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ingest.retention import erase_expired
 from ingest.sources import SourceBusy, SourceNotFound, list_sources, run_source
 from ingest.store import EventStore
 
@@ -19,6 +21,8 @@ log = logging.getLogger(__name__)
 
 SYNC_JOB = "sources:sync"
 SYNC_SECONDS = 10.0
+RETENTION_JOB = "retention"
+RETENTION_HOURS = 6  # erasure is idempotent, so a run every few hours keeps the promise to the day
 
 
 def job_id(source_name: str) -> str:
@@ -33,8 +37,13 @@ class CollectorScheduler:
     a scheduled run is skipped when another process has just run the source, so a source is
     collected by one process at a time and about once per interval."""
 
-    def __init__(self, store: EventStore, *, sync_seconds: float = SYNC_SECONDS, max_workers: int = 4):
+    def __init__(
+        self, store: EventStore, *, sync_seconds: float = SYNC_SECONDS, max_workers: int = 4,
+        retention_months: int | None = None, on_erased: Callable[[str], None] | None = None,
+    ):
         self.store = store
+        self.retention_months = retention_months
+        self.on_erased = on_erased
         self.sync_seconds = sync_seconds
         self._stop = threading.Event()
         self._intervals: dict[str, int] = {}
@@ -56,6 +65,11 @@ class CollectorScheduler:
             self.sync, IntervalTrigger(seconds=self.sync_seconds), id=SYNC_JOB,
             next_run_time=datetime.now(UTC),
         )
+        if self.retention_months:
+            self._scheduler.add_job(
+                self.retain, IntervalTrigger(hours=RETENTION_HOURS), id=RETENTION_JOB,
+                next_run_time=datetime.now(UTC),
+            )
         log.info("collectors' scheduler started")
 
     def shutdown(self, wait: bool = True) -> None:
@@ -91,6 +105,13 @@ class CollectorScheduler:
                 self._scheduler.remove_job(job_id(name))
         self._intervals = wanted
 
+    def retain(self) -> None:
+        """Erases the closed cases past the retention period (ingest/retention.py)."""
+        try:
+            erase_expired(self.store.engine, self.retention_months, on_erased=self.on_erased)
+        except Exception:
+            log.exception("the retention run failed; it is tried again at the next interval")
+
     def run(self, name: str) -> None:
         if self._stop.is_set():
             return
@@ -104,8 +125,14 @@ class CollectorScheduler:
             log.exception("the run of source %s failed", name)
 
 
-def start(store: EventStore, *, sync_seconds: float = SYNC_SECONDS) -> CollectorScheduler:
-    """Starts a scheduler for the sources of `store`'s database; call .shutdown() to stop it."""
-    scheduler = CollectorScheduler(store, sync_seconds=sync_seconds)
+def start(
+    store: EventStore, *, sync_seconds: float = SYNC_SECONDS, retention_months: int | None = None,
+    on_erased: Callable[[str], None] | None = None,
+) -> CollectorScheduler:
+    """Starts a scheduler for the sources of `store`'s database; call .shutdown() to stop it.
+    With `retention_months` it also erases closed cases older than that (`on_erased` is told)."""
+    scheduler = CollectorScheduler(
+        store, sync_seconds=sync_seconds, retention_months=retention_months, on_erased=on_erased
+    )
     scheduler.start()
     return scheduler

@@ -1,0 +1,29 @@
+"""`overblik case erase`: a case's events and quarantine entries removed, an anonymous audit entry kept."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+case_app = typer.Typer(help="Cases: erasure.", no_args_is_help=True)
+
+
+@case_app.command("erase")
+def case_erase(
+    case_id: Annotated[str, typer.Argument(help="The case id as the source system sends it.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a case everywhere it is stored; prints what was removed (not the case)."""
+    from api.routes.privacy import erase
+    from api.services import Services
+    from core.settings import get_settings
+
+    if not yes:
+        typer.confirm("Erase this case's events and quarantine entries for good?", abort=True)
+    services = Services.from_settings(get_settings())
+    erased = erase(services, case_id, f"cli:{getpass.getuser()}", "admin", "cli")
+    typer.echo(f"erased {erased['events']} events and {erased['quarantined']} quarantine entries")
+    if not erased["events"] and not erased["quarantined"]:
+        raise typer.Exit(1)
