@@ -79,6 +79,7 @@ class MetricsService:
         as_of, rows = self.rows(month, by, team_id, now)
         goal_targets = self.targets_for(month, month, now)
         band = norms.load_norms(self.engine) if by == "worker" else None
+        coach_load = self._jobcoach_load(as_of, rows) if by == "worker" else {}
         out = []
         for row in rows:
             row = dict(row)
@@ -93,8 +94,27 @@ class MetricsService:
                         }
             else:
                 row["caseload_flags"] = norms.caseload_flags(row["caseload"], band)
+                load = coach_load.get(row["worker_id"])
+                if load is not None:
+                    # the jobcoach's norm depends on the phase of each case (1:5 / 1:6)
+                    row["jobcoach_load"] = load
+                    if load["status"] == "above":
+                        row["caseload_flags"]["jobcoach"] = "above"
+                    else:
+                        row["caseload_flags"].pop("jobcoach", None)
             out.append(row)
         return {"month": month, "as_of": as_of.isoformat(), "rows": out}
+
+    def _jobcoach_load(self, t: datetime, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Phase-dependent jobcoach loads at t (metrics/programmes.py), when a row has any."""
+        if not any((r.get("caseload") or {}).get("jobcoach") for r in rows):
+            return {}
+        from core.programmes import load_models
+        from metrics.programmes import jobcoach_load
+
+        model = self.model
+        with model._lock:
+            return jobcoach_load(model.cases.values(), load_models(self.engine), to_us(t))
 
     def milestone_cases(
         self,

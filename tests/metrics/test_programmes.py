@@ -236,3 +236,25 @@ def test_cohort_completion_over_time(store):
     assert (points["2026-02"]["completed"], points["2026-02"]["active"]) == (0, 2)
     assert (points["2026-03"]["completed"], points["2026-03"]["active"]) == (1, 1)
     assert points["2026-04"]["closed_otherwise"] == 1 and points["2026-04"]["active"] == 0
+
+
+def test_phase_dependent_norm_flags_the_worker_row_of_the_milestones(store):
+    from metrics.service import MetricsService
+
+    at = local("2026-03-02T09:00")
+    events = []
+    for n in range(6):  # six cases: within 1:6 while securing a job, above 1:5 while finding one
+        events += [opened(f"s{n}", at, "jobcoaching"),
+                   ev("worker_assigned", f"s{n}", at, worker_id="jc", role="jobcoach"),
+                   ev("phase_changed", f"s{n}", at, phase="stabilisation")]
+    send(store, *events)
+    metrics = MetricsService(store.engine, ZONE, clock=lambda: NOW)
+
+    def row(month):
+        return next(r for r in metrics.milestones(month, "worker")["rows"] if r["worker_id"] == "jc")
+
+    assert row("2026-03")["caseload_flags"] == {} and row("2026-03")["jobcoach_load"]["securing"] == 6
+    send(store, ev("phase_changed", "s0", local("2026-04-02T09:00"), phase="intervention"))
+    flagged = row("2026-04")
+    assert flagged["caseload_flags"] == {"jobcoach": "above"}
+    assert (flagged["jobcoach_load"]["finding"], flagged["jobcoach_load"]["securing"]) == (1, 5)
