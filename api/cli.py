@@ -15,6 +15,7 @@ from api.cli_privacy import case_app
 from api.cli_reports import programme_app, report_app
 from api.cli_sources import sources_app
 from api.cli_users import user_app
+from core.logs import configure_logging
 from core.settings import get_settings, reset_settings
 
 app = typer.Typer(help="Overblik: production steering for employment services.", no_args_is_help=True)
@@ -67,6 +68,7 @@ def serve(
     from core.migrate import upgrade
 
     settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
     upgrade(settings.database_url)
     if workers > 1:
         # Each worker process would run its own scheduler: collectors run in one process only.
@@ -74,7 +76,10 @@ def serve(
         reset_settings()
         typer.echo("collectors are not run by the app workers: start `overblik scheduler` beside them")
     typer.echo(f"Overblik API on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/docs)")
-    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+    uvicorn.run(
+        "api.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+        access_log=False, log_config=None,  # uvicorn's records go to our JSON handler
+    )
 
 
 @app.command()
@@ -123,6 +128,7 @@ def scheduler() -> None:
     from ingest.scheduler import start
 
     services = _services()
+    configure_logging(services.settings.log_level, json=services.settings.log_json)
     # the read models live in the web processes; they drop erased cases as they restart
     running = start(services.store, retention_months=services.settings.retention_months)
     stop = threading.Event()

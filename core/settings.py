@@ -36,13 +36,17 @@ class Settings(BaseSettings):
     scheduler: bool = Field(
         default=True, description="Run the collectors' scheduler inside `overblik serve`."
     )
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_json: bool = Field(default=True, description="Log JSON lines (false: plain text).")
     session_secret: SecretStr | None = Field(
         default=None,
         description="Secret that signs the dashboard's session cookies; when unset it is kept in "
         "overblik-session.key beside the pseudonym key file, created with mode 0600.",
     )
     session_hours: float = Field(default=10, description="How long a dashboard sign-in lasts.")
+    session_idle_minutes: float = Field(
+        default=30, description="A dashboard session ends after this long without a request."
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses of reverse proxies whose X-Forwarded-Proto and "
