@@ -14,6 +14,7 @@ from dashboard.agreements import add_agreement, agreements_of, mark_done
 from dashboard.components.agreement_log import agreement_log
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.charts import funnel_chart, readiness_bar, trend_chart
+from dashboard.components.quality import quality_section
 from dashboard.components.status import norm_flag, trend_arrow
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
@@ -31,6 +32,7 @@ from dashboard.i18n import (
 from dashboard.scope import current_user, permit, scope_team, visible_teams
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
+from metrics.programme_service import ProgrammeService
 
 OTHER_FIGURES = (
     "active_cases", "follow_up_overdue", "waiting_for_company_consultant", "follow_ups",
@@ -228,6 +230,8 @@ def register(app, context: DashboardContext) -> None:
             html.Section([html.H2(t("other_figures", lang)), html.Div(others, className="cards")], className="section"),
             html.Section([html.H2(t("per_worker", lang)), worker_table(context, workers, previous_workers, norms, lang)],
                          className="section"),
+            quality_section(ProgrammeService(context.engine, context.zone, metrics.clock), team_id,
+                            context.current_month(), lang),
             html.Div([
                 html.Section([html.H2([t("overdue_list", lang), " ",
                                        metric_value("follow_up_overdue", number(len(overdue), lang), team=team_id,

@@ -1,0 +1,71 @@
+"""The team steering view's quality indicators: value, standard and status per programme."""
+
+from __future__ import annotations
+
+from dash import html
+
+from dashboard.components.status import status_badge
+from dashboard.components.tables import table
+from dashboard.i18n import number, share
+from metrics.calendar import add_months
+from metrics.programme_service import ProgrammeService
+from metrics.quality import INDICATORS
+
+# (da, en, de); kept here rather than in dashboard/i18n.py: only this section uses them
+LABELS = {
+    "quality_indicators": ("Kvalitetsindikatorer, seneste 12 måneder", "Quality indicators, last 12 months",
+                           "Qualitätsindikatoren, letzte 12 Monate"),
+    "indicator": ("Indikator", "Indicator", "Indikator"),
+    "value": ("Værdi", "Value", "Wert"),
+    "standard": ("Standard", "Standard", "Standard"),
+    "status": ("Status", "Status", "Status"),
+    "basis": ("Grundlag", "Basis", "Grundlage"),
+    "mid_review_share": ("Midtvejssamtale inden midten af forløbet", "Mid-term talk by mid-course",
+                         "Zwischengespräch bis zur Hälfte"),
+    "final_review_share": ("Afsluttet med slutsamtale", "Closed with a final talk",
+                           "Mit Abschlussgespräch beendet"),
+    "supervisions_per_worker_year": ("Supervision pr. medarbejder pr. år", "Supervisions per worker per year",
+                                     "Supervisionen je Fachkraft und Jahr"),
+    "three_party_per_placement_month": ("Trepartsopfølgning pr. praktikmåned",
+                                        "Three-party follow-ups per placement-month",
+                                        "Dreiergespräche je Praktikumsmonat"),
+}
+LANGS = ("da", "en", "de")
+
+
+def label(key: str, lang: str) -> str:
+    return LABELS[key][LANGS.index(lang) if lang in LANGS else 1]
+
+
+def _value(name: str, value, lang: str) -> str:
+    if value is None:
+        return "–"
+    return share(value, lang) if name.endswith("_share") else number(value, lang, 1)
+
+
+def quality_section(programmes: ProgrammeService, team_id: str, current_month: str, lang: str):
+    """One table per programme the team has cases in, for the last 12 months; None when none."""
+    first = add_months(current_month, -11)
+    parts = []
+    for model in programmes.list_models():
+        result = programmes.indicators(model["programme"], first, current_month, team_id=team_id)
+        row = next((r for r in result["rows"] if r["worker_id"] is None), None)
+        if row is None:
+            continue
+        figures = row["indicators"]
+        if not any(figures[n]["denominator"] for n in INDICATORS if n != "supervisions_per_worker_year"):
+            continue  # the team has no case of this programme in the period
+        rows = [
+            [label(name, lang), _value(name, figures[name]["value"], lang),
+             _value(name, figures[name]["standard"], lang), status_badge(figures[name]["status"], lang),
+             f"{number(figures[name]['numerator'], lang, 0)} / {number(figures[name]['denominator'], lang, 1)}"]
+            for name in INDICATORS
+        ]
+        parts.append(table(
+            [label(k, lang) for k in ("indicator", "value", "standard", "status", "basis")], rows,
+            caption=model["names"].get(lang) or model["programme"], className="quality-table",
+        ))
+    if not parts:
+        return None
+    return html.Section([html.H2(label("quality_indicators", lang)), *parts], className="section",
+                        id="quality-indicators")

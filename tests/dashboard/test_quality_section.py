@@ -1,0 +1,32 @@
+"""The team steering view's quality section: each indicator with value, standard and status."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from dashboard.components.quality import quality_section
+from metrics.programme_service import ProgrammeService
+from tests.metrics.conftest import ZONE
+
+NOW = datetime(2026, 6, 20, 10, tzinfo=UTC)
+
+
+def _text(component) -> str:
+    return json.dumps(component.to_plotly_json(), default=lambda c: c.to_plotly_json(), ensure_ascii=False)
+
+
+def test_section_shows_the_teams_programmes_with_standard_and_status(store):
+    events = [
+        {"event_id": "1", "type": "case_opened", "case_id": "c1", "occurred_at": "2026-01-05",
+         "citizen": "0101801234", "team_id": "A", "programme": "jobcoaching"},
+        {"event_id": "2", "type": "review_held", "case_id": "c1", "occurred_at": "2026-02-01", "kind": "mid"},
+    ]
+    assert store.append(events, origin="test").accepted == 2
+    programmes = ProgrammeService(store.engine, ZONE, clock=lambda: NOW)
+    section = quality_section(programmes, "A", "2026-06", "de")
+    text = _text(section)
+    assert "Qualitätsindikatoren" in text and "Jobcoaching am Arbeitsplatz" in text
+    assert "Job-oriented coping course" not in text and "Jobbezogener" not in text  # no mestring case
+    assert '"data-status": "on_track"' in text  # the mid-term talk came before mid-course
+    assert quality_section(programmes, "B", "2026-06", "de") is None
