@@ -82,7 +82,7 @@ def test_unknown_phase_goes_to_quarantine_with_the_reason(store):
     assert (summary.accepted, summary.rejected) == (1, 1)
     assert "not a phase of programme 'mestring'" in summary.errors[0].reason
     (entry,) = quarantined(store)
-    assert "referral, preparation, teaching, placement_follow_up" in entry[1]
+    assert "referral, preparation, teaching, placement" in entry[1]
 
 
 def test_phase_checked_against_case_opened_in_the_same_batch(store):
@@ -258,3 +258,13 @@ def test_phase_dependent_norm_flags_the_worker_row_of_the_milestones(store):
     flagged = row("2026-04")
     assert flagged["caseload_flags"] == {"jobcoach": "above"}
     assert (flagged["jobcoach_load"]["finding"], flagged["jobcoach_load"]["securing"]) == (1, 5)
+
+
+def test_the_demo_simulation_fits_the_mestring_preset(store):
+    from ingest.simulation import generate_events, generate_organisation
+
+    events = list(generate_events(generate_organisation(seed=2, teams=1, workers_per_team=3),
+                                  cases=80, months=3, seed=2))
+    assert any(e["type"] == "phase_changed" for e in events)
+    summary = store.append(events, origin="test")
+    assert not [e.reason for e in summary.errors if e.reason.startswith("phase")]
