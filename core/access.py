@@ -174,10 +174,13 @@ CALLBACKS: dict[str, tuple[Action | None, Scope]] = {
         Action.view_caseload, Scope.scoped),
     "..team-body.children...team-as-of.children..": (Action.view_team_steering, Scope.scoped),
     "team-charts.children": (Action.view_team_steering, Scope.scoped),
+    "team-pack.href": (Action.view_team_steering, Scope.scoped),
+    "..team-action-log.children...team-action-text.value..": (Action.view_team_steering, Scope.scoped),
     "..drill-panel.hidden...drill-title.children...drill-body.children..": (
         Action.read_case_lists, Scope.scoped),
     "talk-body.children": (Action.hold_caseload_talk, Scope.scoped),
     "..talk-log.children...talk-text.value..": (Action.hold_caseload_talk, Scope.scoped),
+    "talk-pdf.href": (Action.hold_caseload_talk, Scope.scoped),
     "..bench-body.children...bench-as-of.children..": (Action.view_benchmarking, Scope.none),
     "wall-body.children": (Action.view_wall_screen, Scope.scoped),
     "..users-table.children...user-message.children..": (Action.manage_users, Scope.none),

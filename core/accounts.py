@@ -120,6 +120,23 @@ def set_disabled(engine: Engine, user_id: int, disabled: bool) -> bool:
     return True
 
 
+def set_password(engine: Engine, user_id: int, password: str) -> bool:
+    """Sets a new password and ends every session of the user; False when there is no such user."""
+    now = utcnow()
+    with session_scope(engine) as session:  # writes first: see create_user
+        changed = session.exec(
+            update(DashboardUser).where(DashboardUser.id == user_id).values(password_hash=_hasher.hash(password))
+        ).rowcount
+        if not changed:
+            return False
+        session.exec(
+            update(DashboardSession)
+            .where(DashboardSession.user_id == user_id, DashboardSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+    return True
+
+
 def verify_password(engine: Engine, username: str, password: str) -> SignedInUser | None:
     """The user when the username and password match an enabled user, else None."""
     with session_scope(engine) as session:

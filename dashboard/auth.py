@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -19,6 +22,11 @@ SESSION_COOKIE = "overblik_session"
 LANGUAGE_COOKIE = "overblik_lang"
 # Code and styles anyone may fetch: they hold no data, and the sign-in page needs the styles.
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/favicon.ico", "/_favicon.ico")
+# Sign-in attempts that failed, per username and per address, within the window below.
+ATTEMPT_WINDOW_SECONDS = 15 * 60
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 HOMES = {
     Role.worker: "/my-caseload",
     Role.team_lead: "/team",
@@ -64,7 +72,8 @@ SIGN_IN_PAGE = """<!doctype html>
     <input id="username" name="username" autocomplete="username" required autofocus value="{{ username }}">
     <label for="password">{{ t('password') }}</label>
     <input id="password" name="password" type="password" autocomplete="current-password" required>
-    {% if failed %}<p class="form-error" role="alert">{{ t('sign_in_failed') }}</p>{% endif %}
+    {% if throttled %}<p class="form-error" role="alert">{{ t('sign_in_throttled') }}</p>
+    {% elif failed %}<p class="form-error" role="alert">{{ t('sign_in_failed') }}</p>{% endif %}
     <button type="submit" class="button primary">{{ t('sign_in') }}</button>
   </form>
   <nav class="languages" aria-label="{{ t('language') }}">
@@ -75,17 +84,66 @@ SIGN_IN_PAGE = """<!doctype html>
 </html>"""
 
 
-def render_sign_in(lang: str, *, next_path: str | None = None, failed: bool = False, username: str = "") -> str:
+def render_sign_in(lang: str, *, next_path: str | None = None, failed: bool = False, username: str = "",
+                   throttled: bool = False) -> str:
     return render_template_string(
         SIGN_IN_PAGE, lang=lang, t=lambda key: t(key, lang), next=next_path, failed=failed,
-        username=username, languages=LANGUAGES,
+        username=username, languages=LANGUAGES, throttled=throttled,
     )
+
+
+class SignInThrottle:
+    """Failed sign-ins per username and per address in a sliding window, in this process (each
+    web worker counts its own: with N workers an attacker gets at most N times the budget)."""
+
+    def __init__(self, window: float = ATTEMPT_WINDOW_SECONDS):
+        self.window = window
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, username: str, address: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return (len(self._recent(("user", username.strip().lower()), now)) >= MAX_FAILURES_PER_USER
+                    or len(self._recent(("address", address), now)) >= MAX_FAILURES_PER_ADDRESS)
+
+    def failed(self, username: str, address: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._recent(("user", username.strip().lower()), now).append(now)
+            self._recent(("address", address), now).append(now)
+            if len(self._failures) > 100_000:  # a flood of made-up names must not grow without end
+                self._failures = {k: v for k, v in self._failures.items() if v}
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(("user", username.strip().lower()), None)
+
+
+def _same_origin(origin: str, host: str) -> bool:
+    return urlsplit(origin).netloc == host
 
 
 def install(server: Flask, settings: Settings, engine: Engine) -> None:
     """Puts the session check before every request of the dashboard's server, and its routes."""
     lifetime = timedelta(hours=settings.session_hours)
+    idle = int(settings.session_idle_minutes * 60)
     signer = URLSafeTimedSerializer(session_secret(settings), salt="overblik-dashboard-session")
+    throttle = SignInThrottle()
+    server.extensions["overblik_sign_in_throttle"] = throttle
+
+    def set_session_cookie(response, secret: str) -> None:
+        # signed anew on every answer: the signature's age is the idle time
+        response.set_cookie(
+            SESSION_COOKIE, signer.dumps(secret), max_age=int(lifetime.total_seconds()),
+            httponly=True, samesite="Lax", secure=request.is_secure, path="/",
+        )
 
     def language() -> str:
         chosen = request.cookies.get(LANGUAGE_COOKIE)
@@ -98,8 +156,8 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
         if not cookie:
             return None, None
         try:
-            secret = signer.loads(cookie, max_age=int(lifetime.total_seconds()))
-        except BadSignature:  # also SignatureExpired
+            secret = signer.loads(cookie, max_age=min(idle, int(lifetime.total_seconds())))
+        except BadSignature:  # also SignatureExpired: idle for too long
             return None, None
         return secret, session_user(engine, secret)
 
@@ -108,6 +166,13 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
         g.lang = language()
         g.user = None
         path = request.path
+        if request.method not in SAFE_METHODS:
+            # CSRF: a browser names the page a state-changing request comes from; refuse other
+            # sites (the session cookie is also SameSite=Lax). Scripts without Origin/Referer
+            # carry no browser's cookie, so they cannot ride on someone's session.
+            source = request.headers.get("Origin") or request.headers.get("Referer")
+            if source and not _same_origin(source, request.host):
+                return jsonify({"detail": "cross-site request refused"}), 403
         if path.startswith(PUBLIC_PREFIXES) or path in ("/sign-in",) or path.startswith("/language/"):
             return None
         g.session_secret, g.user = session_of_request()
@@ -122,6 +187,9 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
 
     @server.after_request
     def no_store(response):
+        if g.get("user") is not None and g.get("session_secret") and not request.path.startswith(PUBLIC_PREFIXES) \
+                and not any(SESSION_COOKIE in c for c in response.headers.getlist("Set-Cookie")):
+            set_session_cookie(response, g.session_secret)
         # figures and boards must not linger in shared caches or the back button after sign-out
         if not request.path.startswith(PUBLIC_PREFIXES):
             response.headers.setdefault("Cache-Control", "no-store")
@@ -132,16 +200,23 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
     @server.post("/sign-in")
     def sign_in():
         username = request.form.get("username", "")
+        address = request.remote_addr or "-"
+        next_path = _safe_next(request.form.get("next"))
+        if throttle.blocked(username, address):
+            return render_sign_in(g.lang, next_path=next_path, throttled=True, username=username), 429, {
+                "Retry-After": str(ATTEMPT_WINDOW_SECONDS)}
         user = verify_password(engine, username, request.form.get("password", ""))
         if user is None:
-            return render_sign_in(g.lang, next_path=_safe_next(request.form.get("next")), failed=True,
-                                  username=username), 401
+            throttle.failed(username, address)
+            return render_sign_in(g.lang, next_path=next_path, failed=True, username=username), 401
+        throttle.succeeded(username)
+        # a session that came with the browser ends: a new one, with a new secret, replaces it
+        previous, _user = session_of_request()
+        if previous:
+            end_session(engine, previous)
         secret, _expires = start_session(engine, user, lifetime)
-        response = redirect(_safe_next(request.form.get("next")) or home_of(user), code=303)
-        response.set_cookie(
-            SESSION_COOKIE, signer.dumps(secret), max_age=int(lifetime.total_seconds()),
-            httponly=True, samesite="Lax", secure=request.is_secure, path="/",
-        )
+        response = redirect(next_path or home_of(user), code=303)
+        set_session_cookie(response, secret)
         return response
 
     @server.post("/sign-out")
