@@ -14,6 +14,7 @@ from dashboard.agreements import add_agreement, agreements_of, mark_done
 from dashboard.components.agreement_log import agreement_log
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.charts import funnel_chart, readiness_bar, trend_chart
+from dashboard.components.phases import phase_section
 from dashboard.components.quality import quality_section
 from dashboard.components.status import norm_flag, trend_arrow
 from dashboard.components.tables import table
@@ -232,6 +233,8 @@ def register(app, context: DashboardContext) -> None:
                          className="section"),
             quality_section(ProgrammeService(context.engine, context.zone, metrics.clock), team_id,
                             context.current_month(), lang),
+            phase_section(ProgrammeService(context.engine, context.zone, metrics.clock), team_id,
+                          context.current_month(), lang),
             html.Div([
                 html.Section([html.H2([t("overdue_list", lang), " ",
                                        metric_value("follow_up_overdue", number(len(overdue), lang), team=team_id,

@@ -30,3 +30,22 @@ def test_section_shows_the_teams_programmes_with_standard_and_status(store):
     assert "Job-oriented coping course" not in text and "Jobbezogener" not in text  # no mestring case
     assert '"data-status": "on_track"' in text  # the mid-term talk came before mid-course
     assert quality_section(programmes, "B", "2026-06", "de") is None
+
+
+def test_phase_section_lists_phases_cases_past_plan_and_the_flow(store):
+    from dashboard.components.phases import phase_section
+
+    events = [
+        {"event_id": "1", "type": "case_opened", "case_id": "c1", "occurred_at": "2026-05-04",
+         "citizen": "0101801234", "team_id": "A", "programme": "mestring"},
+        {"event_id": "2", "type": "phase_changed", "case_id": "c1", "occurred_at": "2026-05-04",
+         "phase": "referral"},
+        {"event_id": "3", "type": "phase_changed", "case_id": "c1", "occurred_at": "2026-05-11",
+         "phase": "preparation"},
+    ]
+    assert store.append(events, origin="test").accepted == 3
+    programmes = ProgrammeService(store.engine, ZONE, clock=lambda: NOW)
+    text = _text(phase_section(programmes, "A", "2026-06", "da"))
+    assert "Forberedelse" in text and "Sankey" in text.replace("sankey", "Sankey")
+    assert "Sager over fasens planlagte varighed" in text and '"c1"' in text  # 40 days, 14 planned
+    assert phase_section(programmes, "B", "2026-06", "da") is None

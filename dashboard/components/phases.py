@@ -1,0 +1,94 @@
+"""The team steering view's phases: cases per phase against plan, cases past plan, and the
+phase-to-phase flow of the last three months as a Sankey chart."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard.components.tables import table
+from dashboard.i18n import number
+from metrics.calendar import add_months
+from metrics.programme_service import ProgrammeService
+
+# (da, en, de); only this section uses them
+LABELS = {
+    "phases": ("Faser", "Phases", "Phasen"),
+    "phase": ("Fase", "Phase", "Phase"),
+    "cases": ("Sager", "Cases", "Fälle"),
+    "planned_days": ("Planlagt (dage)", "Planned (days)", "Geplant (Tage)"),
+    "median_days": ("Median i fasen (dage)", "Median in phase (days)", "Median in Phase (Tage)"),
+    "past_plan": ("Over plan", "Past plan", "Über Plan"),
+    "attention": ("Sager over fasens planlagte varighed", "Cases past their phase's planned duration",
+                  "Fälle über der geplanten Phasendauer"),
+    "days_in_phase": ("Dage i fasen", "Days in phase", "Tage in Phase"),
+    "days_over": ("Dage over", "Days over", "Tage darüber"),
+    "flow": ("Bevægelser mellem faser, seneste 3 måneder", "Moves between phases, last 3 months",
+             "Wechsel zwischen Phasen, letzte 3 Monate"),
+    "case": ("Sag", "Case", "Fall"),
+}
+LANGS = ("da", "en", "de")
+MAX_ATTENTION = 15
+
+
+def label(key: str, lang: str) -> str:
+    return LABELS[key][LANGS.index(lang) if lang in LANGS else 1]
+
+
+def _phase_name(names: dict, phase: str, lang: str) -> str:
+    return (names or {}).get(lang) or (names or {}).get("en") or phase
+
+
+def flow_chart(links: list[dict], names: dict[str, str]):
+    """A Sankey of phase-to-phase moves; nodes named in the page's language."""
+    nodes: list[str] = []
+    for link in links:
+        for end in (link["source"], link["target"]):
+            if end not in nodes:
+                nodes.append(end)
+    fig = go.Figure(go.Sankey(
+        node={"label": [names.get(n, n) for n in nodes], "pad": 14, "thickness": 14},
+        link={"source": [nodes.index(link["source"]) for link in links],
+              "target": [nodes.index(link["target"]) for link in links],
+              "value": [link["cases"] for link in links]},
+    ))
+    fig.update_layout(height=280, margin={"l": 8, "r": 8, "t": 8, "b": 8}, font={"size": 12})
+    return dcc.Graph(figure=fig, config={"displayModeBar": False, "responsive": True}, className="chart",
+                     style={"height": "280px"})
+
+
+def phase_section(programmes: ProgrammeService, team_id: str, current_month: str, lang: str):
+    """One block per programme with active cases of the team in a phase; None when none."""
+    blocks = []
+    for model in programmes.list_models():
+        programme = model["programme"]
+        overview = programmes.phases(programme, team_id=team_id)
+        if not any(row["cases"] for row in overview["phases"]):
+            continue
+        names = {p["id"]: _phase_name(p["names"], p["id"], lang) for p in model["phases"]}
+        rows = [
+            [names.get(r["phase"], r["phase"]), number(r["cases"], lang),
+             number(r["planned_days"], lang) if r["planned_days"] is not None else "–",
+             number(r["median_days_in_phase"], lang, 1) if r["median_days_in_phase"] is not None else "–",
+             number(r["past_plan"], lang)]
+            for r in overview["phases"]
+        ]
+        headers = [label(k, lang) for k in ("phase", "cases", "planned_days", "median_days", "past_plan")]
+        attention = [
+            [r["case_id"], names.get(r["phase"], r["phase"]), number(r["days_in_phase"], lang, 1),
+             number(r["days_over"], lang, 1)]
+            for r in overview["needs_attention"][:MAX_ATTENTION]
+        ]
+        flow = programmes.flow(programme, add_months(current_month, -2), current_month, team_id=team_id)
+        blocks.append(html.Div([
+            html.H3(_phase_name(model["names"], programme, lang)),
+            table(headers, rows, className="phase-table"),
+            html.H3(label("attention", lang)) if attention else None,
+            table([label(k, lang) for k in ("case", "phase", "days_in_phase", "days_over")], attention,
+                  className="attention-table") if attention else None,
+            html.H3(label("flow", lang)) if flow["links"] else None,
+            flow_chart(flow["links"], names) if flow["links"] else None,
+        ], className="programme-phases", **{"data-programme": programme}))
+    if not blocks:
+        return None
+    return html.Section([html.H2(label("phases", lang)), *blocks], className="section", id="programme-phases")
