@@ -40,7 +40,7 @@ def label(key: str, lang: str) -> str:
 def _value(name: str, value, lang: str) -> str:
     if value is None:
         return "–"
-    return share(value, lang) if name.endswith("_share") else number(value, lang, 1)
+    return share(value, lang) if name.endswith("_share") else number(value, lang, 2)
 
 
 def quality_section(programmes: ProgrammeService, team_id: str, current_month: str, lang: str):
