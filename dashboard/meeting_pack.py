@@ -15,6 +15,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dashboard.agreements import agreements_of
+from dashboard.components import quality
 from dashboard.context import DashboardContext
 from dashboard.i18n import (
     figure,
@@ -28,6 +29,7 @@ from dashboard.i18n import (
 )
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
+from metrics.programme_service import ProgrammeService
 
 # the same figures, in the same order, as the team steering and caseload talk screens
 OTHER_FIGURES = (
@@ -260,6 +262,11 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str)
         styles.table([t("col_case", lang), t("col_others", lang), t("col_readiness", lang), t("col_phase", lang)],
                      overdue_rows, widths=[40 * mm, 120 * mm, 40 * mm, 60 * mm])
         if overdue_rows else Paragraph("✓ " + t("no_cases", lang), styles.muted),
+        *[KeepTogether([Paragraph(_escape(f"{quality.label('quality_indicators', lang)} – {caption}"), styles.h2),
+                        styles.table(quality.header(lang), [[*r[:3], _status_text(r[3], lang), r[4]] for r in rows],
+                                     widths=[90 * mm, 30 * mm, 30 * mm, 40 * mm, 40 * mm])])
+          for caption, rows in quality.quality_figures(
+              ProgrammeService(context.engine, context.zone, metrics.clock), team_id, month, lang)],
         KeepTogether([Paragraph(t("action_log", lang), styles.h2),
                       *_action_log(context, team_id, None, month, lang, styles)]),
     ]

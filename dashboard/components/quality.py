@@ -43,12 +43,13 @@ def _value(name: str, value, lang: str) -> str:
     return share(value, lang) if name.endswith("_share") else number(value, lang, 2)
 
 
-def quality_section(programmes: ProgrammeService, team_id: str, current_month: str, lang: str):
-    """One table per programme the team has cases in, for the last 12 months; None when none."""
-    first = add_months(current_month, -11)
-    parts = []
+def quality_figures(programmes: ProgrammeService, team_id: str, month: str, lang: str):
+    """Per programme the team has cases in, over the 12 months up to `month`: (programme name,
+    rows of [indicator, value, standard, status, basis]); the status is left as its key."""
+    first = add_months(month, -11)
+    out = []
     for model in programmes.list_models():
-        result = programmes.indicators(model["programme"], first, current_month, team_id=team_id)
+        result = programmes.indicators(model["programme"], first, month, team_id=team_id)
         row = next((r for r in result["rows"] if r["worker_id"] is None), None)
         if row is None:
             continue
@@ -57,14 +58,25 @@ def quality_section(programmes: ProgrammeService, team_id: str, current_month: s
             continue  # the team has no case of this programme in the period
         rows = [
             [label(name, lang), _value(name, figures[name]["value"], lang),
-             _value(name, figures[name]["standard"], lang), status_badge(figures[name]["status"], lang),
+             _value(name, figures[name]["standard"], lang), figures[name]["status"],
              f"{number(figures[name]['numerator'], lang, 0)} / {number(figures[name]['denominator'], lang, 1)}"]
             for name in INDICATORS
         ]
-        parts.append(table(
-            [label(k, lang) for k in ("indicator", "value", "standard", "status", "basis")], rows,
-            caption=model["names"].get(lang) or model["programme"], className="quality-table",
-        ))
+        out.append((model["names"].get(lang) or model["programme"], rows))
+    return out
+
+
+def header(lang: str) -> list[str]:
+    return [label(k, lang) for k in ("indicator", "value", "standard", "status", "basis")]
+
+
+def quality_section(programmes: ProgrammeService, team_id: str, current_month: str, lang: str):
+    """One table per programme the team has cases in, for the last 12 months; None when none."""
+    parts = [
+        table(header(lang), [[*r[:3], status_badge(r[3], lang), r[4]] for r in rows],
+              caption=caption, className="quality-table")
+        for caption, rows in quality_figures(programmes, team_id, current_month, lang)
+    ]
     if not parts:
         return None
     return html.Section([html.H2(label("quality_indicators", lang)), *parts], className="section",

@@ -49,3 +49,18 @@ def test_phase_section_lists_phases_cases_past_plan_and_the_flow(store):
     assert "Forberedelse" in text and "Sankey" in text.replace("sankey", "Sankey")
     assert "Sager over fasens planlagte varighed" in text and '"c1"' in text  # 40 days, 14 planned
     assert phase_section(programmes, "B", "2026-06", "da") is None
+
+
+def test_meeting_pack_carries_the_quality_indicators(client, services):
+    from tests.dashboard.conftest import fill_jobcentre
+    from tests.dashboard.test_accounts import sign_in
+    from tests.dashboard.test_meeting_pack import _month, pdf_text
+
+    jobcentre = fill_jobcentre(services, cases=120, months=2)  # the simulation opens mestring cases
+    month = _month(services)
+    sign_in(client, "leder", jobcentre.users["leder"])
+    response = client.get(f"/meeting-pack.pdf?team={jobcentre.team}&month={month}")
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    assert "Kvalitetsindikatorer" in text and "Jobrettet mestringsforløb" in text
+    assert "Supervision pr. medarbejder pr. år" in text
