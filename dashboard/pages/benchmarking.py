@@ -8,6 +8,7 @@ from flask import g
 from core.access import Action
 from dashboard import ids
 from dashboard.components.charts import caseload_spread, team_lines
+from dashboard.components.reference import reference_section
 from dashboard.components.status import status_badge, trend_arrow
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
@@ -123,6 +124,7 @@ def register(app, context: DashboardContext) -> None:
                     team_lines(series, metric, lang, team_names),
                 ], className="section"),
             ], className="two-columns"),
+            reference_section(context.engine, metric, last, rows, team_names, lang),
             html.Section([
                 html.H2(f"{t('side_by_side', lang)}, {month_label(last, lang)}"),
                 html.Div(table([t("metric", lang)] + [team_names[r["team_id"]] for r in rows], side_rows,

@@ -64,3 +64,16 @@ def test_meeting_pack_carries_the_quality_indicators(client, services):
     text = pdf_text(response.content)
     assert "Kvalitetsindikatorer" in text and "Jobrettet mestringsforløb" in text
     assert "Supervision pr. medarbejder pr. år" in text
+
+
+def test_reference_figures_beside_the_teams_own(store):
+    from dashboard.components.reference import reference_section
+    from metrics.reference import import_figures, parse_csv
+
+    rows = parse_csv("label,metric,month,value,source\nnational,placement_share,2026-05,0.21,DREAM\n",
+                     frozenset({"placement_share"}))
+    import_figures(store.engine, rows)
+    teams = [{"team_id": "A", "placement_share": 0.3, "active_cases": 40}]
+    text = _text(reference_section(store.engine, "placement_share", "2026-05", teams, {"A": "Team A"}, "en"))
+    assert "Reference figures" in text and "national" in text and "DREAM" in text and "Team A" in text
+    assert reference_section(store.engine, "placement_share", "2026-04", teams, {}, "en") is None

@@ -1,0 +1,41 @@
+"""Outside reference figures beside the teams' own on the benchmarking view."""
+
+from __future__ import annotations
+
+from dash import html
+from sqlalchemy import Engine
+
+from dashboard.components.tables import table
+from dashboard.i18n import figure, metric_label, month_label, suppressed
+from metrics.reference import load_figures
+
+# (da, en, de); only this section uses them
+LABELS = {
+    "title": ("Referencetal", "Reference figures", "Vergleichswerte"),
+    "reference": ("Reference", "Reference", "Vergleich"),
+    "source": ("Kilde", "Source", "Quelle"),
+}
+LANGS = ("da", "en", "de")
+
+
+def label(key: str, lang: str) -> str:
+    return LABELS[key][LANGS.index(lang) if lang in LANGS else 1]
+
+
+def reference_section(engine: Engine, metric: str, month: str, team_rows: list[dict], team_names: dict,
+                      lang: str):
+    """The month's outside figures of `metric` in one table with the teams' own; None when none."""
+    references = load_figures(engine, metric, month)
+    if not references:
+        return None
+    # the teams' own as the scoreboard shows them: small groups suppressed
+    rows = [[html.Strong(team_names.get(r["team_id"], r["team_id"])),
+             suppressed(metric, r.get(metric), lang, r.get("active_cases")), ""]
+            for r in team_rows]
+    rows += [[html.Em(ref["label"]), figure(metric, ref["value"], lang), ref["source"] or ""]
+             for ref in references]
+    return html.Section([
+        html.H2(f"{label('title', lang)}: {metric_label(metric, lang)}, {month_label(month, lang)}"),
+        table([label("reference", lang), metric_label(metric, lang), label("source", lang)], rows,
+              className="reference-table"),
+    ], className="section", id="reference-figures")
