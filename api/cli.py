@@ -12,7 +12,7 @@ import orjson
 import typer
 
 from api.cli_privacy import case_app
-from api.cli_reports import programme_app, report_app
+from api.cli_reports import programme_app, reference_app, report_app
 from api.cli_sources import sources_app
 from api.cli_users import user_app
 from core.logs import configure_logging
@@ -32,6 +32,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(case_app, name="case")
 app.add_typer(report_app, name="report")
 app.add_typer(programme_app, name="programme")
+app.add_typer(reference_app, name="reference")
 
 
 def _services():

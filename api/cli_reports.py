@@ -1,4 +1,4 @@
-"""`overblik report …` and `overblik programme …`: the funder's quarterly report and process models."""
+"""`overblik report|programme|reference …`: the funder's report, process models, reference figures."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 
 report_app = typer.Typer(help="Provider reports.", no_args_is_help=True)
 programme_app = typer.Typer(help="Programmes' process models.", no_args_is_help=True)
+reference_app = typer.Typer(help="Outside reference figures for benchmarking.", no_args_is_help=True)
 
 
 def _programmes():
@@ -50,3 +51,18 @@ def show(programme: str) -> None:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(orjson.dumps(model.as_dict(), option=orjson.OPT_INDENT_2).decode())
+
+
+@reference_app.command("import")
+def reference_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Import outside reference figures from CSV (label, metric, month, value, optional source)."""
+    from metrics.reference import ReferenceError
+
+    try:
+        result = _programmes().import_reference(file.read_text(encoding="utf-8-sig"))
+    except (ReferenceError, UnicodeDecodeError) as exc:
+        typer.echo(f"cannot import {file.name}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(orjson.dumps(result).decode())

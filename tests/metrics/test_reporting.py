@@ -143,20 +143,34 @@ def test_quarter_format():
     assert quarter.months == ("2026-10", "2026-11", "2026-12") and quarter.next_month == "2027-01"
 
 
-def test_command_line_writes_the_quarterly_report(cohort, settings, tmp_path, monkeypatch):
+def _cli(settings, monkeypatch, *args):
     from api.cli import app
 
     monkeypatch.setenv("OVERBLIK_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("OVERBLIK_PSEUDONYM_KEY", settings.pseudonym_key.get_secret_value()
-                       if hasattr(settings.pseudonym_key, "get_secret_value") else settings.pseudonym_key)
+    key = settings.pseudonym_key
+    monkeypatch.setenv("OVERBLIK_PSEUDONYM_KEY", key.get_secret_value() if hasattr(key, "get_secret_value") else key)
     reset_settings()
     try:
-        out = tmp_path / "report"
-        result = CliRunner().invoke(
-            app, ["report", "quarterly", "--programme", "mestring", "--quarter", "2026Q1", "--out", str(out)]
-        )
+        return CliRunner().invoke(app, list(args))
     finally:
         reset_settings()
+
+
+def test_command_line_writes_the_quarterly_report(cohort, settings, tmp_path, monkeypatch):
+    out = tmp_path / "report"
+    result = _cli(settings, monkeypatch, "report", "quarterly", "--programme", "mestring",
+                  "--quarter", "2026Q1", "--out", str(out))
     assert result.exit_code == 0, result.output
     printed = result.output.strip().splitlines()
     assert len(printed) == 6 and all((out / p.rsplit("/", 1)[-1]).exists() for p in printed)
+    bad = _cli(settings, monkeypatch, "report", "quarterly", "--programme", "mestring", "--quarter", "2026-3")
+    assert bad.exit_code == 2
+
+
+def test_command_line_shows_a_model_and_imports_reference_figures(store, settings, tmp_path, monkeypatch):
+    shown = _cli(settings, monkeypatch, "programme", "show", "transition")
+    assert shown.exit_code == 0 and '"first_contact"' in shown.output
+    path = tmp_path / "reference.csv"
+    path.write_text("label;metric;month;value\nnational;cv_share;2026-03;0,62\n", encoding="utf-8")
+    imported = _cli(settings, monkeypatch, "reference", "import", str(path))
+    assert imported.exit_code == 0 and '"imported":1' in imported.output
