@@ -142,9 +142,12 @@ def mount_dashboard(app: FastAPI, services: Services) -> None:
     """The dashboard at /, after every API route, so /api/v1/* is always answered by the API."""
     from a2wsgi import WSGIMiddleware
 
-    from dashboard.app import create_dashboard
+    from dashboard.app import LIVE_PATH, create_dashboard, live_stream
 
     dashboard = create_dashboard(services.settings, services.engine)
+    # the live stream as ASGI: an open screen must not hold one of the WSGI bridge's threads
+    app.add_route(LIVE_PATH, live_stream(dashboard.server, services.engine, services.settings.zone),
+                  methods=["GET"])
     app.mount("/", WSGIMiddleware(dashboard.server))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,13 @@ from dashboard.components.shell import header
 from dashboard.context import DashboardContext
 from dashboard.directory import Directory
 from dashboard.i18n import t
+from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
 from metrics.service import MetricsService
 
-LIVE_INTERVAL_MS = 2000  # the screens ask whether the log moved on; they redraw only when it did
 ASSETS = Path(__file__).parent / "assets"
+__all__ = ["LIVE_PATH", "create_dashboard", "live_stream"]  # what api.app mounts
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,6 @@ PAGES: dict[str, Page] = {
     "/wall": Page(Action.view_wall_screen, wall.layout, kiosk=True),
     "/users": Page(Action.manage_users, users.layout),
 }
-
-
-def live_version(context: DashboardContext) -> str:
-    # the minute is part of it: figures such as "follow-up overdue" change as time passes
-    return f"{context.metrics.model.last_seq}:{int(time.time() // 60)}"
 
 
 def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService | None = None) -> Dash:
@@ -78,17 +73,20 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
         if user is None:
             # Dash calls the layout once while setting itself up; /_dash-layout needs a session
             return html.Div(id=ids.SHELL)
+        version = live_version(context.metrics.model)
         return html.Div(
             [
                 dcc.Location(id=ids.URL),
-                dcc.Interval(id=ids.LIVE_TIMER, interval=LIVE_INTERVAL_MS),
-                dcc.Store(id=ids.LIVE_VERSION, data=live_version(context)),
+                # pushed by assets/live.js from the /live stream (dashboard/live.py)
+                html.Button(id=ids.LIVE_PUSH, n_clicks=0, hidden=True, tabIndex="-1", **{"aria-hidden": "true"}),
+                dcc.Store(id=ids.LIVE_VERSION, data=version),
                 header(user, g.lang),
                 html.Main(id=ids.PAGE, className="page"),
             ],
             id=ids.SHELL,
             className="shell",
             lang=g.lang,
+            **{"data-live-version": version},
         )
 
     app.layout = shell
@@ -117,13 +115,14 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
 
     @app.callback(
         Output(ids.LIVE_VERSION, "data"),
-        Input(ids.LIVE_TIMER, "n_intervals"),
+        Input(ids.LIVE_PUSH, "n_clicks"),
         State(ids.LIVE_VERSION, "data"),
         prevent_initial_call=True,
     )
-    def follow_the_log(_n, known):
+    def follow_the_log(_pushed, known):
+        """Clicked by assets/live.js when the /live stream moves on: redraws only on a change."""
         current_user()
-        version = live_version(context)
+        version = live_version(context.metrics.model)
         if version == known:
             raise PreventUpdate
         return version

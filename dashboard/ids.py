@@ -4,7 +4,7 @@
 URL = "url"
 PAGE = "page"
 SHELL = "shell"
-LIVE_TIMER = "live-timer"
+LIVE_PUSH = "live-push"  # a hidden button assets/live.js clicks when the /live stream moves on
 LIVE_VERSION = "live-version"
 
 # my caseload

@@ -94,7 +94,7 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
                                               {"label": t("kind_note", lang), "value": "note"}],
                                      className="control"),
                         dcc.Input(id=ids.TEAM_ACTION_TEXT, type="text", className="grow", maxLength=2000,
-                                  placeholder=t("notes_actions", lang), **{"aria-label": t("notes_actions", lang)}),
+                                  placeholder=t("notes_actions", lang)),
                         html.Button(t("add", lang), id=ids.TEAM_ACTION_ADD, n_clicks=0, className="button primary"),
                     ], className="toolbar form-row no-print"),
                     html.Div(id=ids.TEAM_ACTION_LOG),

@@ -148,6 +148,57 @@ def test_a_new_event_shows_up_by_itself(page, site):
     assert time.monotonic() - started < 10
 
 
+def test_figures_come_by_push_and_a_dropped_stream_reconnects(page, site, monkeypatch):
+    from dashboard import live
+
+    jobcentre = site.jobcentre
+    # every stream ends after half a second, as a dropped connection would
+    monkeypatch.setattr(live, "STREAM_SECONDS", 0.5)
+    streams, callbacks = [], []
+    page.on("request", lambda r: streams.append(r.url) if r.url.endswith("/live") else None)
+    page.on("request", lambda r: callbacks.append(r.url) if "_dash-update-component" in r.url else None)
+    sign_in(page, site, "leder")
+    before = metric(page, "active_cases", team=jobcentre.team)
+    minute = int(time.time() // 60)
+    callbacks.clear()
+    page.wait_for_timeout(3000)
+    assert len(streams) >= 3  # the browser opened the stream again each time it ended
+    if int(time.time() // 60) == minute:  # (the minute turning over redraws, as it should)
+        assert callbacks == []  # nothing polls while nothing happens
+    site.services.store.append(
+        [{"event_id": "push-1", "source": "browser-test", "type": "case_opened", "case_id": "push-case-1",
+          "occurred_at": datetime.now(UTC).isoformat(), "team_id": jobcentre.team, "citizen": "0101851234",
+          "programme": "default"}],
+        origin="test",
+    )
+    expected = str(int(before.replace(".", "")) + 1)
+    page.wait_for_function(
+        "([sel, want]) => { const e = document.querySelector(sel); return e && e.innerText.replace('.', '') === want; }",
+        arg=[f'[data-metric="active_cases"][data-team="{jobcentre.team}"]', expected], timeout=5_000,
+    )
+
+
+def test_the_live_stream_needs_a_session(site):
+    import httpx
+
+    from metrics.readmodel import get_read_model
+
+    assert httpx.get(site.base + "/live", timeout=5).status_code == 401
+    signed_in = httpx.Client(base_url=site.base, timeout=5)
+    signed_in.post("/sign-in", data={"username": "leder", "password": site.jobcentre.users["leder"]})
+    with signed_in.stream("GET", "/live") as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+        assert next(lines) == "retry: 1000"
+        next(lines)
+        assert next(lines) == "event: version"
+        seq = next(lines).removeprefix("data: ").split(":")[0]
+        model = get_read_model(site.services.engine, site.services.settings.zone)
+        assert int(seq) == model.last_seq > 0  # the log's position the figures are drawn from
+    signed_in.close()
+
+
 def test_drill_down_from_a_figure_to_its_cases(page, site):
     sign_in(page, site, "leder")
     count = metric(page, "follow_up_overdue", team=site.jobcentre.team)

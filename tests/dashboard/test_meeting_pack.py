@@ -8,8 +8,12 @@ import re
 
 import pytest
 from pypdf import PdfReader
+from sqlmodel import select
 
+from core.database import session_scope
+from core.models import AgreedAction
 from dashboard import ids
+from dashboard.agreements import add_agreement
 from dashboard.i18n import figure, metric_label, month_label
 from metrics.calendar import add_months, month_of
 from metrics.definitions import TARGET_METRICS
@@ -115,10 +119,6 @@ def test_actions_agreed_in_the_meeting_appear_in_the_next_months_pack(app, clien
                              json=_action_callback(app, jobcentre.team, last_month, add=1, done=[], text=text))
         assert answer.status_code == 200, answer.text
         assert text in answer.text
-    from core.database import session_scope
-    from core.models import AgreedAction
-    from sqlmodel import select
-
     with session_scope(services.engine) as session:
         first = session.exec(select(AgreedAction).where(AgreedAction.text.startswith("Ring"))).one()
         assert (first.team_id, first.worker_id, first.month) == (jobcentre.team, None, last_month)
@@ -141,8 +141,6 @@ def test_actions_agreed_in_the_meeting_appear_in_the_next_months_pack(app, clien
 
 
 def test_the_caseload_talk_downloads_with_its_figures_and_actions(client, services, jobcentre):
-    from dashboard.agreements import add_agreement
-
     add_agreement(services.engine, team_id=jobcentre.team, worker_id=jobcentre.worker, month=_month(services),
                   kind="action", text="Opfølgning på alle praktikker", created_by="leder")
     sign_in(client, "leder", jobcentre.users["leder"])
