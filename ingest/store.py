@@ -5,6 +5,7 @@ entries of what it refused. A batch is acknowledged only after that transaction 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,6 +97,22 @@ class CitizenFieldError(ValueError):
     pass
 
 
+# A Danish citizen number (CPR: DDMMYY-NNNN) written into some other field, e.g. a free-text note.
+CPR_LIKE = re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
+CPR_MASK = "[citizen number removed]"
+CPR_REASON = "a value looks like a citizen number (CPR); send it only as citizen"
+
+
+def _cpr_outside_citizen(value: Any) -> bool:
+    if isinstance(value, str):
+        return CPR_LIKE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_cpr_outside_citizen(v) for k, v in value.items() if k != "citizen")
+    if isinstance(value, list):
+        return any(_cpr_outside_citizen(v) for v in value)
+    return False
+
+
 def _strip_citizen(value: Any, pseudonymise: Callable[[object], str]) -> tuple[Any, bool]:
     """A copy of `value` in which every `citizen` key holds a pseudonym instead; and whether
     one was found."""
@@ -113,6 +130,9 @@ def _strip_citizen(value: Any, pseudonymise: Callable[[object], str]) -> tuple[A
     if isinstance(value, list):
         items = [_strip_citizen(v, pseudonymise) for v in value]
         return [v for v, _ in items], any(f for _, f in items)
+    if isinstance(value, str) and CPR_LIKE.search(value):
+        # never kept, not even in the quarantine: masked, and the event refused (screen)
+        return CPR_LIKE.sub(CPR_MASK, value), False
     return value, False
 
 
@@ -163,6 +183,8 @@ class EventStore:
             return Refusal(
                 index, f"fields nested deeper than {MAX_DEPTH} levels", self.scrub(flat), line
             )
+        if _cpr_outside_citizen(raw):
+            return Refusal(index, CPR_REASON, self.scrub(raw), line)
         event = raw
         if nested_citizen or "citizen" in raw or "citizen_pseudonym" in raw:
             event, _ = _strip_citizen(raw, self.pseudonymise)

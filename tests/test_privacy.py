@@ -52,3 +52,54 @@ def test_citizen_identifiers_are_nowhere(client, admin_token, services, settings
     for citizen in CITIZENS:
         assert citizen not in blob
     assert "citizen_pseudonym" in blob  # the scan did see the stored events
+
+
+def test_nothing_written_to_disk_holds_a_citizen_identifier(client, admin_token, services, settings, tmp_path):
+    """Database files, log file, quarantine, exports and the audit log: every byte the run wrote."""
+    log_file = tmp_path / "overblik.log"
+    handler = logging.FileHandler(log_file)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        h = bearer(admin_token)
+        client.put("/api/v1/teams/t1", json={"name": "t1", "unit": "u"}, headers=h)
+        client.put("/api/v1/workers/w1", json={"name": "w1", "team_id": "t1", "roles": ["caseworker"]}, headers=h)
+        events = []
+        for number, citizen in enumerate(CITIZENS):
+            case = f"case-{number}"
+            events += [
+                {"event_id": f"{case}-o", "type": "case_opened", "case_id": case, "occurred_at": "2026-01-05",
+                 "team_id": "t1", "citizen": citizen},
+                {"event_id": f"{case}-a", "type": "worker_assigned", "case_id": case, "occurred_at": "2026-01-06",
+                 "worker_id": "w1", "role": "caseworker", "note": citizen},
+                {"event_id": f"{case}-x", "type": "case_opened", "case_id": case, "occurred_at": "2026-01-05",
+                 "citizen": citizen},  # refused: into the quarantine
+            ]
+        client.post("/api/v1/events", json=events, headers=h)
+        exports = {
+            "board.json": client.get("/api/v1/board", params={"worker_id": "w1"}, headers=h).content,
+            "cases.json": client.get("/api/v1/milestones/cases", headers=h,
+                                     params={"month": "2026-01", "field": "caseload", "worker_id": "w1"}).content,
+            "quarantine.json": client.get("/api/v1/quarantine?status=all", headers=h).content,
+        }
+        client.delete("/api/v1/cases/case-0", headers=h)
+        exports["audit.csv"] = client.get("/api/v1/audit.csv", headers=h).content
+        for name, content in exports.items():
+            (tmp_path / name).write_bytes(content)
+        services.engine.dispose()  # every page on disk, not only in the pool's connections
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(previous)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert log_file in written and any(p.suffix == ".csv" for p in written)
+    blob = b"\n".join(p.read_bytes() for p in written)
+    with services.engine.connect() as connection:
+        for table in inspect(connection).get_table_names():
+            blob += str(list(connection.execute(text(f'SELECT * FROM "{table}"')))).encode()
+    for citizen in CITIZENS:
+        at = blob.find(citizen.encode())
+        assert at < 0, blob[max(0, at - 300):at + 50]
+    assert b"case-1" in blob and b"open_board" in blob  # the scan saw the events and the audit log
