@@ -101,6 +101,8 @@ def phase_duration_rows(
         if case.programme != model.programme or case.opened >= NEVER:
             continue
         changes = case.phase_changes(end)
+        if not changes:
+            continue
         bounds = [at for at, _ in changes[1:]] + [case.closed]
         for (entered, phase), left in zip(changes, bounds, strict=True):
             if phase in stays and first <= left < end:

@@ -138,6 +138,32 @@ def test_anonymised_export_has_no_identifier_and_no_cell_under_5(cohort, tmp_pat
                 assert str(value) not in case_ids
 
 
+def test_phase_durations_of_stays_ended_in_the_quarter(store):
+    from core.programmes import preset
+    from metrics.reporting import phase_duration_rows
+
+    def event(n, type_, case, when, **fields):
+        return {"event_id": f"d{n}", "type": type_, "case_id": case, "occurred_at": when, **fields}
+
+    events = [event(0, "case_opened", "nophase", "2026-01-05", citizen="c0", team_id="A", programme="mestring")]
+    for i in range(6):  # six stays in referral of 10 + i days, all ended in Q1
+        case = f"d{i}"
+        events += [
+            event(f"{i}o", "case_opened", case, "2026-01-05", citizen=f"c{i + 1}", team_id="A", programme="mestring"),
+            event(f"{i}r", "phase_changed", case, "2026-01-05", phase="referral"),
+            event(f"{i}p", "phase_changed", case, f"2026-01-{15 + i}", phase="preparation"),
+        ]
+    assert store.append(events, origin="test").rejected == 0
+    service = ProgrammeService(store.engine, ZONE, clock=lambda: NOW)
+    first, end = parse_quarter("2026Q1").bounds(ZONE)
+    from metrics.calendar import to_us
+
+    rows = {r["phase"]: r for r in phase_duration_rows(
+        service.model.cases.values(), preset("mestring"), first, end, to_us(NOW))}
+    assert rows["referral"]["stays_ended"] == 6 and rows["referral"]["median_days"] == 12.5
+    assert rows["preparation"]["stays_ended"] == 0  # still in it
+
+
 def test_quarter_format():
     quarter = parse_quarter("2026Q4")
     assert quarter.months == ("2026-10", "2026-11", "2026-12") and quarter.next_month == "2027-01"
