@@ -199,6 +199,29 @@ def test_the_live_stream_needs_a_session(site):
     signed_in.close()
 
 
+def test_meeting_actions_and_the_pack_from_the_team_view(page, site):
+    from pypdf import PdfReader
+
+    jobcentre = site.jobcentre
+    sign_in(page, site, "leder")
+    in_placement = metric(page, "in_placement", team=jobcentre.team)
+    page.fill("#team-action-text", "Besøg to nye virksomheder")
+    page.click("#team-action-add")
+    row = page.locator("#team-action-log tr", has_text="Besøg to nye virksomheder")
+    row.wait_for()
+    row.get_by_role("button").click()
+    page.locator("#team-action-log tr", has_text="Besøg to nye virksomheder").locator(
+        '[data-status="done"]').wait_for()
+    if os.environ.get("OVERBLIK_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["OVERBLIK_SCREENSHOTS"], "team-steering.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("#team-pack")
+    path = download.value.path()
+    text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+    assert "Mødepakke" in text and "Besøg to nye virksomheder" in text
+    assert f"I virksomhedsforløb {in_placement}" in " ".join(text.split())
+
+
 def test_drill_down_from_a_figure_to_its_cases(page, site):
     sign_in(page, site, "leder")
     count = metric(page, "follow_up_overdue", team=site.jobcentre.team)
