@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, g
+import threading
+import time
 
+from flask import abort, g, request
+from sqlalchemy import Engine
+
+from core import audit
 from core.access import Action, Role, allowed
 from core.accounts import SignedInUser
 from metrics.milestones import Organisation
@@ -61,3 +66,26 @@ def scope_worker(user: SignedInUser, org: Organisation, worker_id: str | None) -
     if user.role is Role.team_lead and user.team_id and org.workers.get(worker_id) == user.team_id:
         return worker_id
     abort(403)
+
+
+# The live stream re-runs a view's callback every few seconds; one entry per user, view and
+# subject in this window is enough to answer "who looked at whose cases, when".
+AUDIT_REPEAT_SECONDS = 10 * 60
+_last_recorded: dict[tuple, float] = {}
+_audit_lock = threading.Lock()
+
+
+def audit_open(engine: Engine, user: SignedInUser, action: str, *, worker_id: str | None = None,
+               team_id: str | None = None, detail: str | None = None, always: bool = False) -> None:
+    """Records in the audit log that `user` opened a board, case list or export (no citizen data)."""
+    key = (str(engine.url), user.user_id, action, worker_id, team_id, detail)
+    now = time.monotonic()
+    with _audit_lock:
+        if not always and now - _last_recorded.get(key, -AUDIT_REPEAT_SECONDS) < AUDIT_REPEAT_SECONDS:
+            return
+        _last_recorded[key] = now
+        if len(_last_recorded) > 50_000:
+            _last_recorded.clear()
+    audit.record(engine, channel="dashboard", actor=f"user:{user.username}", role=user.role.value,
+                 action=action, worker_id=worker_id, team_id=team_id, detail=detail,
+                 address=request.remote_addr)

@@ -21,7 +21,7 @@ from dashboard.i18n import (
     t,
     time_label,
 )
-from dashboard.scope import current_user, permit, scope_worker
+from dashboard.scope import audit_open, current_user, permit, scope_worker
 from metrics.calendar import add_months
 
 WORKER_FIGURES = (
@@ -144,6 +144,7 @@ def register(app, context: DashboardContext) -> None:
         metrics = context.metrics
         org = metrics.organisation()
         worker_id = scope_worker(user, org, worker_id)
+        audit_open(context.engine, user, "open_board", worker_id=worker_id)
         lang = g.lang
         month = context.current_month()
         team_id = org.workers.get(worker_id)

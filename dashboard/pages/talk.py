@@ -17,7 +17,7 @@ from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.downloads import TALK_PATH
 from dashboard.i18n import day_label, figure, month_label, number, readiness_label, role_label, t
-from dashboard.scope import current_user, permit, scope_team, scope_worker
+from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker
 from metrics.calendar import add_months
 
 TALK_FIGURES = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue")
@@ -70,6 +70,7 @@ def register(app, context: DashboardContext) -> None:
         permit(user, Action.hold_caseload_talk)
         org = context.metrics.organisation()
         worker_id = scope_worker(user, org, worker_id)
+        audit_open(context.engine, user, "open_caseload_talk", worker_id=worker_id)
         return worker_id, org.workers.get(worker_id) or ""
 
     @app.callback(

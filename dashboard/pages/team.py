@@ -30,7 +30,7 @@ from dashboard.i18n import (
     t,
     time_label,
 )
-from dashboard.scope import current_user, permit, scope_team, visible_teams
+from dashboard.scope import audit_open, current_user, permit, scope_team, visible_teams
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
 from metrics.programme_service import ProgrammeService
@@ -278,6 +278,8 @@ def register(app, context: DashboardContext) -> None:
     def drill(_clicks, _close, team_id, month):
         team_id = checked(team_id)
         permit(current_user(), Action.read_case_lists)
+        if ctx.triggered_id != ids.DRILL_CLOSE:
+            audit_open(context.engine, current_user(), "open_case_list", team_id=team_id, always=True)
         trigger = ctx.triggered_id
         if trigger == ids.DRILL_CLOSE:
             return True, None, None

@@ -136,3 +136,27 @@ def test_cookies_are_secure_behind_a_trusted_proxy(settings, jobcentre):
         plain = client.post("/sign-in", data={"username": "chef", "password": jobcentre.users["chef"]},
                             follow_redirects=False)
         assert "Secure" not in plain.headers["set-cookie"]
+
+
+def test_opening_a_board_in_the_dashboard_is_audited_once_per_window(app, client, services, jobcentre):
+    from core.audit import entries
+    from dashboard import ids
+    from tests.dashboard.test_accounts import callback_body
+
+    sign_in(client, "leder", jobcentre.users["leder"])
+    body = callback_body(
+        app, ids.CASELOAD_BODY,
+        inputs=[{"id": ids.LIVE_VERSION, "property": "data", "value": "x"},
+                {"id": ids.CASELOAD_FILTERS, "property": "value", "value": []},
+                {"id": ids.CASELOAD_READINESS, "property": "value", "value": None}],
+        state=[{"id": ids.CASELOAD_WORKER, "property": "data", "value": jobcentre.worker}],
+    )
+    for _ in range(3):  # live updates re-run the callback
+        assert client.post("/_dash-update-component", json=body).status_code == 200
+    opened = [e for e in entries(services.engine) if e["action"] == "open_board"]
+    assert len(opened) == 1
+    assert (opened[0]["channel"], opened[0]["actor"], opened[0]["worker_id"]) == (
+        "dashboard", "user:leder", jobcentre.worker)
+    body["state"][0]["value"] = jobcentre.other_worker  # refused: not recorded as opened
+    assert client.post("/_dash-update-component", json=body).status_code == 403
+    assert len([e for e in entries(services.engine) if e["action"] == "open_board"]) == 1
