@@ -168,7 +168,7 @@ def token_create(
     worker_id: Annotated[str | None, typer.Option(help="The worker a worker token is bound to.")] = None,
     team_id: Annotated[str | None, typer.Option(help="The team a team_lead token is bound to.")] = None,
     name: Annotated[str | None, typer.Option(help="A name to recognise the token by.")] = None,
-    expires_days: Annotated[int | None, typer.Option(min=1, help="Days until it expires.")] = None,
+    expires_days: Annotated[int, typer.Option(min=1, max=3650, help="Days until it expires.")] = 90,
 ) -> None:
     """Create an access token; the token is printed as the last line."""
     from api.tokens import TokenError, create_token
@@ -177,7 +177,7 @@ def token_create(
     try:
         secret = create_token(
             services.engine, role, worker_id=worker_id, team_id=team_id, name=name,
-            expires_in=timedelta(days=expires_days) if expires_days else None,
+            expires_in=timedelta(days=expires_days),
         )
     except TokenError as exc:
         typer.echo(str(exc), err=True)

@@ -78,3 +78,18 @@ def test_security_headers_on_api_and_dashboard(client):
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
         assert headers["x-frame-options"] == "DENY"
+
+
+def test_only_the_wall_screen_may_be_framed_and_only_when_configured(settings):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    framed = create_app(settings.model_copy(update={"wall_frame_ancestors": "https://intra.example"}),
+                        run_scheduler=False)
+    with TestClient(framed) as client:
+        wall = client.get("/wall").headers
+        assert "frame-ancestors https://intra.example" in wall["content-security-policy"]
+        assert "x-frame-options" not in wall
+        other = client.get("/team").headers
+        assert "frame-ancestors 'none'" in other["content-security-policy"] and other["x-frame-options"] == "DENY"

@@ -160,3 +160,11 @@ def test_opening_a_board_in_the_dashboard_is_audited_once_per_window(app, client
     body["state"][0]["value"] = jobcentre.other_worker  # refused: not recorded as opened
     assert client.post("/_dash-update-component", json=body).status_code == 403
     assert len([e for e in entries(services.engine) if e["action"] == "open_board"]) == 1
+
+
+def test_exports_of_another_team_or_worker_are_refused(client, jobcentre):
+    sign_in(client, "leder", jobcentre.users["leder"])
+    assert client.get("/meeting-pack.pdf", params={"team": jobcentre.other_team}).status_code == 403
+    assert client.get("/talk.pdf", params={"worker": jobcentre.other_worker}).status_code == 403
+    own = client.get("/talk.pdf", params={"worker": jobcentre.worker})
+    assert own.status_code == 200 and own.content.startswith(b"%PDF")
