@@ -171,6 +171,10 @@ TEXT: dict[str, tuple[str, str, str]] = {
                    "Vereinbarungen aus den Steuerungssitzungen"),
     "agreed_by": ("Noteret af", "Recorded by", "Erfasst von"),
     "cases": ("Sager", "Cases", "Fälle"),
+    "story_placement_started": ("Virksomhedsforløb startet", "Placement started", "Praktikum begonnen"),
+    "story_job": ("I job", "Into a job", "In Arbeit"),
+    "story_education": ("I uddannelse", "Into education", "In Ausbildung"),
+    "no_stories": ("Ingen endnu – de kommer.", "None yet – they will come.", "Noch keine – sie kommen."),
 }
 
 READINESS_KEYS = {"ready": "ready", "close": "close_to", "far": "far", "unknown": "unknown"}

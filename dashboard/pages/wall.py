@@ -8,6 +8,7 @@ from flask import g
 from core.access import Action
 from dashboard import ids
 from dashboard.components.cards import figure_card, metric_value
+from dashboard.components.stories import story_feed
 from dashboard.context import DashboardContext
 from dashboard.i18n import month_label, number, t, time_label
 from dashboard.scope import current_user, permit, scope_team
@@ -48,6 +49,7 @@ def register(app, context: DashboardContext) -> None:
                     metric_value("with_ordinary_hours", number(row["with_ordinary_hours"], lang), team=team_id,
                                  className="story-figure"),
                     f" {t('hours_this_month', lang)}"], className="story"),
+            story_feed(context, team_id, lang),
         ], className="stories")
         return [
             html.Div([html.H1(context.directory.team_name(team_id)),

@@ -1,0 +1,35 @@
+"""The wall screen's good-stories feed: the team's latest placements, by case id, no citizen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dashboard import ids
+from metrics.readmodel import get_read_model
+from metrics.stories import good_stories
+from tests.dashboard.conftest import fill_jobcentre
+from tests.dashboard.test_accounts import callback_body, sign_in
+
+
+def test_the_wall_screen_shows_the_teams_good_stories(app, client, services):
+    jobcentre = fill_jobcentre(services, cases=120, months=2)
+    now = datetime.now(UTC)
+    services.store.append([
+        {"event_id": "story-1", "source": "test", "type": "case_opened", "case_id": "story-case",
+         "occurred_at": now.isoformat(), "team_id": jobcentre.team, "citizen": "0101801234"},
+        {"event_id": "story-2", "source": "test", "type": "placement_started", "case_id": "story-case",
+         "occurred_at": now.isoformat(), "placement_id": "story-p"},
+    ], origin="test")
+    sign_in(client, "medarbejder", jobcentre.users["medarbejder"])
+    body = callback_body(app, ids.WALL_BODY, inputs=[{"id": ids.LIVE_VERSION, "property": "data", "value": "x"}],
+                         state=[{"id": ids.WALL_TEAM, "property": "data", "value": jobcentre.team}])
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200
+    expected = good_stories(get_read_model(services.engine, services.settings.zone), jobcentre.team, now)
+    assert expected[0]["case_id"] == "story-case"
+    assert answer.text.count('"data-story"') == min(len(expected), 6)
+    assert "story-case" in answer.text and "Virksomhedsforløb startet" in answer.text
+    assert "0101801234" not in answer.text
+    # another team's wall is not this worker's to see
+    body["state"][0]["value"] = jobcentre.other_team
+    assert client.post("/_dash-update-component", json=body).status_code == 403
