@@ -17,6 +17,18 @@ INDICATORS = (
     "supervisions_per_worker_year",
     "three_party_per_placement_month",
 )
+# Each indicator's label (da, en, de), defined once for the API, dashboard, meeting pack and report.
+LABELS = {
+    "mid_review_share": ("Midtvejssamtale inden midten af forløbet", "Mid-term talk by mid-course",
+                         "Zwischengespräch bis zur Hälfte"),
+    "final_review_share": ("Afsluttet med slutsamtale", "Closed with a final talk",
+                           "Mit Abschlussgespräch beendet"),
+    "supervisions_per_worker_year": ("Supervision pr. medarbejder pr. år", "Supervisions per worker per year",
+                                     "Supervisionen je Fachkraft und Jahr"),
+    "three_party_per_placement_month": ("Trepartsopfølgning pr. praktikmåned",
+                                        "Three-party follow-ups per placement-month",
+                                        "Dreiergespräche je Praktikumsmonat"),
+}
 YEAR_DAYS = 365.25
 MONTH_DAYS = YEAR_DAYS / 12
 
@@ -116,6 +128,7 @@ def quality_indicators(
             value = t.numerator / t.denominator if t.denominator else None
             standard = model.standards[name]
             row["indicators"][name] = {
+                "labels": dict(zip(("da", "en", "de"), LABELS[name], strict=True)),
                 "value": value,
                 "numerator": t.numerator,
                 "denominator": round(t.denominator, 4),

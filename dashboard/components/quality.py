@@ -10,6 +10,7 @@ from dashboard.i18n import number, share
 from metrics.calendar import add_months
 from metrics.programme_service import ProgrammeService
 from metrics.quality import INDICATORS
+from metrics.quality import LABELS as INDICATOR_LABELS
 
 # (da, en, de); kept here rather than in dashboard/i18n.py: only this section uses them
 LABELS = {
@@ -20,21 +21,12 @@ LABELS = {
     "standard": ("Standard", "Standard", "Standard"),
     "status": ("Status", "Status", "Status"),
     "basis": ("Grundlag", "Basis", "Grundlage"),
-    "mid_review_share": ("Midtvejssamtale inden midten af forløbet", "Mid-term talk by mid-course",
-                         "Zwischengespräch bis zur Hälfte"),
-    "final_review_share": ("Afsluttet med slutsamtale", "Closed with a final talk",
-                           "Mit Abschlussgespräch beendet"),
-    "supervisions_per_worker_year": ("Supervision pr. medarbejder pr. år", "Supervisions per worker per year",
-                                     "Supervisionen je Fachkraft und Jahr"),
-    "three_party_per_placement_month": ("Trepartsopfølgning pr. praktikmåned",
-                                        "Three-party follow-ups per placement-month",
-                                        "Dreiergespräche je Praktikumsmonat"),
 }
 LANGS = ("da", "en", "de")
 
 
 def label(key: str, lang: str) -> str:
-    return LABELS[key][LANGS.index(lang) if lang in LANGS else 1]
+    return {**LABELS, **INDICATOR_LABELS}[key][LANGS.index(lang) if lang in LANGS else 1]
 
 
 def _value(name: str, value, lang: str) -> str:
