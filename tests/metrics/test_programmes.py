@@ -268,3 +268,23 @@ def test_the_demo_simulation_fits_the_mestring_preset(store):
     assert any(e["type"] == "phase_changed" for e in events)
     summary = store.append(events, origin="test")
     assert not [e.reason for e in summary.errors if e.reason.startswith("phase")]
+
+
+def test_review_and_supervision_events_arrive_by_csv_import(store, tmp_path):
+    from ingest.imports import import_path
+
+    path = tmp_path / "talks.csv"
+    path.write_text(
+        "event_id,type,occurred_at,case_id,kind,participants,worker_id,citizen,team_id,programme\n"
+        "i1,case_opened,2026-01-05,m9,,,,0101801234,A,mestring\n"
+        "i2,review_held,2026-02-01,m9,mid,citizen;jobcoach,,,,\n"
+        "i3,supervision_held,2026-02-02,worker:w7,,,w7,,,\n",
+        encoding="utf-8",
+    )
+    result = import_path(store, path, origin="test")
+    assert (result.summary.accepted, result.summary.rejected) == (3, 0), result.summary.errors
+    rows = service(store).indicators("mestring", "2026-01", "2026-06")["rows"]
+    team = next(r for r in rows if r["team_id"] == "A" and r["worker_id"] is None)
+    assert team["indicators"]["mid_review_share"]["value"] == 1.0
+    supervised = next(r for r in rows if r["worker_id"] == "w7")
+    assert supervised["indicators"]["supervisions_per_worker_year"]["numerator"] == 1
