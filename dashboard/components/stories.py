@@ -9,7 +9,7 @@ from dashboard.i18n import day_label, t
 from metrics.stories import good_stories
 
 
-def story_feed(context: DashboardContext, team_id: str, lang: str, limit: int = 6):
+def story_feed(context: DashboardContext, team_id: str, lang: str, limit: int = 4):
     stories = good_stories(context.metrics.model, team_id, context.metrics.clock(), limit=limit)
     if not stories:
         return html.P(t("no_stories", lang), className="story-feed-empty")

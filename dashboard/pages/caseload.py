@@ -45,10 +45,13 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
                     html.H2(t("case_board", lang)),
                     html.Div(
                         [
-                            dcc.Checklist(
+                            # a multi-select, not dcc.Checklist: Dash 4 draws that as options holding
+                            # checkboxes, which screen readers cannot name (axe: nested-interactive)
+                            dcc.Dropdown(
                                 id=ids.CASELOAD_FILTERS,
                                 options=[{"label": t(f"filter_{key}", lang), "value": key} for key in FILTERS],
-                                value=[], inline=True, className="filters", inputClassName="filter-input",
+                                value=[], multi=True, placeholder=t("filters", lang), searchable=False,
+                                className="filters-select",
                             ),
                             dcc.Dropdown(
                                 id=ids.CASELOAD_READINESS,
