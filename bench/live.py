@@ -114,7 +114,7 @@ def live_delays(page, base: str, team: str, token: str, samples: int) -> tuple[l
             answer = client.post("/api/v1/events", json=[event])
             acknowledged = time.time() * 1000
             answer.raise_for_status()
-            page.wait_for_function("(n) => window.__changes.length > n", arg=seen, timeout=30_000)
+            page.wait_for_function("(n) => window.__changes.length > n", arg=seen, timeout=180_000)
             changed = page.evaluate("window.__changes[window.__changes.length - 1][0]")
             pushed = page.evaluate("window.__pushes.length ? window.__pushes[window.__pushes.length - 1] : null")
             delays.append(changed - acknowledged)
