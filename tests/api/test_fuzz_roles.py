@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
+
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -13,17 +14,17 @@ from api.tokens import create_token
 from tests.api.test_fuzz import fuzz_app  # noqa: F401 (the fixture)
 from tests.conftest import bearer
 
-EXAMPLES = 4  # per operation and role; the admin run in test_fuzz.py draws more
+EXAMPLES = 3  # per operation and role; the admin run in test_fuzz.py draws more
 BINDINGS = {"ingest": {}, "worker": {"worker_id": "w1"}, "team_lead": {"team_id": "t1"}, "manager": {}}
 
 
-@pytest.mark.parametrize("role", BINDINGS)
-def test_openapi_routes_never_answer_5xx_for_any_role(fuzz_app, services, role):  # noqa: F811
-    token = create_token(services.engine, role, **BINDINGS[role])
+def test_openapi_routes_never_answer_5xx_for_any_role(fuzz_app, services):  # noqa: F811
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", fuzz_app)
     operations = [result.ok() for result in schema.get_all_operations()]
+    tokens = {role: create_token(services.engine, role, **binding) for role, binding in BINDINGS.items()}
     failures: list[str] = []
-    for operation in operations:
+    for role, operation in itertools.product(BINDINGS, operations):
+        token = tokens[role]
 
         @settings(max_examples=EXAMPLES, deadline=None, database=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))

@@ -19,7 +19,7 @@ USERS = {Role.worker: "medarbejder", Role.team_lead: "leder", Role.manager: "che
 
 @pytest.fixture
 def jobcentre(services):
-    return fill_jobcentre(services, cases=40, months=1)
+    return fill_jobcentre(services, cases=8, months=1)
 
 
 def _dash(app):
