@@ -150,16 +150,37 @@ def jobcoach_load(
     ratios of the case's programme (1:5 finding, 1:6 securing by default): the sum of
     cases / ratio over the stages; above 1 is above the norm. A case in no phase, or in a
     phase of neither stage, counts as finding: the stricter ratio."""
-    out: dict[str, dict[str, Any]] = {}
+    held = []
     for case in cases:
         if not case.active(t):
             continue
         _team, holders = case.membership(t)
         coach = holders.get("jobcoach")
-        if coach is None:
-            continue
-        model = models.get(case.programme or "")
-        phase, _ = current_phase(case, t)
+        if coach is not None:
+            held.append((coach, case.programme, current_phase(case, t)[0]))
+    return _coach_rows(held, models)
+
+
+def jobcoach_load_of_month(
+    figures: Iterable[Any], programme_of: dict[str, CaseHistory], models: dict[str, ProcessModel]
+) -> dict[str, dict[str, Any]]:
+    """The same loads from a month's per-case figures at t (metrics/milestones.CaseFigures):
+    their holders and phase are those at t for every active case, so the month's cached
+    figures serve instead of a scan of every case."""
+    held = [
+        (f.holders["jobcoach"], programme_of[f.case_id].programme, f.phase)
+        for f in figures
+        if f.active and "jobcoach" in f.holders
+    ]
+    return _coach_rows(held, models)
+
+
+def _coach_rows(
+    held: Iterable[tuple[str, str | None, str | None]], models: dict[str, ProcessModel]
+) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for coach, programme, phase in held:
+        model = models.get(programme or "")
         stage = "finding"
         if model is not None and phase is not None:
             planned = model.phase(phase)

@@ -79,7 +79,7 @@ class MetricsService:
         as_of, rows = self.rows(month, by, team_id, now)
         goal_targets = self.targets_for(month, month, now)
         band = norms.load_norms(self.engine) if by == "worker" else None
-        coach_load = self._jobcoach_load(as_of, rows) if by == "worker" else {}
+        coach_load = self._jobcoach_load(month, now, rows) if by == "worker" else {}
         out = []
         for row in rows:
             row = dict(row)
@@ -105,16 +105,21 @@ class MetricsService:
             out.append(row)
         return {"month": month, "as_of": as_of.isoformat(), "rows": out}
 
-    def _jobcoach_load(self, t: datetime, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Phase-dependent jobcoach loads at t (metrics/programmes.py), when a row has any."""
+    def _jobcoach_load(self, month: str, now: datetime, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Phase-dependent jobcoach loads at the month's t (metrics/programmes.py), when a row
+        has any; kept with the month's figures until one of its cases or the models change."""
         if not any((r.get("caseload") or {}).get("jobcoach") for r in rows):
             return {}
         from core.programmes import load_models
-        from metrics.programmes import jobcoach_load
+        from metrics.programmes import jobcoach_load_of_month
 
+        models = load_models(self.engine)
         model = self.model
-        with model._lock:
-            return jobcoach_load(model.cases.values(), load_models(self.engine), to_us(t))
+        window = month_window(month, self.zone, now)
+        key = f"jobcoach_load:{hash(repr(sorted(models.items())))}"
+        return model.month_rows(
+            window, key, lambda figures: jobcoach_load_of_month(figures, model.cases, models)
+        )
 
     def milestone_cases(
         self,
