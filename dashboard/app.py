@@ -21,7 +21,7 @@ from dashboard.context import DashboardContext
 from dashboard.directory import Directory
 from dashboard.i18n import t
 from dashboard.live import LIVE_PATH, live_stream, live_version
-from dashboard.pages import benchmarking, caseload, talk, team, users, wall
+from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
 from metrics.service import MetricsService
 
@@ -43,6 +43,7 @@ PAGES: dict[str, Page] = {
     "/benchmarking": Page(Action.view_benchmarking, benchmarking.layout),
     "/wall": Page(Action.view_wall_screen, wall.layout, kiosk=True),
     "/users": Page(Action.manage_users, users.layout),
+    "/admin": Page(Action.write_organisation, admin.layout),
 }
 
 

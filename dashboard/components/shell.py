@@ -16,6 +16,7 @@ NAVIGATION = (
     ("/benchmarking", "nav_benchmarking", Action.view_benchmarking),
     ("/wall", "nav_wall", Action.view_wall_screen),
     ("/users", "nav_users", Action.manage_users),
+    ("/admin", "nav_admin", Action.write_organisation),
 )
 
 

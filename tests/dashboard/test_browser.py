@@ -231,7 +231,8 @@ def views(site: Site) -> list[tuple[str, str, str]]:
     worker = site.jobcentre.worker
     return [("leder", "/team", "team-steering"), ("leder", f"/talk?worker={worker}", "caseload-talk"),
             ("medarbejder", "/my-caseload", "my-caseload"), ("leder", "/wall", "wall-screen"),
-            ("chef", "/benchmarking", "benchmarking"), ("admin", "/users", "users")]
+            ("chef", "/benchmarking", "benchmarking"), ("admin", "/users", "users"),
+            ("admin", "/admin", "admin")]
 
 
 def test_every_view_passes_axe(page, site):
@@ -239,7 +240,7 @@ def test_every_view_passes_axe(page, site):
         page.context.clear_cookies()
         sign_in(page, site, username)
         page.goto(site.base + path)
-        page.locator("[data-metric], #users-table table").first.wait_for(timeout=15_000)
+        page.locator("[data-metric], main table").first.wait_for(timeout=15_000)
         page.wait_for_load_state("networkidle")
         if os.environ.get("OVERBLIK_SCREENSHOTS"):
             page.screenshot(path=os.path.join(os.environ["OVERBLIK_SCREENSHOTS"], f"{name}.png"), full_page=True)
