@@ -103,19 +103,35 @@ CPR_MASK = "[citizen number removed]"
 CPR_REASON = "a value looks like a citizen number (CPR); send it only as citizen"
 
 
-def _cpr_outside_citizen(value: Any) -> bool:
+# Identifiers and codes are the source's references, checked by their own rules; numeric case
+# and event numbers would often look like a CPR number (3-4 % of 10-digit numbers do), so only
+# free text and extra fields are searched.
+REFERENCE_FIELDS = frozenset({
+    "event_id", "case_id", "source", "type", "occurred_at", "team_id", "worker_id",
+    "placement_id", "month", "role", "level", "kind", "programme", "phase", "citizen",
+    "citizen_pseudonym",
+})
+
+
+def _cpr_outside_citizen(value: Any, top: bool = True) -> bool:
     if isinstance(value, str):
         return CPR_LIKE.search(value) is not None
     if isinstance(value, dict):
-        return any(_cpr_outside_citizen(v) for k, v in value.items() if k != "citizen")
+        return any(
+            _cpr_outside_citizen(v, False)
+            for k, v in value.items()
+            if k != "citizen" and not (top and k in REFERENCE_FIELDS)
+        )
     if isinstance(value, list):
-        return any(_cpr_outside_citizen(v) for v in value)
+        return any(_cpr_outside_citizen(v, False) for v in value)
     return False
 
 
-def _strip_citizen(value: Any, pseudonymise: Callable[[object], str]) -> tuple[Any, bool]:
-    """A copy of `value` in which every `citizen` key holds a pseudonym instead; and whether
-    one was found."""
+def _strip_citizen(
+    value: Any, pseudonymise: Callable[[object], str], top: bool = True
+) -> tuple[Any, bool]:
+    """A copy of `value` in which every `citizen` key holds a pseudonym instead, and CPR-like
+    numbers in free text are masked; and whether a citizen was found."""
     if isinstance(value, dict):
         found = False
         out = {}
@@ -124,11 +140,14 @@ def _strip_citizen(value: Any, pseudonymise: Callable[[object], str]) -> tuple[A
                 found = True
                 out["citizen_pseudonym"] = pseudonymise(item)
                 continue
-            out[key], inner = _strip_citizen(item, pseudonymise)
+            if top and key in REFERENCE_FIELDS:
+                out[key] = item
+                continue
+            out[key], inner = _strip_citizen(item, pseudonymise, False)
             found = found or inner
         return out, found
     if isinstance(value, list):
-        items = [_strip_citizen(v, pseudonymise) for v in value]
+        items = [_strip_citizen(v, pseudonymise, False) for v in value]
         return [v for v, _ in items], any(f for _, f in items)
     if isinstance(value, str) and CPR_LIKE.search(value):
         # never kept, not even in the quarantine: masked, and the event refused (screen)

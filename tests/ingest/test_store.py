@@ -200,3 +200,20 @@ def test_listeners_hear_of_accepted_events_after_commit(store):
     store.listeners.append(lambda events: heard.extend(e.event_id for e in events))
     store.append([event("e1", "enrolled"), event("e1", "enrolled"), event("bad", "nope")], origin="test")
     assert heard == ["e1"]
+
+
+def test_numeric_references_that_look_like_a_citizen_number_are_kept_as_sent(store):
+    # 3-4 % of ten-digit case numbers start with a valid day and month.
+    ids = ["2312151234", "0101801234"]
+    events = [opened(f"o{i}", case_id=case_id) for i, case_id in enumerate(ids)]
+    events += [event(f"p{i}", "placement_started", case_id=case_id, placement_id="1503991234")
+               for i, case_id in enumerate(ids)]
+    summary = store.append(events, origin="test")
+    assert (summary.accepted, summary.rejected) == (4, 0), summary.errors
+    assert {r.case_id for r in rows(store, "SELECT case_id FROM events")} == set(ids)
+
+
+def test_a_citizen_number_in_free_text_is_refused_and_masked(store):
+    summary = store.append([event("n1", "enrolled", note=f"ringede fra {CITIZENS[1]}")], origin="test")
+    assert summary.rejected == 1 and "CPR" in summary.errors[0].reason
+    assert CITIZENS[1] not in str(rows(store, "SELECT * FROM quarantine"))
