@@ -71,8 +71,8 @@ def test_meeting_pack_holds_the_teams_figures_as_the_api_gives_them(client, serv
     # the overdue follow-ups by case id, and no citizen identifier or pseudonym
     overdue = metrics.milestone_cases(month, "follow_up_overdue", team_id=jobcentre.team)["cases"]
     assert all(case["case_id"] in text for case in overdue)
-    english = client.get(f"/meeting-pack.pdf?team={jobcentre.team}&month={month}",
-                         cookies={"overblik_lang": "en"})
+    client.cookies.set("overblik_lang", "en")
+    english = client.get(f"/meeting-pack.pdf?team={jobcentre.team}&month={month}")
     assert "Meeting pack" in pdf_text(english.content)
 
 
