@@ -73,6 +73,7 @@ class ReadModel:
         # every case a team or worker ever had, so one group's figures need not scan all cases
         self.team_cases: dict[str, set[str]] = {}
         self.worker_cases: dict[str, set[str]] = {}
+        self._erasure_marker: int | None = None
 
     # -- keeping current ------------------------------------------------------------------
 
@@ -84,6 +85,7 @@ class ReadModel:
         """Applies every event stored after the last one seen; returns how many."""
         with self._lock:
             with self.engine.connect() as connection:
+                self._follow_erasures(connection)
                 latest = connection.exec_driver_sql("SELECT MAX(seq) FROM events").scalar()
                 if latest is None or latest <= self.last_seq:
                     return 0
@@ -303,6 +305,23 @@ class ReadModel:
 
     def case(self, case_id: str) -> CaseHistory | None:
         return self.cases.get(case_id)
+
+    def _follow_erasures(self, connection) -> None:
+        """Drops cases another process erased. Every erasure leaves an audit entry (without
+        the case's id); when a new one appears, the cases still in the log are compared with
+        those held here. Erasure is rare, so this costs one small query per catch-up."""
+        marker = connection.exec_driver_sql(
+            "SELECT MAX(id) FROM audit_log WHERE action = 'erase_case'"
+        ).scalar()
+        if marker == self._erasure_marker:
+            return
+        if self.cases:
+            present = {
+                row[0] for row in connection.exec_driver_sql("SELECT DISTINCT case_id FROM events")
+            }
+            for case_id in [c for c in self.cases if c not in present]:
+                self.forget_case(case_id)
+        self._erasure_marker = marker
 
     def forget_case(self, case_id: str) -> None:
         """Drops an erased case. Erasure is rare, so every cached month is simply recomputed."""
