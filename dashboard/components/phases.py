@@ -1,5 +1,5 @@
 """The team steering view's phases: cases per phase against plan, cases past plan, and the
-phase-to-phase flow of the last three months as a Sankey chart."""
+phase-to-phase flow of the last three months as a Sankey chart, and how a cohort completes."""
 
 from __future__ import annotations
 
@@ -26,6 +26,12 @@ LABELS = {
     "flow": ("Bevægelser mellem faser, seneste 3 måneder", "Moves between phases, last 3 months",
              "Wechsel zwischen Phasen, letzte 3 Monate"),
     "case": ("Sag", "Case", "Fall"),
+    "completion": ("Gennemførelse for forløb startet for 9–11 måneder siden",
+                   "Completion of the courses that began 9–11 months ago",
+                   "Abschluss der vor 9–11 Monaten begonnenen Verläufe"),
+    "completed": ("Gennemført", "Completed", "Abgeschlossen"),
+    "closed_otherwise": ("Afsluttet på anden vis", "Closed otherwise", "Anders beendet"),
+    "active": ("Stadig i forløb", "Still in the course", "Noch im Verlauf"),
 }
 LANGS = ("da", "en", "de")
 MAX_ATTENTION = 15
@@ -57,6 +63,19 @@ def flow_chart(links: list[dict], names: dict[str, str]):
                      style={"height": "280px"})
 
 
+def completion_chart(points: list[dict], lang: str):
+    """The cohort month by month: completed, closed otherwise and still active, stacked."""
+    months = [p["month"] for p in points]
+    fig = go.Figure([
+        go.Bar(name=label(key, lang), x=months, y=[p[key] for p in points], marker_color=colour)
+        for key, colour in (("completed", "#1b7837"), ("closed_otherwise", "#b2abd2"), ("active", "#cccccc"))
+    ])
+    fig.update_layout(barmode="stack", height=240, margin={"l": 8, "r": 8, "t": 8, "b": 8},
+                      font={"size": 12}, legend={"orientation": "h", "y": -0.25})
+    return dcc.Graph(figure=fig, config={"displayModeBar": False, "responsive": True}, className="chart",
+                     style={"height": "240px"})
+
+
 def phase_section(programmes: ProgrammeService, team_id: str, current_month: str, lang: str):
     """One block per programme with active cases of the team in a phase; None when none."""
     blocks = []
@@ -80,6 +99,9 @@ def phase_section(programmes: ProgrammeService, team_id: str, current_month: str
             for r in overview["needs_attention"][:MAX_ATTENTION]
         ]
         flow = programmes.flow(programme, add_months(current_month, -2), current_month, team_id=team_id)
+        cohort = programmes.cohort_completion(
+            programme, add_months(current_month, -11), add_months(current_month, -9), team_id=team_id
+        )
         blocks.append(html.Div([
             html.H3(_phase_name(model["names"], programme, lang)),
             table(headers, rows, className="phase-table"),
@@ -88,6 +110,8 @@ def phase_section(programmes: ProgrammeService, team_id: str, current_month: str
                   className="attention-table") if attention else None,
             html.H3(label("flow", lang)) if flow["links"] else None,
             flow_chart(flow["links"], names) if flow["links"] else None,
+            html.H3(label("completion", lang)) if cohort["cohort"] else None,
+            completion_chart(cohort["points"], lang) if cohort["cohort"] else None,
         ], className="programme-phases", **{"data-programme": programme}))
     if not blocks:
         return None
