@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import heapq
 import logging
 import sys
@@ -420,6 +421,11 @@ class Follower:
             self.warm()
         except Exception:
             log.exception("warming the read model failed; months are computed on first use")
+        # The compiled histories live as long as the process: leave them out of the cyclic
+        # garbage collector's full passes, which would otherwise walk millions of objects
+        # while ingest and screens wait.
+        gc.collect()
+        gc.freeze()
         self.warmed.set()
         while not self._stop.is_set():
             self._wake.wait(self.interval)
