@@ -27,18 +27,11 @@ from dashboard.i18n import (
     t,
     time_label,
 )
+from dashboard.steering import CHARTS, OTHER_FIGURES, WORKER_COLUMNS
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
 from metrics.programme_service import ProgrammeService
 
-# the same figures, in the same order, as the team steering and caseload talk screens
-OTHER_FIGURES = (
-    "active_cases", "follow_up_overdue", "waiting_for_company_consultant", "follow_ups",
-    "three_party_follow_ups", "median_days_to_company_consultant",
-)
-WORKER_COLUMNS = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue",
-                  "waiting_for_company_consultant")
-CHARTS = ("in_placement", "placement_starts", "cv_share", "with_ordinary_hours")
 TALK_FIGURES = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue")
 TALK_MONTHS = 6
 ICONS = {"on_track": "✓", "at_risk": "!", "behind": "✕"}

@@ -31,17 +31,11 @@ from dashboard.i18n import (
     time_label,
 )
 from dashboard.scope import audit_open, current_user, permit, scope_team, visible_teams
+from dashboard.steering import CHARTS, OTHER_FIGURES, WORKER_COLUMNS
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
 from metrics.programme_service import ProgrammeService
 
-OTHER_FIGURES = (
-    "active_cases", "follow_up_overdue", "waiting_for_company_consultant", "follow_ups",
-    "three_party_follow_ups", "median_days_to_company_consultant",
-)
-WORKER_COLUMNS = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue",
-                  "waiting_for_company_consultant")
-CHARTS = ("in_placement", "placement_starts", "cv_share", "with_ordinary_hours")
 FUNNEL_PROGRAMME = "mestring"
 
 
