@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -26,6 +27,7 @@ from core.settings import Settings, get_settings
 
 log = logging.getLogger("overblik.api")
 API_PREFIX = "/api/v1"
+WARM_SECONDS = 300  # the longest start-up waits for the read model to be warm; then it serves anyway
 
 
 def create_app(
@@ -44,6 +46,8 @@ def create_app(
         if scheduler_wanted:
             scheduler = start_scheduler(services)
         follower = start_follower(services)
+        # the server answers once the figures' read model is warm: no first screen waits for it
+        await asyncio.to_thread(follower.warmed.wait, WARM_SECONDS)
         try:
             yield
         finally:

@@ -132,15 +132,25 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20, help="events measured one by one")
     parser.add_argument("--paints", type=int, default=5, help="first paints of the team view measured")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="a folder for the database, filled on the first run and reused by the next ones")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="overblik-live-"))
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="overblik-live-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    reuse = (folder / "filled").exists()
     settings = Settings(database_url=f"sqlite:///{folder / 'overblik.db'}", pseudonym_key="bench-key-0123456789abcdef",
                         pseudonym_key_file=folder / "pseudonym.key", scheduler=False)
     upgrade(settings.database_url)
     services = Services.from_settings(settings)
     started = time.monotonic()
-    team, events = fill(services, args.cases, args.months, args.teams)
-    print(f"history: {events:,} events in {time.monotonic() - started:.0f} s", flush=True)
+    if reuse:
+        team, events = (folder / "filled").read_text().split()
+        events = int(events)
+        print(f"history: {events:,} events, reused from {folder}", flush=True)
+    else:
+        team, events = fill(services, args.cases, args.months, args.teams)
+        (folder / "filled").write_text(f"{team} {events}")
+        print(f"history: {events:,} events in {time.monotonic() - started:.0f} s", flush=True)
     token = create_token(services.engine, "ingest", name="bench")
     started = time.monotonic()
     server, base = serve(services)

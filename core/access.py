@@ -172,8 +172,10 @@ CALLBACKS: dict[str, tuple[Action | None, Scope]] = {
     "live-version.data": (PUBLIC, Scope.none),
     "..caseload-summary.children...caseload-body.children...caseload-as-of.children..": (
         Action.view_caseload, Scope.scoped),
-    "..team-body.children...team-as-of.children..": (Action.view_team_steering, Scope.scoped),
-    "team-charts.children": (Action.view_team_steering, Scope.scoped),
+    "..team-body.children...team-as-of.children...team-drawn.data..": (Action.view_team_steering, Scope.scoped),
+    "team-workers.children": (Action.view_team_steering, Scope.scoped),
+    "..team-more.children...team-more-digest.data..": (Action.view_team_steering, Scope.scoped),
+    "..team-charts.children...team-charts-digest.data..": (Action.view_team_steering, Scope.scoped),
     "team-pack.href": (Action.view_team_steering, Scope.scoped),
     "..team-action-log.children...team-action-text.value..": (Action.view_team_steering, Scope.scoped),
     "..drill-panel.hidden...drill-title.children...drill-body.children..": (

@@ -9,7 +9,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy import Engine
 
-from metrics.calendar import MICROSECOND, MonthWindow
+from metrics.calendar import MICROSECOND, MonthWindow, from_us
 from metrics.casestate import NEVER, CaseHistory
 from metrics.milestones import CaseFigures, Organisation, case_figures
 
@@ -26,6 +26,8 @@ EPOCH_NAIVE = datetime(1970, 1, 1)
 FETCH_CHUNK = 20_000
 CHANGE_LOG_LIMIT = 5_000  # generations kept to update cached months; older caches are rebuilt
 CACHED_MONTHS = 40
+KEPT_LIMIT = 500  # figures kept by ReadModel.kept
+CONCURRENT_US = 2_000_000  # see _current_month: readers this much behind the last one share its t
 INTERNED = frozenset({"team_id", "worker_id", "role", "level", "phase", "month", "kind"})
 
 
@@ -75,6 +77,7 @@ class ReadModel:
         self.team_cases: dict[str, set[str]] = {}
         self.worker_cases: dict[str, set[str]] = {}
         self._erasure_marker: int | None = None
+        self._kept: dict[Any, tuple[int, Any]] = {}
 
     # -- keeping current ------------------------------------------------------------------
 
@@ -190,8 +193,15 @@ class ReadModel:
             return rows
 
     def is_cached(self, window: MonthWindow) -> bool:
+        """Whether a past month is held, current or brought up to date by the cases changed
+        since (cheap: the change log reaches back to it)."""
         cached = self._months.get(window.month)
-        return not window.current and cached is not None and cached.generation == self.generation
+        if window.current or cached is None:
+            return False
+        if cached.generation == self.generation:
+            return True
+        oldest = self._changes[0][0] if self._changes else self.generation + 1
+        return cached.generation + 1 >= oldest
 
     def group_figures(
         self, window: MonthWindow, *, team_id: str | None = None, worker_id: str | None = None
@@ -199,8 +209,11 @@ class ReadModel:
         """The figures of the cases that may belong to one team or worker in the month; a
         superset of the group's cases (the caller groups them at a)."""
         with self._lock:
+            if window.current and team_id is not None:
+                # kept up to date case by case: cheaper than a team's cases from scratch
+                return list(self._current_month(window).figures.values())
             if self.is_cached(window):
-                return list(self._months[window.month].figures.values())
+                return list(self._cached(window).figures.values())
             if team_id is not None:
                 ids = self.team_cases.get(team_id, ())
             else:
@@ -244,6 +257,11 @@ class ReadModel:
         event, a follow-up deadline). The figures are the same as computed from scratch."""
         t, start = window.t_us, window.start_us
         current = self._current
+        if current is not None and current.month == window.month and 0 < current.t - t <= CONCURRENT_US:
+            # a reader that took its clock a moment before the last one (a screen's callbacks
+            # run side by side) is answered as of the last one, not by recomputing every case
+            t = current.t
+            window = replace(window, t=from_us(t), t_us=t)
         changed = None
         if current is not None and current.month == window.month and current.t <= t:
             changed = self._changed_since(current.generation)
@@ -254,21 +272,30 @@ class ReadModel:
         while expiry and expiry[0][0] <= t:
             changed.add(heapq.heappop(expiry)[1])
         figures = current.figures
+        moved = False
         for case_id in changed:
             case = self.cases[case_id]
+            before = figures.get(case_id)
             if case.closed < start:
-                figures.pop(case_id, None)  # closed before M: time alone never brings it back
+                if before is not None:
+                    del figures[case_id]  # closed before M: time alone never brings it back
+                    moved = True
                 continue
             result = case_figures(case, window)
             if result is None:
-                figures.pop(case_id, None)
+                if before is not None:
+                    del figures[case_id]
+                    moved = True
                 until = case.next_change(t, None)
             else:
                 figures[case_id] = result
+                if not moved and (before is None or replace(before, valid_until=result.valid_until) != result):
+                    moved = True
                 until = result.valid_until
             if until < NEVER:
                 heapq.heappush(expiry, (until, case_id))
-        if changed:
+        if moved:
+            # rows built from the figures; kept while no case's part in the month changed
             current.rows.clear()
         current.t = t
         current.generation = self.generation
@@ -286,14 +313,22 @@ class ReadModel:
                     if generation <= cached.generation:
                         break
                     changed.update(case_ids)
+                moved = False
                 for case_id in changed:
                     figures = case_figures(self.cases[case_id], window)
+                    before = cached.figures.get(case_id)
                     if figures is None:
-                        cached.figures.pop(case_id, None)
-                    else:
+                        if before is not None:
+                            del cached.figures[case_id]
+                            moved = True
+                    elif figures != before:
                         cached.figures[case_id] = figures
+                        moved = True
                 cached.generation = self.generation
-                cached.rows.clear()
+                if moved:
+                    # rows built from the month's figures; kept when no case's part in it changed
+                    # (a case opened today leaves every past month as it was)
+                    cached.rows.clear()
         if cached is None:
             cached = _CachedMonth(
                 self.generation, {f.case_id: f for f in self._compute(window)}, {}
@@ -303,6 +338,27 @@ class ReadModel:
         while len(self._months) > CACHED_MONTHS:
             self._months.popitem(last=False)
         return cached
+
+    def kept(self, key: Any, build, touches) -> Any:
+        """`build()`, a figure read from many cases, kept under `key` until a case it may
+        depend on changes: `touches(case)` for each case changed since. A key should name
+        everything else the figure depends on (its period, the minute for `now`)."""
+        with self._lock:
+            entry = self._kept.get(key)
+            generation = self.generation
+            if entry is not None:
+                changed = self._changed_since(entry[0])
+                if changed is not None and not any(
+                    touches(self.cases[c]) for c in changed if c in self.cases
+                ):
+                    self._kept[key] = (generation, entry[1])
+                    return entry[1]
+        value = build()  # outside the lock: the figure reads under it by itself
+        with self._lock:
+            self._kept[key] = (generation, value)  # the generation before: never too new
+            while len(self._kept) > KEPT_LIMIT:
+                self._kept.pop(next(iter(self._kept)))
+        return value
 
     def case(self, case_id: str) -> CaseHistory | None:
         return self.cases.get(case_id)
@@ -331,6 +387,7 @@ class ReadModel:
             for cases in (*self.team_cases.values(), *self.worker_cases.values()):
                 cases.discard(case_id)
             self._months.clear()
+            self._kept.clear()
             self._current = None
             self._changes.clear()
             self.generation += 1

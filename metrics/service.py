@@ -197,8 +197,9 @@ class MetricsService:
                 figures = model.group_figures(window, worker_id=worker_id)
                 rows = worker_rows(figures, Organisation((), {worker_id: org.workers.get(worker_id)}))
                 row = next(r for r in rows if r["worker_id"] == worker_id)
-            elif team_id is not None and model.is_cached(window):
-                # a month already computed: its team rows, cached until one of its cases changes
+            elif team_id is not None and (window.current or model.is_cached(window)):
+                # a month already computed (or the current one, kept up to date case by case):
+                # its team rows, cached until one of its cases' part in the month changes
                 row = self.rows(month, "team", team_id, now)[1][0]
             elif team_id is not None:
                 figures = model.group_figures(window, team_id=team_id)

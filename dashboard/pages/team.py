@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from urllib.parse import urlencode
 
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import g
+from plotly.utils import PlotlyJSONEncoder
 
 from core.access import Action
 from dashboard import ids
@@ -48,9 +51,11 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
     team_id = scope_team(user, org, query.get("team"))
     teams = visible_teams(user, org)
     month = query.get("month") if query.get("month") in context.recent_months() else context.current_month()
+    body, as_of = figures_body(context, team_id, month, lang)
     return html.Div(
         [
-            html.Div([html.H1(t("nav_team", lang)), html.Span(id=ids.TEAM_AS_OF, className="as-of")],
+            html.Div([html.H1(t("nav_team", lang)),
+                      html.Span(as_of, id=ids.TEAM_AS_OF, className="as-of")],
                      className="page-head"),
             html.Div(
                 [
@@ -76,9 +81,16 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
                 ],
                 id=ids.DRILL_PANEL, className="section drill", hidden=True,
             ),
-            html.Div(id=ids.TEAM_BODY),
+            # the month's figures come with the page (first paint); the sections below follow
+            # once they are drawn, and again after each push (see register)
+            html.Div(body, id=ids.TEAM_BODY),
+            dcc.Store(id=ids.TEAM_DRAWN, data=f"{team_id}:{month}"),
+            html.Div(id=ids.TEAM_WORKERS),
+            html.Div(id=ids.TEAM_MORE),
+            dcc.Store(id=ids.TEAM_MORE_DIGEST),
             html.Section([html.H2(t("trend_12", lang)), html.Div(id=ids.TEAM_CHARTS, className="chart-grid")],
                          className="section"),
+            dcc.Store(id=ids.TEAM_CHARTS_DIGEST),
             html.Section(
                 [
                     html.H2(t("action_log", lang)),
@@ -97,6 +109,72 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
             ),
         ]
     )
+
+
+def figures_body(context: DashboardContext, team_id: str, month: str, lang: str) -> tuple[list, str]:
+    """The closed month beside the live one, the month's milestones and the other figures: what
+    the read model holds ready, so it is drawn with the page and first after each push. Returns
+    them and the "as of" line."""
+    metrics = context.metrics
+    result = metrics.milestones(month, "team", team_id)
+    row = result["rows"][0]
+    previous = metrics.rows(add_months(month, -1), "team", team_id)[1][0]
+    milestones = [
+        figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name),
+                    previous=previous[name], drill=name != "placement_share" and name != "cv_share")
+        for name in TARGET_METRICS
+    ]
+    others = [
+        figure_card(name, row[name], lang, team=team_id, previous=previous[name], drill=True)
+        for name in OTHER_FIGURES
+    ]
+    return [
+        _closed_box(_closed_month(context, month, team_id), context, lang) if month != context.current_month() else None,
+        html.Section([html.H2(f"{t('milestones', lang)} – {context.directory.team_name(team_id)}, "
+                              f"{month_label(month, lang)}"),
+                      html.Div(milestones, className="cards")], className="section"),
+        html.Section([html.H2(t("other_figures", lang)), html.Div(others, className="cards")], className="section"),
+    ], f"{t('as_of', lang)} {time_label(result['as_of'], context.zone, lang)}"
+
+
+def _digest(*parts) -> str:
+    """What a section is drawn from, in short: equal digests, equal drawing."""
+    text = json.dumps(parts, sort_keys=True, cls=PlotlyJSONEncoder)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _minute(context: DashboardContext) -> int:
+    return int(context.metrics.clock().timestamp() // 60)
+
+
+def _funnel(context: DashboardContext, current: str) -> dict:
+    """The programme funnel of the last 12 months (every case of the programme is read): kept
+    until a case of the programme changes, and for the minute (it is counted as known now)."""
+    model = context.metrics.model
+    first, end = add_months(current, -11), add_months(current, 1)
+    return model.kept(("team-funnel", FUNNEL_PROGRAMME, first, end, _minute(context)),
+                      lambda: context.metrics.funnel(FUNNEL_PROGRAMME, first, end),
+                      lambda case: case.programme == FUNNEL_PROGRAMME)
+
+
+def _programme_sections(context: DashboardContext, team_id: str, current: str, lang: str):
+    """The quality and phase sections (each reads every case of its programmes): kept until a
+    programme case, or a case with a supervision (counted per worker whatever the programme),
+    changes; and for the minute, since days in a phase grow with time. Returns (quality, phases,
+    a digest of both)."""
+    model = context.metrics.model
+    programmes = ProgrammeService(context.engine, context.zone, context.metrics.clock)
+    names = {m["programme"] for m in programmes.list_models()}
+    org = context.metrics.organisation()
+    key = ("team-programmes", team_id, current, lang, _minute(context), repr(programmes.list_models()),
+           hash((org.teams, tuple(sorted(org.workers.items(), key=str)))))
+
+    def build():
+        quality = quality_section(programmes, team_id, current, lang)
+        phases = phase_section(programmes, team_id, current, lang)
+        return quality, phases, _digest(quality, phases)
+
+    return model.kept(key, build, lambda case: case.programme in names or bool(case.supervisions))
 
 
 def pack_href(team_id: str, month: str) -> str:
@@ -186,49 +264,64 @@ def register(app, context: DashboardContext) -> None:
     @app.callback(
         Output(ids.TEAM_BODY, "children"),
         Output(ids.TEAM_AS_OF, "children"),
+        Output(ids.TEAM_DRAWN, "data"),
         Input(ids.LIVE_VERSION, "data"),
         Input(ids.TEAM_SELECT, "value"),
         Input(ids.MONTH_SELECT, "value"),
+        prevent_initial_call=True,  # drawn with the page
     )
-    def show_team(_version, team_id, month):
+    def show_team(version, team_id, month):
+        """The month's milestones and other figures: first after a push or a choice, alone, so
+        that they change on screen before the slower sections are recomputed."""
+        team_id = checked(team_id)
+        lang = g.lang
+        month = month or context.current_month()
+        body, as_of = figures_body(context, team_id, month, lang)
+        return body, as_of, f"{team_id}:{month}:{version}"
+
+    @app.callback(
+        Output(ids.TEAM_WORKERS, "children"),
+        Input(ids.TEAM_DRAWN, "data"),
+        State(ids.TEAM_SELECT, "value"),
+        State(ids.MONTH_SELECT, "value"),
+    )
+    def show_workers(_drawn, team_id, month):
         team_id = checked(team_id)
         lang = g.lang
         metrics = context.metrics
         month = month or context.current_month()
-        result = metrics.milestones(month, "team", team_id)
-        row = result["rows"][0]
-        previous_month = add_months(month, -1)
-        previous = metrics.rows(previous_month, "team", team_id)[1][0]
-        workers = [r for r in metrics.milestones(month, "worker", team_id)["rows"]]
+        workers = list(metrics.milestones(month, "worker", team_id)["rows"])
         workers.sort(key=lambda r: context.directory.worker_name(r["worker_id"]))
-        previous_workers = {r["worker_id"]: r for r in metrics.rows(previous_month, "worker", team_id)[1]}
+        previous_workers = {r["worker_id"]: r for r in metrics.rows(add_months(month, -1), "worker", team_id)[1]}
         norms = {band["role"]: band for band in metrics.get_norms()}
-        overdue = metrics.milestone_cases(month, "follow_up_overdue", team_id=team_id)["cases"]
-        first = add_months(context.current_month(), -11)
-        funnel = next((r for r in metrics.funnel(FUNNEL_PROGRAMME, first, add_months(context.current_month(), 1))["rows"]
-                       if r["team_id"] == team_id), None)
+        return html.Section([html.H2(t("per_worker", lang)), worker_table(context, workers, previous_workers, norms,
+                                                                           lang)], className="section")
 
-        milestones = [
-            figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name),
-                        previous=previous[name], drill=name != "placement_share" and name != "cv_share")
-            for name in TARGET_METRICS
-        ]
-        others = [
-            figure_card(name, row[name], lang, team=team_id, previous=previous[name], drill=True)
-            for name in OTHER_FIGURES
-        ]
+    @app.callback(
+        Output(ids.TEAM_MORE, "children"),
+        Output(ids.TEAM_MORE_DIGEST, "data"),
+        Input(ids.TEAM_DRAWN, "data"),
+        State(ids.TEAM_SELECT, "value"),
+        State(ids.MONTH_SELECT, "value"),
+        State(ids.TEAM_MORE_DIGEST, "data"),
+    )
+    def show_more(_drawn, team_id, month, drawn_from):
+        """Quality, phases, overdue follow-ups, readiness and funnel; redrawn only when they differ."""
+        team_id = checked(team_id)
+        lang = g.lang
+        metrics = context.metrics
+        month = month or context.current_month()
+        current = context.current_month()
+        row = metrics.milestones(month, "team", team_id)["rows"][0]
+        overdue = metrics.milestone_cases(month, "follow_up_overdue", team_id=team_id)["cases"]
+        funnel = next((r for r in _funnel(context, current)["rows"] if r["team_id"] == team_id), None)
+        programmes = _programme_sections(context, team_id, current, lang)
+        digest = _digest(programmes[2], overdue, row["readiness"], funnel, lang)
+        if digest == drawn_from:
+            return no_update, no_update
         body = [
-            _closed_box(_closed_month(context, month, team_id), context, lang) if month != context.current_month() else None,
-            html.Section([html.H2(f"{t('milestones', lang)} – {context.directory.team_name(team_id)}, "
-                                  f"{month_label(month, lang)}"),
-                          html.Div(milestones, className="cards")], className="section"),
-            html.Section([html.H2(t("other_figures", lang)), html.Div(others, className="cards")], className="section"),
-            html.Section([html.H2(t("per_worker", lang)), worker_table(context, workers, previous_workers, norms, lang)],
-                         className="section"),
-            quality_section(ProgrammeService(context.engine, context.zone, metrics.clock), team_id,
-                            context.current_month(), lang),
-            phase_section(ProgrammeService(context.engine, context.zone, metrics.clock), team_id,
-                          context.current_month(), lang),
+            programmes[0],
+            programmes[1],
             html.Div([
                 html.Section([html.H2([t("overdue_list", lang), " ",
                                        metric_value("follow_up_overdue", number(len(overdue), lang), team=team_id,
@@ -239,25 +332,30 @@ def register(app, context: DashboardContext) -> None:
                               funnel_chart(funnel, lang) if funnel else html.P("–")], className="section"),
             ], className="two-columns"),
         ]
-        return body, f"{t('as_of', lang)} {time_label(result['as_of'], context.zone, lang)}"
+        return body, digest
 
     @app.callback(
         Output(ids.TEAM_CHARTS, "children"),
-        Input(ids.LIVE_VERSION, "data"),
-        Input(ids.TEAM_SELECT, "value"),
-        Input(ids.MONTH_SELECT, "value"),
+        Output(ids.TEAM_CHARTS_DIGEST, "data"),
+        Input(ids.TEAM_DRAWN, "data"),
+        State(ids.TEAM_SELECT, "value"),
+        State(ids.MONTH_SELECT, "value"),
+        State(ids.TEAM_CHARTS_DIGEST, "data"),
     )
-    def show_charts(_version, team_id, month):
+    def show_charts(_drawn, team_id, month, drawn_from):
+        """The 12-month trends; the charts are redrawn only when a point or target moved."""
         team_id = checked(team_id)
         lang = g.lang
         last = month or context.current_month()
         first = add_months(last, -11)
-        charts = []
-        for metric in CHARTS:
-            trend = context.metrics.trend(metric, first, last, team_id=team_id)
-            charts.append(html.Div([html.H3(metric_label(metric, lang)), trend_chart(trend["points"], metric, lang)],
-                                   className="card chart-card"))
-        return charts
+        trends = [context.metrics.trend(metric, first, last, team_id=team_id) for metric in CHARTS]
+        digest = _digest([trend["points"] for trend in trends], lang)
+        if digest == drawn_from:
+            return no_update, no_update
+        charts = [html.Div([html.H3(metric_label(metric, lang)), trend_chart(trend["points"], metric, lang)],
+                           className="card chart-card")
+                  for metric, trend in zip(CHARTS, trends, strict=True)]
+        return charts, digest
 
     @app.callback(
         Output(ids.DRILL_PANEL, "hidden"),
@@ -308,11 +406,14 @@ def register(app, context: DashboardContext) -> None:
         user = current_user()
         trigger = ctx.triggered_id
         clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
+        # the text field is emptied only once its text is recorded: what is typed while the
+        # log is first drawn stays
+        cleared = no_update
         if trigger == ids.TEAM_ACTION_ADD and clicked:
             add_agreement(context.engine, team_id=team_id, worker_id=None, month=month or context.current_month(),
                           kind=kind, text=text or "", created_by=user.username)
-            text = ""
+            cleared = ""
         elif isinstance(trigger, dict) and clicked:
             mark_done(context.engine, int(trigger["id"]), team_id=team_id)
         items = agreements_of(context.engine, team_id=team_id, worker_id=None)
-        return agreement_log(items, g.lang, ids.TEAM_ACTION_DONE), text
+        return agreement_log(items, g.lang, ids.TEAM_ACTION_DONE), cleared
