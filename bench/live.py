@@ -144,12 +144,12 @@ def main() -> None:
     services = Services.from_settings(settings)
     started = time.monotonic()
     if reuse:
-        team, events = (folder / "filled").read_text().split()
-        events = int(events)
+        team, events, args.cases, args.teams, args.months = (folder / "filled").read_text().split()
+        events, args.cases, args.teams, args.months = int(events), int(args.cases), int(args.teams), int(args.months)
         print(f"history: {events:,} events, reused from {folder}", flush=True)
     else:
         team, events = fill(services, args.cases, args.months, args.teams)
-        (folder / "filled").write_text(f"{team} {events}")
+        (folder / "filled").write_text(f"{team} {events} {args.cases} {args.teams} {args.months}")
         print(f"history: {events:,} events in {time.monotonic() - started:.0f} s", flush=True)
     token = create_token(services.engine, "ingest", name="bench")
     started = time.monotonic()

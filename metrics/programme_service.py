@@ -55,6 +55,17 @@ class ProgrammeService:
 
     # -- phase views ----------------------------------------------------------------------
 
+    @staticmethod
+    def _scope(read: ReadModel, team_id: str | None, worker_id: str | None = None):
+        """The cases a team's or worker's phase figures may read: those it ever had (every
+        figure of a group judges the case's team or holders at some instant)."""
+        if worker_id is not None:
+            ids = read.worker_cases.get(worker_id, set())
+            return [case for case_id, case in read.cases.items() if case_id in ids]
+        if team_id is not None:
+            return read.related_cases(team_id)
+        return read.cases.values()
+
     def _period(self, first: str, last: str) -> tuple[int, int, list[str]]:
         months = months_between(first, last)
         if not months or len(months) > MAX_PERIOD_MONTHS:
@@ -70,7 +81,7 @@ class ProgrammeService:
         model = self.process_model(programme)
         read = self.model
         with read._lock:
-            cases = programmes.programme_cases(read.cases.values(), programme)
+            cases = programmes.programme_cases(self._scope(read, team_id, worker_id), programme)
             result = programmes.phase_overview(
                 cases, model, to_us(now), team_id=team_id, worker_id=worker_id
             )
@@ -86,7 +97,7 @@ class ProgrammeService:
         start, end, _ = self._period(first, last)
         read = self.model
         with read._lock:
-            cases = programmes.programme_cases(read.cases.values(), programme)
+            cases = programmes.programme_cases(self._scope(read, team_id), programme)
             links = programmes.phase_flow(cases, model, start, min(end, to_us(now)), team_id=team_id)
         return {"programme": programme, "from": first, "to": last, "team_id": team_id, "links": links}
 
@@ -107,7 +118,7 @@ class ProgrammeService:
         ]
         read = self.model
         with read._lock:
-            cases = programmes.programme_cases(read.cases.values(), programme)
+            cases = programmes.programme_cases(self._scope(read, team_id), programme)
             result = programmes.cohort_completion(
                 cases, start, end, ends, now=to_us(now), team_id=team_id
             )
@@ -139,9 +150,12 @@ class ProgrammeService:
         start, end, _ = self._period(first, last)
         org = load_organisation(self.engine)
         read = self.model
+        members = [w for w, team in org.workers.items() if team == team_id] if team_id else []
         with read._lock:
+            # a team's rows read its cases and its workers' (held or supervised), not all
+            cases = read.related_cases(team_id, members) if team_id is not None else read.cases.values()
             rows = quality.quality_indicators(
-                read.cases.values(), model, start, end, to_us(now), dict(org.workers)
+                cases, model, start, end, to_us(now), dict(org.workers)
             )
         if team_id is not None:
             rows = [r for r in rows if r["team_id"] == team_id]

@@ -7,6 +7,7 @@ import heapq
 import logging
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -76,6 +77,7 @@ class ReadModel:
         # every case a team or worker ever had, so one group's figures need not scan all cases
         self.team_cases: dict[str, set[str]] = {}
         self.worker_cases: dict[str, set[str]] = {}
+        self.supervision_cases: dict[str, set[str]] = {}  # the cases a worker held supervisions on
         self._erasure_marker: int | None = None
         self._kept: dict[Any, tuple[int, Any]] = {}
 
@@ -161,6 +163,8 @@ class ReadModel:
                 self.team_cases.setdefault(payload.get("team_id"), set()).add(case_id)
             elif event_type == "worker_assigned":
                 self.worker_cases.setdefault(payload.get("worker_id"), set()).add(case_id)
+            elif event_type == "supervision_held":
+                self.supervision_cases.setdefault(payload.get("worker_id"), set()).add(case_id)
             if seq > self.last_seq:
                 self.last_seq = seq
             changed.add(case_id)
@@ -339,6 +343,19 @@ class ReadModel:
             self._months.popitem(last=False)
         return cached
 
+    def related_cases(self, team_id: str | None, workers: Iterable[str] = ()) -> list[CaseHistory]:
+        """Every case that ever belonged to the team, or was held or supervised by one of
+        `workers`: a superset of the cases any team or worker figure of them reads. All cases
+        when `team_id` is None and no workers are given. Call under the lock."""
+        if team_id is None and not workers:
+            return list(self.cases.values())
+        ids = set(self.team_cases.get(team_id, ())) if team_id is not None else set()
+        for worker in workers:
+            ids.update(self.worker_cases.get(worker, ()))
+            ids.update(self.supervision_cases.get(worker, ()))
+        # in the log's order, as from all cases: ties in the figures' lists fall the same way
+        return [case for case_id, case in self.cases.items() if case_id in ids]
+
     def kept(self, key: Any, build, touches) -> Any:
         """`build()`, a figure read from many cases, kept under `key` until a case it may
         depend on changes: `touches(case)` for each case changed since. A key should name
@@ -384,7 +401,8 @@ class ReadModel:
         """Drops an erased case. Erasure is rare, so every cached month is simply recomputed."""
         with self._lock:
             self.cases.pop(case_id, None)
-            for cases in (*self.team_cases.values(), *self.worker_cases.values()):
+            for cases in (*self.team_cases.values(), *self.worker_cases.values(),
+                          *self.supervision_cases.values()):
                 cases.discard(case_id)
             self._months.clear()
             self._kept.clear()
@@ -484,12 +502,15 @@ class Follower:
         gc.collect()
         gc.freeze()
         self.warmed.set()
+        caught_up = 0.0
         while not self._stop.is_set():
             self._wake.wait(self.interval)
             # Gather the batches of a busy moment into one catch-up: each costs a query and
             # takes the interpreter from the ingest thread. Reads catch up by themselves, so
-            # figures never wait for this.
-            self._stop.wait(self.gather)
+            # figures never wait for this. A batch after a quiet spell is taken at once: open
+            # screens learn of it by this catch-up (dashboard/live.py).
+            if time.monotonic() - caught_up < self.gather:
+                self._stop.wait(self.gather)
             self._wake.clear()
             if self._stop.is_set():
                 break
@@ -497,3 +518,4 @@ class Follower:
                 self.model.catch_up()
             except Exception:
                 log.warning("the read model could not catch up with the log", exc_info=True)
+            caught_up = time.monotonic()
