@@ -1,8 +1,8 @@
 // Follows /live (server-sent events): each new position of the log is put on <html data-live-version>
-// and the hidden button "live-push" clicked; a clientside callback passes it on to the store
-// "live-version", whose change redraws the figures.
+// and into the store "live-version", whose change redraws the figures.
 (function () {
   var PUSH_ID = "live-push";
+  var STORE_ID = "live-version";
   var wait = 1000;
   var source = null;
 
@@ -17,7 +17,14 @@
     if (version === last) { return; }
     last = version;
     document.documentElement.setAttribute("data-live-version", version);
-    // a click is the path every Dash version passes on to its callbacks
+    // straight into the store, whose change redraws the figures (no round trip to the server
+    // first); where Dash cannot set it from outside, a click on the button, which the
+    // callback "follow_the_log" passes on
+    var clientside = window.dash_clientside;
+    if (clientside && typeof clientside.set_props === "function") {
+      clientside.set_props(STORE_ID, {data: version});
+      return;
+    }
     var button = document.getElementById(PUSH_ID);
     if (button) { button.click(); }
   }

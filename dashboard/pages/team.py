@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
@@ -135,6 +137,26 @@ def figures_body(context: DashboardContext, team_id: str, month: str, lang: str)
                       html.Div(milestones, className="cards")], className="section"),
         html.Section([html.H2(t("other_figures", lang)), html.Div(others, className="cards")], className="section"),
     ], f"{t('as_of', lang)} {time_label(result['as_of'], context.zone, lang)}"
+
+
+class _Drawn(OrderedDict):
+    """Sections drawn lately, by the digest of what they were drawn from: another screen (or a
+    reload) showing the same figures gets them without building the charts again."""
+
+    _lock = threading.Lock()
+
+    def __setitem__(self, key, value):
+        with self._lock:
+            super().__setitem__(key, value)
+            while len(self) > 200:
+                self.popitem(last=False)
+
+    def get(self, key):
+        with self._lock:
+            return super().get(key)
+
+
+_DRAWN = _Drawn()
 
 
 def _digest(*parts) -> str:
@@ -316,10 +338,12 @@ def register(app, context: DashboardContext) -> None:
         overdue = metrics.milestone_cases(month, "follow_up_overdue", team_id=team_id)["cases"]
         funnel = next((r for r in _funnel(context, current)["rows"] if r["team_id"] == team_id), None)
         programmes = _programme_sections(context, team_id, current, lang)
-        digest = _digest(programmes[2], overdue, row["readiness"], funnel, lang)
+        digest = _digest(team_id, programmes[2], overdue, row["readiness"], funnel, lang)
         if digest == drawn_from:
             return no_update, no_update
-        body = [
+        if (drawn := _DRAWN.get(digest)) is not None:
+            return drawn, digest
+        body = _DRAWN[digest] = [
             programmes[0],
             programmes[1],
             html.Div([
@@ -349,10 +373,12 @@ def register(app, context: DashboardContext) -> None:
         last = month or context.current_month()
         first = add_months(last, -11)
         trends = [context.metrics.trend(metric, first, last, team_id=team_id) for metric in CHARTS]
-        digest = _digest([trend["points"] for trend in trends], lang)
+        digest = _digest(team_id, [trend["points"] for trend in trends], lang)
         if digest == drawn_from:
             return no_update, no_update
-        charts = [html.Div([html.H3(metric_label(metric, lang)), trend_chart(trend["points"], metric, lang)],
+        if (drawn := _DRAWN.get(digest)) is not None:
+            return drawn, digest
+        charts = _DRAWN[digest] = [html.Div([html.H3(metric_label(metric, lang)), trend_chart(trend["points"], metric, lang)],
                            className="card chart-card")
                   for metric, trend in zip(CHARTS, trends, strict=True)]
         return charts, digest
@@ -370,14 +396,14 @@ def register(app, context: DashboardContext) -> None:
     def drill(_clicks, _close, team_id, month):
         team_id = checked(team_id)
         permit(current_user(), Action.read_case_lists)
-        if ctx.triggered_id != ids.DRILL_CLOSE:
-            audit_open(context.engine, current_user(), "open_case_list", team_id=team_id, always=True)
         trigger = ctx.triggered_id
         if trigger == ids.DRILL_CLOSE:
             return True, None, None
-        # the cards are drawn anew on every live update, which fires this without a click
+        # the cards are drawn anew on every live update, which fires this without a click:
+        # nothing opened, nothing recorded
         if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
             raise PreventUpdate
+        audit_open(context.engine, current_user(), "open_case_list", team_id=team_id, always=True)
         lang = g.lang
         field = trigger["field"]
         month = month or context.current_month()

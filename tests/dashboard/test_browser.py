@@ -158,6 +158,8 @@ def test_figures_come_by_push_and_a_dropped_stream_reconnects(page, site, monkey
     streams, callbacks = [], []
     page.on("request", lambda r: streams.append(r.url) if r.url.endswith("/live") else None)
     page.on("request", lambda r: callbacks.append(r.url) if "_dash-update-component" in r.url else None)
+    posted = []
+    page.on("request", lambda r: posted.append(r.post_data or "") if "_dash-update-component" in r.url else None)
     sign_in(page, site, "leder")
     before = metric(page, "active_cases", team=jobcentre.team)
     # the figures come with the page, the slower sections after them: all drawn before counting
@@ -184,6 +186,8 @@ def test_figures_come_by_push_and_a_dropped_stream_reconnects(page, site, monkey
         "([sel, want]) => { const e = document.querySelector(sel); return e && e.innerText.replace('.', '') === want; }",
         arg=[f'[data-metric="active_cases"][data-team="{jobcentre.team}"]', expected], timeout=5_000,
     )
+    # the pushed version went straight into the store: no round trip through the server first
+    assert not [body for body in posted if '"output":"live-version.data"' in body.replace(" ", "")]
 
 
 def test_the_live_stream_needs_a_session(site):
