@@ -23,7 +23,7 @@ from dashboard.i18n import t
 from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
-from metrics.service import MetricsService
+from metrics.service import ONE_READING, MetricsService
 
 ASSETS = Path(__file__).parent / "assets"
 __all__ = ["LIVE_PATH", "create_dashboard", "live_stream"]  # what api.app mounts
@@ -68,6 +68,15 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
     app.index_string = app.index_string.replace("<html>", '<html lang="da">')
     # after Dash's own set-up hook, which must run before the first request is answered
     auth.install(server, settings, engine)
+
+    # one request's figures read the organisation data once (metrics/service.py)
+    @server.before_request
+    def one_reading():
+        ONE_READING.set({})
+
+    @server.teardown_request
+    def reading_done(_error):
+        ONE_READING.set(None)
 
     def shell():
         user = g.get("user")

@@ -64,7 +64,7 @@ class ProgrammeService:
             return [case for case_id, case in read.cases.items() if case_id in ids]
         if team_id is not None:
             return read.related_cases(team_id)
-        return read.cases.values()
+        return list(read.cases.values())
 
     def _period(self, first: str, last: str) -> tuple[int, int, list[str]]:
         months = months_between(first, last)

@@ -28,7 +28,7 @@ FETCH_CHUNK = 20_000
 CHANGE_LOG_LIMIT = 5_000  # generations kept to update cached months; older caches are rebuilt
 CACHED_MONTHS = 40
 KEPT_LIMIT = 500  # figures kept by ReadModel.kept
-CONCURRENT_US = 2_000_000  # see _current_month: readers this much behind the last one share its t
+CONCURRENT_US = 30_000_000  # see _current_month: readers this much behind the last one share its t
 INTERNED = frozenset({"team_id", "worker_id", "role", "level", "phase", "month", "kind"})
 
 
@@ -80,6 +80,7 @@ class ReadModel:
         self.supervision_cases: dict[str, set[str]] = {}  # the cases a worker held supervisions on
         self._erasure_marker: int | None = None
         self._kept: dict[Any, tuple[int, Any]] = {}
+        self._related: tuple[tuple, list[CaseHistory]] | None = None
 
     # -- keeping current ------------------------------------------------------------------
 
@@ -261,11 +262,17 @@ class ReadModel:
         event, a follow-up deadline). The figures are the same as computed from scratch."""
         t, start = window.t_us, window.start_us
         current = self._current
-        if current is not None and current.month == window.month and 0 < current.t - t <= CONCURRENT_US:
-            # a reader that took its clock a moment before the last one (a screen's callbacks
-            # run side by side) is answered as of the last one, not by recomputing every case
-            t = current.t
-            window = replace(window, t=from_us(t), t_us=t)
+        if current is not None and current.month == window.month and current.t > t:
+            if current.t - t <= CONCURRENT_US:
+                # a reader that took its clock a moment before the last one (a screen's
+                # callbacks run side by side, and wait for each other) is answered as of the
+                # last one, not by recomputing every case
+                t = current.t
+                window = replace(window, t=from_us(t), t_us=t)
+            else:
+                # an instant well before: computed on its own, the month kept as it is
+                figures = {f.case_id: f for f in self._compute(window)}
+                return _CurrentMonth(window.month, t, self.generation, figures, [], {})
         changed = None
         if current is not None and current.month == window.month and current.t <= t:
             changed = self._changed_since(current.generation)
@@ -349,12 +356,17 @@ class ReadModel:
         when `team_id` is None and no workers are given. Call under the lock."""
         if team_id is None and not workers:
             return list(self.cases.values())
+        key = (team_id, tuple(workers), self.generation)
+        if self._related is not None and self._related[0] == key:
+            return self._related[1]  # the same group again (one screen asks for several figures)
         ids = set(self.team_cases.get(team_id, ())) if team_id is not None else set()
         for worker in workers:
             ids.update(self.worker_cases.get(worker, ()))
             ids.update(self.supervision_cases.get(worker, ()))
         # in the log's order, as from all cases: ties in the figures' lists fall the same way
-        return [case for case_id, case in self.cases.items() if case_id in ids]
+        related = [case for case_id, case in self.cases.items() if case_id in ids]
+        self._related = (key, related)
+        return related
 
     def kept(self, key: Any, build, touches) -> Any:
         """`build()`, a figure read from many cases, kept under `key` until a case it may
@@ -406,6 +418,7 @@ class ReadModel:
                 cases.discard(case_id)
             self._months.clear()
             self._kept.clear()
+            self._related = None
             self._current = None
             self._changes.clear()
             self.generation += 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +30,11 @@ from metrics.milestones import Organisation, drill_down, team_rows, worker_rows
 from metrics.readmodel import ReadModel, get_read_model, load_organisation
 
 MAX_TREND_MONTHS = 60
+# Within one reading (e.g. one dashboard request, which asks for several figures), the
+# organisation data is read once: set to {} at its start and to None at its end.
+ONE_READING: ContextVar[dict[int, tuple[float, Organisation]] | None] = ContextVar(
+    "overblik_one_reading", default=None)
+ONE_READING_SECONDS = 5.0  # and never longer than this, should a reading not be ended
 
 
 class MetricsService:
@@ -43,7 +50,13 @@ class MetricsService:
         return get_read_model(self.engine, self.zone)
 
     def organisation(self) -> Organisation:
-        return load_organisation(self.engine)
+        memo = ONE_READING.get()
+        if memo is None:
+            return load_organisation(self.engine)
+        held = memo.get(id(self.engine))
+        if held is None or time.monotonic() - held[0] > ONE_READING_SECONDS:
+            held = memo[id(self.engine)] = (time.monotonic(), load_organisation(self.engine))
+        return held[1]
 
     # -- monthly figures ------------------------------------------------------------------
 

@@ -376,11 +376,15 @@ def register(app, context: DashboardContext) -> None:
         digest = _digest(team_id, [trend["points"] for trend in trends], lang)
         if digest == drawn_from:
             return no_update, no_update
-        if (drawn := _DRAWN.get(digest)) is not None:
-            return drawn, digest
-        charts = _DRAWN[digest] = [html.Div([html.H3(metric_label(metric, lang)), trend_chart(trend["points"], metric, lang)],
-                           className="card chart-card")
-                  for metric, trend in zip(CHARTS, trends, strict=True)]
+        charts = []
+        for metric, trend in zip(CHARTS, trends, strict=True):
+            # each chart by what it is drawn from: a push that moves one trend builds one chart
+            key = _digest(team_id, metric, trend["points"], lang)
+            chart = _DRAWN.get(key)
+            if chart is None:
+                chart = _DRAWN[key] = html.Div([html.H3(metric_label(metric, lang)),
+                                                trend_chart(trend["points"], metric, lang)], className="card chart-card")
+            charts.append(chart)
         return charts, digest
 
     @app.callback(
