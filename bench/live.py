@@ -97,11 +97,12 @@ def first_paint(page, base: str, team: str, runs: int) -> list[float]:
     return out
 
 
-def live_delays(page, base: str, team: str, token: str, samples: int) -> tuple[list[float], list[float]]:
+def live_delays(page, base: str, team: str, token: str, samples: int, view: str = "/team"
+                ) -> tuple[list[float], list[float]]:
     """Per event: its acknowledgement (the POST answered) to the figure changing on screen, and to the
     pushed version reaching the page, in ms."""
     selector = f'[data-metric="active_cases"][data-team="{team}"]'
-    page.goto(base + "/team")
+    page.goto(base + view)
     page.wait_for_selector(selector)
     page.evaluate(WATCH, selector)
     delays, pushes = [], []
@@ -132,6 +133,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20, help="events measured one by one")
     parser.add_argument("--paints", type=int, default=5, help="first paints of the team view measured")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--view", default="/team", choices=["/team", "/wall"],
+                        help="the screen whose active-cases figure is watched")
     parser.add_argument("--keep", type=Path, default=None,
                         help="a folder for the database, filled on the first run and reused by the next ones")
     args = parser.parse_args()
@@ -165,7 +168,7 @@ def main() -> None:
         page.wait_for_url("**/team")
         paints = first_paint(page, base, team, args.paints)
         print(f"first paint (ms): {[round(x) for x in paints]}", flush=True)
-        delays, pushes = live_delays(page, base, team, token, args.samples)
+        delays, pushes = live_delays(page, base, team, token, args.samples, args.view)
         print(f"delays (ms): {[round(x) for x in delays]}", flush=True)
         print(f"pushes (ms): {[round(x) for x in pushes]}", flush=True)
         browser.close()
@@ -179,7 +182,7 @@ def main() -> None:
         "",
         f"- team view first paint (navigation start to the first milestone figure), {len(paints)} loads: "
         f"p50 {statistics.median(paints):.0f} ms, max {max(paints):.0f} ms",
-        f"- event acknowledged (POST /api/v1/events answered) to the figure changed on screen, {len(delays)} "
+        f"- event acknowledged (POST /api/v1/events answered) to the figure changed on screen ({args.view}), {len(delays)} "
         f"events one at a time: p50 {statistics.median(delays):.0f} ms, p95 {percentile(delays, 0.95):.0f} ms, "
         f"max {max(delays):.0f} ms",
         f"- of which the push (acknowledged to the new version received by the page): p50 "

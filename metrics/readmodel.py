@@ -528,7 +528,7 @@ class Follower:
             if self._stop.is_set():
                 break
             try:
-                self.model.catch_up()
+                if self.model.catch_up():
+                    caught_up = time.monotonic()  # busy: the next batch is gathered
             except Exception:
                 log.warning("the read model could not catch up with the log", exc_info=True)
-            caught_up = time.monotonic()
