@@ -288,3 +288,48 @@ def test_review_and_supervision_events_arrive_by_csv_import(store, tmp_path):
     assert team["indicators"]["mid_review_share"]["value"] == 1.0
     supervised = next(r for r in rows if r["worker_id"] == "w7")
     assert supervised["indicators"]["supervisions_per_worker_year"]["numerator"] == 1
+
+
+def test_a_teams_programme_figures_equal_those_read_from_every_case(store):
+    """A team's phase views and quality indicators read only the cases the team ever had and its
+    workers' (held or supervised): the same figures as from every case."""
+    from core.programmes import load_models
+    from ingest.simulation import generate_events, generate_organisation
+    from metrics import programmes, quality
+    from metrics.calendar import to_us
+    from metrics.readmodel import get_read_model, load_organisation
+
+    sim = generate_organisation(seed=4, teams=3, workers_per_team=4)
+    for team in sim.teams:
+        put_team(store.engine, team.team_id, TeamIn(name=team.name, unit=team.unit))
+    for worker in sim.workers:
+        put_worker(store.engine, worker.worker_id,
+                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    events = list(generate_events(sim, cases=150, months=6, end_month="2026-07", seed=4, until=NOW))
+    # supervisions by workers of every team, on their pseudo cases, some in and some before the period
+    for i, worker in enumerate(sim.workers):
+        events.append(ev("supervision_held", f"worker:{worker.worker_id}", local(f"2026-0{1 + i % 6}-03T10:00"),
+                         worker_id=worker.worker_id))
+    for start in range(0, len(events), 500):
+        store.append(events[start:start + 500], origin="test")
+    programmes_service = service(store)
+    read = get_read_model(store.engine, ZONE)
+    org = load_organisation(store.engine)
+    first, last = "2026-02", "2026-07"
+    start_us, end_us, _ = programmes_service._period(first, last)
+    checked = 0
+    for name, model in load_models(store.engine).items():
+        everything = quality.quality_indicators(read.cases.values(), model, start_us, end_us, to_us(NOW),
+                                                dict(org.workers))
+        every_case = programmes.programme_cases(read.cases.values(), name)
+        for team in org.teams:
+            got = programmes_service.indicators(name, first, last, team_id=team)["rows"]
+            assert got == [r for r in everything if r["team_id"] == team], (name, team)
+            phases = programmes_service.phases(name, team_id=team)
+            assert {k: phases[k] for k in ("phases", "without_phase", "needs_attention")} == \
+                programmes.phase_overview(every_case, model, to_us(NOW), team_id=team), (name, team)
+            flow = programmes_service.flow(name, first, last, team_id=team)["links"]
+            assert flow == programmes.phase_flow(every_case, model, start_us, min(end_us, to_us(NOW)),
+                                                 team_id=team), (name, team)
+            checked += bool(got)
+    assert checked  # the simulation gave the teams programme cases to compare

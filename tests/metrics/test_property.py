@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from metrics.calendar import month_window
 from metrics.milestones import Organisation, team_rows, worker_rows
-from metrics.readmodel import ReadModel
+from metrics.readmodel import CONCURRENT_US, ReadModel
 from tests.metrics import reference
 from tests.metrics.conftest import ZONE, local, reference_cases, without_zeros
 
@@ -77,16 +77,24 @@ def test_fast_path_equals_reference(store, events, batches):
     incremental = ReadModel(store.engine, ZONE)
     wire = _as_wire(events)
     size = max(1, len(wire) // batches)
+    org = Organisation(("A",), {"w1": "A"})
+
+    def build(figures):
+        return [*team_rows(figures, org), *worker_rows(figures, org)]
+
     for start in range(0, len(wire), size):
         store.append(wire[start : start + size], origin="test")
         incremental.catch_up()
+        for month in MONTHS:  # rows built between batches, kept only while no case's part moved
+            incremental.month_rows(month_window(month, ZONE, NOW), "rows", build)
     rebuilt = ReadModel(store.engine, ZONE)
     rebuilt.catch_up()
     cases = reference_cases(store.engine)
-    org = Organisation(("A",), {"w1": "A"})
     for month in MONTHS:
         window = month_window(month, ZONE, NOW)
         expected = reference.month_rows(cases, window.start, window.t, month, org.teams, org.workers)
+        kept = incremental.month_rows(window, "rows", build)
+        assert kept == build(rebuilt.month_figures(window)), month
         for model in (incremental, rebuilt):
             figures = model.month_figures(window)
             fast = {("team", r["team_id"]): r for r in team_rows(figures, org)}
@@ -160,3 +168,19 @@ def test_current_month_kept_as_time_passes_equals_reference(store, events):
         for key, row in expected.items():
             got = without_zeros({k: v for k, v in fast[key].items() if k in row})
             assert got == without_zeros(row), (now, key)
+    # an instant well before the last one asked (more than CONCURRENT_US) is computed on its own,
+    # exactly, and the month kept at the last instant stays as it was
+    last = NOWS_IN_APRIL[-1]
+    kept = model._current
+    for now in reversed(NOWS_IN_APRIL):
+        if (last - now).total_seconds() * 1_000_000 <= CONCURRENT_US:
+            continue
+        window = month_window("2026-04", ZONE, now)
+        figures = model.month_figures(window)
+        fast = {("team", r["team_id"]): r for r in team_rows(figures, org)}
+        fast.update({("worker", r["worker_id"]): r for r in worker_rows(figures, org)})
+        expected = reference.month_rows(cases, window.start, window.t, "2026-04", org.teams, org.workers)
+        assert set(fast) == set(expected), now
+        for key, row in expected.items():
+            assert without_zeros({k: v for k, v in fast[key].items() if k in row}) == without_zeros(row), (now, key)
+    assert model._current is kept
