@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import statistics
 import sys
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None,
                         help="a folder for the database, filled on the first run and reused by the next ones")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="overblik-live-"))
     folder.mkdir(parents=True, exist_ok=True)
     reuse = (folder / "filled").exists()
@@ -187,6 +189,8 @@ def main() -> None:
         f"max {max(delays):.0f} ms",
         f"- of which the push (acknowledged to the new version received by the page): p50 "
         f"{statistics.median(pushes):.0f} ms, p95 {percentile(pushes, 0.95):.0f} ms" if pushes else "- no push seen",
+        f"- load average (1, 5, 15 min) at the start {', '.join(f'{x:.2f}' for x in load_before)}, at the end "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}",
         "",
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
