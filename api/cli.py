@@ -100,8 +100,9 @@ def demo(
     typer.echo("Preparing the demo organisation and a year of case events …")
     setup = prepare_demo(folder, cases=cases)
     stop = threading.Event()
-    start_simulator(setup.services, setup.services.org, stop=stop)  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
+    start_simulator(base, setup.tokens["ingest"], setup.services.org,  # type: ignore[attr-defined]
+                    setup.services.settings.timezone, stop=stop)
     typer.echo(f"\nOverblik demo: {setup.events} events stored in {folder / 'overblik-demo.db'}")
     typer.echo(f"  API:          {base}/api/v1   (reference: {base}/api/v1/docs)")
     typer.echo(f"  Drop folder:  {setup.inbox}   (CSV, XLSX or NDJSON files are imported within 10 s)")
