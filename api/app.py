@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError as SADataError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from api.errors import install_error_handlers
 from api.routes.events import router as events_router
 from api.routes.health import router as health_router
 from api.routes.imports import router as imports_router
@@ -79,6 +80,7 @@ def create_app(
         return await call_next(request)
 
     install_security_headers(app, settings)
+    install_error_handlers(app)
 
     @app.exception_handler(SADataError)
     @app.exception_handler(psycopg.DataError)
