@@ -247,14 +247,21 @@ def figure(name: str, value, lang: str) -> str:
     return number(value, lang)
 
 
-def suppressed(name: str, value, lang: str, group_size: int | None) -> str:
-    """A figure for comparison across teams: small counts and shares of small groups as "<5"."""
+def suppressed(name: str, value, lang: str, row: dict | None) -> str:
+    """A figure for comparison across teams: small counts and shares or medians of small groups
+    (fewer than 5 cases, judged on the figure's own `row`) as "<5"."""
+    return "<5" if is_small(name, value, row) else figure(name, value, lang)
+
+
+def is_small(name: str, value, row: dict | None) -> bool:
+    """Whether a figure would reveal a group of fewer than 5 cases."""
     kind = BY_NAME[name].value if name in BY_NAME else "count"
-    if kind == "count" and value is not None and 0 < value < SMALL_GROUP:
-        return "<5"
-    if kind in ("share", "days") and group_size is not None and group_size < SMALL_GROUP:
-        return "<5"
-    return figure(name, value, lang)
+    if kind == "count":
+        return value is not None and 0 < value < SMALL_GROUP
+    if row is None:
+        return False
+    group = row.get("median_days_cases") if kind == "days" else row.get("active_cases")
+    return group is not None and group < SMALL_GROUP
 
 
 def month_label(month: str, lang: str, short: bool = False) -> str:

@@ -288,6 +288,26 @@ def test_the_team_view_shows_the_apis_figures(page, site):
         assert shown == figure(name, row[name], "da"), name
 
 
+def test_benchmarking_shows_the_apis_figures_for_the_last_whole_month(page, site):
+    import httpx
+
+    from api.tokens import create_token
+    from dashboard.i18n import suppressed
+    from metrics.calendar import add_months
+
+    token = create_token(site.services.engine, "manager", name="browser test")
+    last_month = add_months(_current_month(site), -1)
+    sign_in(page, site, "chef")
+    answer = httpx.get(f"{site.base}/api/v1/milestones", headers={"Authorization": f"Bearer {token}"},
+                       params={"month": last_month}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    for row in answer.json()["rows"]:
+        for name in ("active_cases", "placement_starts", "cv_share", "follow_ups",
+                     "median_days_to_company_consultant"):
+            shown = metric(page, name, team=row["team_id"])
+            assert shown == suppressed(name, row[name], "da", row), (name, row["team_id"])
+
+
 def _current_month(site: Site) -> str:
     from metrics.calendar import month_of
 
