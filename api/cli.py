@@ -87,7 +87,7 @@ def serve(
 def demo(
     port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1 only).")] = 8000,
     folder: Annotated[Path, typer.Option(help="Where the demo database lives; wiped first.")] = Path("var/demo"),
-    cases: Annotated[int, typer.Option(min=10, help="Cases in the year of history.")] = 3000,
+    cases: Annotated[int, typer.Option(min=10, help="Cases in the year of history.")] = 2200,
 ) -> None:
     """A fresh demo: organisation, a year of history, live events; API on 127.0.0.1."""
     import threading

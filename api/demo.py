@@ -47,7 +47,7 @@ def current_month(zone: ZoneInfo) -> str:
     return f"{now.year:04d}-{now.month:02d}"
 
 
-def prepare_demo(folder: Path, *, teams: int = 6, workers_per_team: int = 9, cases: int = 3000,
+def prepare_demo(folder: Path, *, teams: int = 6, workers_per_team: int = 12, cases: int = 2200,
                  months: int = 12, seed: int = 7) -> DemoSetup:
     """Creates the demo database in `folder` (wiped first) and fills it."""
     if folder.exists():
