@@ -216,7 +216,7 @@ def goals_table(context: DashboardContext, lang: str):
         return html.P(t("none", lang), className="empty")
     name = context.directory.team_name
     return table(
-        [t("team", lang), t("metric", lang), t("to_month", lang), t("target", lang), t("milestones", lang)],
+        [t("team", lang), t("metric", lang), t("to_month", lang), t("target", lang), t("goal_milestones", lang)],
         [[name(x["team_id"]), metric_label(x["metric"], lang), month_label(x["by"], lang),
           html.Span(figure(x["metric"], x["value"], lang), className="cell-figure"), _milestones(x, lang)]
          for x in goals],
@@ -660,7 +660,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
                     _ok(f"{t('saved', lang)}: {metric_label(metric, lang)} {figure(metric, value, lang)}, "
                         f"{month_label(by, lang)}"),
                     html.Br(),
-                    html.Span(f"{t('milestones', lang)}: {_milestones(goal, lang)}" if goal else "",
+                    html.Span(f"{t('goal_milestones', lang)}: {_milestones(goal, lang)}" if goal else "",
                               className="small milestones-line"),
                 ])
             except FormError as exc:
