@@ -227,6 +227,7 @@ TEXT: dict[str, tuple[str, str, str]] = {
     "goal_hint": ("Milepælene planlægges jævnt fra denne måneds tal frem til målet.",
                   "The milestones are planned evenly from this month's figure up to the goal.",
                   "Die Meilensteine werden gleichmäßig vom Wert dieses Monats bis zum Ziel geplant."),
+    "none_yet": ("Ingen endnu.", "None yet.", "Noch keine."),
     "goal_milestones": ("Milepæle", "Milestones", "Meilensteine"),
     "removed": ("Fjernet", "Removed", "Entfernt"),
     "low": ("Fra", "From", "Von"),

@@ -134,8 +134,8 @@ def _input(id_, *, kind: str = "text", value=None, placeholder: str | None = Non
 
 def _section(key: str, title: str, body: list, count: int | None = None):
     heading = f"{title} ({count})" if count is not None else title
-    return html.Section([html.H2(heading, id=f"admin-{key}-heading"), *body], className="section admin-section",
-                        id=f"admin-{key}", **{"aria-labelledby": f"admin-{key}-heading"})
+    return html.Section([html.H2(heading, id=f"section-{key}-heading"), *body], className="section admin-section",
+                        id=f"section-{key}", **{"aria-labelledby": f"section-{key}-heading"})
 
 
 def _message(id_):
@@ -196,7 +196,7 @@ def targets_table(context: DashboardContext, lang: str):
     first = add_months(context.current_month(), -1)
     shown = [x for x in context.metrics.get_targets() if x["month"] >= first][:TARGETS_SHOWN]
     if not shown:
-        return html.P(t("none", lang), className="empty")
+        return html.P(t("none_yet", lang), className="empty")
     name = context.directory.team_name
     return table(
         [t("team", lang), t("metric", lang), t("month", lang), t("target", lang)],
@@ -213,7 +213,7 @@ def _milestones(goal: dict, lang: str) -> str:
 def goals_table(context: DashboardContext, lang: str):
     goals = context.metrics.get_goals()
     if not goals:
-        return html.P(t("none", lang), className="empty")
+        return html.P(t("none_yet", lang), className="empty")
     name = context.directory.team_name
     return table(
         [t("team", lang), t("metric", lang), t("to_month", lang), t("target", lang), t("goal_milestones", lang)],
@@ -230,7 +230,7 @@ def _location(source) -> str:
 def sources_table(context: DashboardContext, lang: str):
     sources = list_sources(context.engine)
     if not sources:
-        return html.P(t("none", lang), className="empty")
+        return html.P(t("none_yet", lang), className="empty")
     none = t("none", lang)
     rows = []
     for s in sources:
@@ -278,7 +278,7 @@ def quarantine_table(context: DashboardContext, lang: str):
 def tokens_table(context: DashboardContext, lang: str):
     tokens = list_tokens(context.engine)
     if not tokens:
-        return html.P(t("none", lang), className="empty")
+        return html.P(t("none_yet", lang), className="empty")
     directory = context.directory
     none = t("none", lang)
     now = utcnow()
@@ -339,7 +339,7 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
     team_ids = [team["value"] for team in teams]
     worker_ids = [w["value"] for w in workers]
     toc = html.Nav(
-        [html.A(t(key, lang), href=f"#admin-{key}", className="toc-link")
+        [html.A(t(key, lang), href=f"#section-{key}", className="toc-link")
          for key in SECTIONS],
         className="admin-toc", **{"aria-label": t("admin_sections", lang)})
     sections = [
@@ -364,13 +364,10 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
         html.Div([
             _control(t("worker_id", lang), _input(ids.ADMIN_WORKER_ID, list_="admin-worker-ids")),
             _control(t("name", lang), _input(ids.ADMIN_WORKER_NAME), wide=True),
-            _control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_WORKER_TEAM, options=teams, placeholder=choose)),
-            html.Fieldset([
-                html.Legend(t("roles", lang), className="control-legend"),
-                dcc.Checklist(id=ids.ADMIN_WORKER_ROLES, options=[{"label": role_label(r, lang), "value": r}
-                                                                   for r in WORKER_ROLES],
-                              value=["caseworker"], inline=True, className="checks"),
-            ], className="control fieldset"),
+            _control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_WORKER_TEAM, options=teams, placeholder=choose, searchable=False)),
+            _control(t("roles", lang), dcc.Dropdown(
+                id=ids.ADMIN_WORKER_ROLES, multi=True, searchable=False, value=["caseworker"], placeholder=choose,
+                options=[{"label": role_label(r, lang), "value": r} for r in WORKER_ROLES]), wide=True),
             html.Button(t("save", lang), id=ids.ADMIN_WORKER_SAVE, n_clicks=0, className="button primary"),
             html.P(t("worker_form_hint", lang), className="hint muted"),
         ], className="toolbar form-row"),
@@ -383,11 +380,13 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
             html.Div([
                 html.H3(t("new_target", lang)),
                 html.Div([
-                    _control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_TARGET_TEAM, options=teams, placeholder=choose)),
+                    _control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_TARGET_TEAM, options=teams, placeholder=choose,
+                                                                          searchable=False)),
                     _control(t("metric", lang), dcc.Dropdown(id=ids.ADMIN_TARGET_METRIC, options=metric_options,
-                                                             placeholder=choose), wide=True),
+                                                             placeholder=choose, searchable=False), wide=True),
                     _control(t("month", lang), dcc.Dropdown(id=ids.ADMIN_TARGET_MONTH, options=months,
-                                                            value=context.current_month(), clearable=False)),
+                                                            value=context.current_month(), clearable=False,
+                                                            searchable=False)),
                     _control(t("value", lang), _input(ids.ADMIN_TARGET_VALUE, mode="decimal", size="narrow")),
                     html.Button(t("save", lang), id=ids.ADMIN_TARGET_SAVE, n_clicks=0, className="button primary"),
                 ], className="toolbar form-row"),
@@ -398,12 +397,13 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
             html.Div([
                 html.H3(t("new_goal", lang)),
                 html.Div([
-                    _control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_GOAL_TEAM, options=teams, placeholder=choose)),
+                    _control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_GOAL_TEAM, options=teams, placeholder=choose,
+                                                                          searchable=False)),
                     _control(t("metric", lang), dcc.Dropdown(id=ids.ADMIN_GOAL_METRIC, options=metric_options,
-                                                             placeholder=choose), wide=True),
+                                                             placeholder=choose, searchable=False), wide=True),
                     _control(t("to_month", lang), dcc.Dropdown(id=ids.ADMIN_GOAL_MONTH, options=months[1:],
                                                                value=months[min(6, len(months) - 1)]["value"],
-                                                               clearable=False)),
+                                                               clearable=False, searchable=False)),
                     _control(t("value", lang), _input(ids.ADMIN_GOAL_VALUE, mode="decimal", size="narrow")),
                     html.Button(t("save", lang), id=ids.ADMIN_GOAL_SAVE, n_clicks=0, className="button primary"),
                 ], className="toolbar form-row"),
@@ -450,7 +450,8 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
                 options=[{"label": t(f"role_{r.value}", lang), "value": r.value} for r in Role])),
             _control(t("worker", lang), dcc.Dropdown(id=ids.ADMIN_TOKEN_WORKER, options=workers, placeholder=choose),
                      wide=True),
-            _control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_TOKEN_TEAM, options=teams, placeholder=choose)),
+            _control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_TOKEN_TEAM, options=teams, placeholder=choose,
+                                                                  searchable=False)),
             _control(t("expires_in_days", lang), _input(ids.ADMIN_TOKEN_DAYS, value=str(TOKEN_DAYS_DEFAULT),
                                                         mode="numeric", size="narrow")),
             html.Button(t("create", lang), id=ids.ADMIN_TOKEN_CREATE, n_clicks=0, className="button primary"),
@@ -869,7 +870,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         box = html.Div([
             html.Label([t("token_secret", lang),
                         dcc.Input(id="admin-token-secret-value", value=secret, readOnly=True, type="text",
-                                  className="field mono secret-field")], className="control control-wide"),
+                                  className="field secret-field")], className="control control-wide"),
             html.P(["⚠ ", t("token_once", lang)], className="hint"),
         ], className="secret-box", role="alert")
         return _ok(f"{t('created', lang)}: #{made.id} ({t(f'role_{made.role}', lang)})"), box
