@@ -190,13 +190,16 @@ def token_create(
 def _audit_token(engine, action: str, *, secret: str | None = None, token_id: int | None = None,
                  role: str | None = None, days: int | None = None) -> None:
     """Token changes from the command line in the audit log, as the API's and the dashboard's."""
+    import getpass
+
     from api.tokens import hash_token, list_tokens
     from core import audit
 
     if secret is not None:
         token_id = next(t.id for t in list_tokens(engine) if t.token_hash == hash_token(secret))
     detail = f"token {token_id}" + (f", role {role}, {days} days" if role else "")
-    audit.record(engine, channel="cli", actor="cli", role="admin", action=action, detail=detail)
+    audit.record(engine, channel="cli", actor=f"cli:{getpass.getuser()}", role="admin", action=action,
+                 detail=detail)
 
 
 @token_app.command("list")
