@@ -65,8 +65,19 @@ SECTIONS = ("teams", "workers", "targets", "norms", "sources", "quarantine", "to
 
 
 def _text(value) -> str | None:
-    value = (value or "").strip() if isinstance(value, str) else value
-    return value or None
+    """A field's text, trimmed; None when empty (no database text holds NUL: it is dropped)."""
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "").strip() or None
+
+
+def _entry_id(trigger) -> int | None:
+    """The id of a row's button as Dash sends it back (a crafted request may send anything)."""
+    try:
+        value = int(trigger["id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return value if 1 <= value <= 2**31 - 1 else None
 
 
 def _amount(value, *, whole: bool = False) -> float | None:
@@ -729,7 +740,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         if trigger == ids.ADMIN_SOURCE_ADD and _clicked():
             message = _add_source(user, lang, _text(name), kind, _text(location), _text(token), interval)
         elif isinstance(trigger, dict) and _clicked():
-            source = trigger.get("name", "")
+            source = str(trigger.get("name", ""))
             try:
                 if trigger["type"] == ids.ADMIN_SOURCE_REMOVE:
                     remove_source(context.engine, source)
@@ -794,8 +805,8 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         lang = g.lang
         message = ""
         trigger = ctx.triggered_id
-        if isinstance(trigger, dict) and _clicked() and context.store is not None:
-            entry = int(trigger["id"])
+        entry = _entry_id(trigger) if isinstance(trigger, dict) else None
+        if entry is not None and _clicked() and context.store is not None:
             try:
                 summary = resubmit(context.store, entry)
             except NotInQuarantine:
@@ -835,8 +846,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         trigger = ctx.triggered_id
         if trigger == ids.ADMIN_TOKEN_CREATE and _clicked():
             message, secret_box = _create_token(user, lang, _text(name), role, _text(worker_id), _text(team_id), days)
-        elif isinstance(trigger, dict) and _clicked():
-            token_id = int(trigger["id"])
+        elif isinstance(trigger, dict) and _clicked() and (token_id := _entry_id(trigger)) is not None:
             if revoke_token(context.engine, token_id):
                 _record(context, user, "revoke_token", detail=f"token {token_id}")
                 message = _ok(f"{t('revoked', lang)}: #{token_id}")

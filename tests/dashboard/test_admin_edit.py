@@ -338,3 +338,23 @@ def test_changes_are_refused_to_other_roles_and_other_sites(app, client, service
         assert answer.status_code == 403 and "cross-site" in answer.text
     nothing_changed()
     assert entries(services.engine) == []
+
+
+def test_crafted_row_ids_are_answered_without_an_error(app, client, services, jobcentre):
+    sign_in(client, "admin", jobcentre.users["admin"])
+    for crafted in ("x", None, 2**40, -1):
+        button = {"type": ids.ADMIN_RESUBMIT, "id": crafted}
+        answer = post(app, client, ids.ADMIN_QUARANTINE, click=button,
+                      inputs=[[{"id": button, "property": "n_clicks", "value": 1}]])
+        assert answer.status_code == 200, crafted
+        revoke = {"type": ids.ADMIN_TOKEN_REVOKE, "id": crafted}
+        answer = post(app, client, ids.ADMIN_TOKENS, click=revoke,
+                      inputs=[{"id": ids.ADMIN_TOKEN_CREATE, "property": "n_clicks", "value": 0},
+                              [{"id": revoke, "property": "n_clicks", "value": 1}]],
+                      state=[(ids.ADMIN_TOKEN_NAME, "value", None), (ids.ADMIN_TOKEN_ROLE, "value", None),
+                             (ids.ADMIN_TOKEN_WORKER, "value", None), (ids.ADMIN_TOKEN_TEAM, "value", None),
+                             (ids.ADMIN_TOKEN_DAYS, "value", None)])
+        assert answer.status_code == 200, crafted
+    answer = post(app, client, ids.ADMIN_TEAMS, click=ids.ADMIN_TEAM_SAVE, state=team_form("nul\x00id", "Nul\x00"))
+    assert answer.status_code == 200 and "nulid" in [t.team_id for t in list_teams(services.engine)]
+    assert entries(services.engine)[0]["action"] == "create_team"
