@@ -846,8 +846,9 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         trigger = ctx.triggered_id
         if trigger == ids.ADMIN_TOKEN_CREATE and _clicked():
             message, secret_box = _create_token(user, lang, _text(name), role, _text(worker_id), _text(team_id), days)
-        elif isinstance(trigger, dict) and _clicked() and (token_id := _entry_id(trigger)) is not None:
-            if revoke_token(context.engine, token_id):
+        elif isinstance(trigger, dict) and _clicked():
+            token_id = _entry_id(trigger)
+            if token_id is not None and revoke_token(context.engine, token_id):
                 _record(context, user, "revoke_token", detail=f"token {token_id}")
                 message = _ok(f"{t('revoked', lang)}: #{token_id}")
         return tokens_table(context, lang), message, secret_box
