@@ -183,18 +183,36 @@ def token_create(
     except TokenError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
+    _audit_token(services.engine, "create_token", secret=secret, role=role, days=expires_days)
     typer.echo("Token created. Keep it safe: it is not shown again.", err=True)
     typer.echo(secret)
+
+
+def _audit_token(engine, action: str, *, secret: str | None = None, token_id: int | None = None,
+                 role: str | None = None, days: int | None = None) -> None:
+    """Token changes from the command line in the audit log, as the API's and the dashboard's."""
+    import getpass
+
+    from api.tokens import hash_token, list_tokens
+    from core import audit
+
+    if secret is not None:
+        token_id = next(t.id for t in list_tokens(engine) if t.token_hash == hash_token(secret))
+    detail = f"token {token_id}" + (f", role {role}, {days} days" if role else "")
+    audit.record(engine, channel="cli", actor=f"cli:{getpass.getuser()}", role="admin", action=action,
+                 detail=detail)
 
 
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never their secrets)."""
     from api.tokens import list_tokens
-    from core.database import as_utc
+    from core.database import as_utc, utcnow
 
+    now = utcnow()
     for t in list_tokens(_services().engine):
-        state = "revoked" if t.revoked_at else "active"
+        expired = t.expires_at is not None and as_utc(t.expires_at) <= now
+        state = "revoked" if t.revoked_at else "expired" if expired else "active"
         expires = as_utc(t.expires_at).isoformat() if t.expires_at else "never"
         typer.echo(
             f"{t.id}\t{t.prefix}…\t{t.role}\tworker={t.worker_id or '-'}\tteam={t.team_id or '-'}"
@@ -207,9 +225,11 @@ def token_revoke(token_id: int) -> None:
     """Revoke a token by its id (see `overblik token list`)."""
     from api.tokens import revoke_token
 
-    if not revoke_token(_services().engine, token_id):
+    engine = _services().engine
+    if not revoke_token(engine, token_id):
         typer.echo(f"no token with id {token_id}", err=True)
         raise typer.Exit(2)
+    _audit_token(engine, "revoke_token", token_id=token_id)
     typer.echo(f"token {token_id} revoked")
 
 

@@ -184,6 +184,21 @@ CALLBACKS: dict[str, tuple[Action | None, Scope]] = {
     "..bench-body.children...bench-as-of.children..": (Action.view_benchmarking, Scope.none),
     "wall-body.children": (Action.view_wall_screen, Scope.scoped),
     "..users-table.children...user-message.children..": (Action.manage_users, Scope.none),
+    # administration (dashboard/pages/admin.py): the same actions as the API's write routes
+    "..admin-teams.children...admin-team-message.children...admin-worker-team.options...admin-target-team.options"
+    "...admin-goal-team.options...admin-token-team.options..": (Action.write_organisation, Scope.none),
+    "..admin-team-id.value...admin-team-name.value...admin-team-unit.value..": (Action.write_organisation, Scope.none),
+    "..admin-workers.children...admin-worker-message.children...admin-token-worker.options..": (
+        Action.write_organisation, Scope.none),
+    "..admin-worker-id.value...admin-worker-name.value...admin-worker-team.value...admin-worker-roles.value..": (
+        Action.write_organisation, Scope.none),
+    "..admin-targets.children...admin-target-message.children..": (Action.write_targets, Scope.none),
+    "..admin-goals.children...admin-goal-message.children..": (Action.write_targets, Scope.none),
+    "admin-norm-message.children": (Action.write_norms, Scope.none),
+    "..admin-sources.children...admin-source-message.children..": (Action.write_sources, Scope.none),
+    "..admin-quarantine.children...admin-quarantine-message.children..": (Action.resubmit_quarantine, Scope.none),
+    "..admin-tokens.children...admin-token-message.children...admin-token-secret.children..": (
+        Action.manage_tokens, Scope.none),
 }
 
 

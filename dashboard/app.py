@@ -23,6 +23,7 @@ from dashboard.i18n import t
 from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
+from ingest.store import EventStore
 from metrics.service import MetricsService
 
 ASSETS = Path(__file__).parent / "assets"
@@ -47,14 +48,17 @@ PAGES: dict[str, Page] = {
 }
 
 
-def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService | None = None) -> Dash:
-    """The dashboard of one database, ready to be mounted at / (its Flask app is `.server`)."""
+def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService | None = None,
+                     store: EventStore | None = None) -> Dash:
+    """The dashboard of one database, ready to be mounted at / (its Flask app is `.server`). With
+    the `store` the API ingests through, the admin view can run sources and resubmit quarantine."""
     server = Flask("overblik.dashboard")
     context = DashboardContext(
         settings=settings,
         engine=engine,
         metrics=metrics or MetricsService(engine, settings.zone),
         directory=Directory(engine),
+        store=store,
     )
     app = Dash(
         "overblik.dashboard",
@@ -129,7 +133,7 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
         return version
 
     downloads.install(server, context)
-    for module in (caseload, team, talk, benchmarking, wall, users):
+    for module in (caseload, team, talk, benchmarking, wall, users, admin):
         module.register(app, context)
     server.extensions["overblik_dashboard"] = app
     return app

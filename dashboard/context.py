@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from core.settings import Settings
 from dashboard.directory import Directory
+from ingest.store import EventStore
 from metrics.calendar import add_months, month_of
 from metrics.service import MetricsService
 
@@ -19,6 +20,7 @@ class DashboardContext:
     engine: Engine
     metrics: MetricsService
     directory: Directory
+    store: EventStore | None = None  # the API's, for running sources and resubmitting
 
     @property
     def zone(self) -> ZoneInfo:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action, Role
-from api.routes.privacy import record_access
+from api.routes.privacy import record_access, record_change
 from api.security import require
 from api.services import Services, ServicesDep
 from api.tokens import Caller
@@ -211,11 +211,14 @@ async def get_targets(
 
 @router.put("/targets", summary="Set monthly targets (value null removes one)")
 async def put_targets(
+    request: Request,
     metrics: MetricsDep,
-    _caller: Annotated[Caller, Depends(require(Action.write_targets))],
+    caller: Annotated[Caller, Depends(require(Action.write_targets))],
     items: Annotated[list[dict[str, Any]], Body()],
 ):
-    return await run_in_threadpool(metrics.put_targets, items)
+    saved = await run_in_threadpool(metrics.put_targets, items)
+    await run_in_threadpool(record_change, request, caller, "set_targets", items)
+    return saved
 
 
 @router.get("/goals", summary="Goals with their monthly milestones")
@@ -227,11 +230,14 @@ async def get_goals(
 
 @router.put("/goals", summary="Set goals; answers them with their monthly milestones")
 async def put_goals(
+    request: Request,
     metrics: MetricsDep,
-    _caller: Annotated[Caller, Depends(require(Action.write_targets))],
+    caller: Annotated[Caller, Depends(require(Action.write_targets))],
     items: Annotated[list[dict[str, Any]], Body()],
 ):
-    return await run_in_threadpool(metrics.put_goals, items)
+    saved = await run_in_threadpool(metrics.put_goals, items)
+    await run_in_threadpool(record_change, request, caller, "set_goals", items)
+    return saved
 
 
 @router.get("/norms", summary="Caseload norm bands per role")
@@ -243,11 +249,15 @@ async def get_norms(
 
 @router.put("/norms", summary="Change the organisation's caseload norm bands")
 async def put_norms(
+    request: Request,
     metrics: MetricsDep,
-    _caller: Annotated[Caller, Depends(require(Action.write_norms))],
+    caller: Annotated[Caller, Depends(require(Action.write_norms))],
     items: Annotated[list[dict[str, Any]], Body()],
 ):
-    return await run_in_threadpool(metrics.put_norms, items)
+    saved = await run_in_threadpool(metrics.put_norms, items)
+    await run_in_threadpool(record_access, request, caller, "set_norms", detail="; ".join(
+        f"{b['role']} {b['low']}-{b['high']}" for b in saved))
+    return saved
 
 
 # -- closing months -----------------------------------------------------------------------

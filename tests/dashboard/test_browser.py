@@ -232,7 +232,7 @@ def views(site: Site) -> list[tuple[str, str, str]]:
     return [("leder", "/team", "team-steering"), ("leder", f"/talk?worker={worker}", "caseload-talk"),
             ("medarbejder", "/my-caseload", "my-caseload"), ("leder", "/wall", "wall-screen"),
             ("chef", "/benchmarking", "benchmarking"), ("admin", "/users", "users"),
-            ("admin", "/admin", "admin")]
+            ("admin", "/admin", "")]  # admin.png: test_admin_browser.py, with its forms in use
 
 
 def test_every_view_passes_axe(page, site):
@@ -242,7 +242,7 @@ def test_every_view_passes_axe(page, site):
         page.goto(site.base + path)
         page.locator("[data-metric], main table").first.wait_for(timeout=15_000)
         page.wait_for_load_state("networkidle")
-        if os.environ.get("OVERBLIK_SCREENSHOTS"):
+        if name and os.environ.get("OVERBLIK_SCREENSHOTS"):
             page.screenshot(path=os.path.join(os.environ["OVERBLIK_SCREENSHOTS"], f"{name}.png"), full_page=True)
         page.add_script_tag(path=str(AXE))
         # Dash 4's dropdown keeps an aria-hidden input in the tab order that hands focus straight on
