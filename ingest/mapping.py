@@ -932,6 +932,8 @@ def import_mapped(
     summary = IngestSummary()
     rows = 0
     try:
+        if (mapping.file.format or file_format(filename)) not in ("csv", "xlsx"):
+            raise UnreadableFile("a mapping reads CSV or XLSX exports, not NDJSON")
         if export_date is None:
             export_date = export_date_from_file(mapping, Path(path), filename)
         if mapping.needs_export_date() and export_date is None and not (
