@@ -24,12 +24,13 @@ with its reason, the citizen column replaced by its pseudonym.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import hashlib
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -38,10 +39,8 @@ from typing import Any, Literal, get_args, get_origin
 import orjson
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select
 
-from core.database import as_utc
-from core.models import Event
+from core.database import as_utc, is_sqlite
 from ingest import events as contract
 from ingest.imports import (
     FORMATS,
@@ -57,7 +56,6 @@ from ingest.imports import (
 from ingest.store import EventStore, IngestSummary, Refusal
 from ingest.timeparse import local_to_utc
 
-IN_CHUNK = 900
 MAX_EVENT_ID = 128
 
 # type → the fields that tell one such fact of a case from another (no date: once per case)
@@ -794,6 +792,12 @@ def _holds(condition: Condition, value: Any) -> bool:
     return not (condition.not_in is not None and text in {v.strip().casefold() for v in condition.not_in})
 
 
+def _read_time(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite keeps UTC text
+        value = datetime.fromisoformat(value)
+    return as_utc(value)  # type: ignore[return-value]
+
+
 def _event_id(case_id: str, key: str) -> str:
     readable = f"{case_id}:{key}"
     if len(readable) <= MAX_EVENT_ID:
@@ -810,10 +814,11 @@ class CaseState:
     # state key → [(instant, order, kind, value)] sorted; kind: "set" or "unset"
     history: dict[str, list[tuple[datetime, int, str, Any]]] = field(default_factory=dict)
 
-    def add(self, key: str, instant: datetime, order: int, kind: str, value: Any) -> None:
+    def add(self, key: str, instant: datetime, order: int, kind: str, value: Any) -> Callable[[], None]:
         entries = self.history.setdefault(key, [])
-        entries.append((instant, order, kind, value))
-        entries.sort(key=lambda e: (e[0], e[1]))
+        entry = (instant, order, kind, value)
+        bisect.insort(entries, entry, key=lambda e: (e[0], e[1]))
+        return lambda: entries.remove(entry)
 
     def value_as_of(self, key: str, instant: datetime) -> Any:
         value = None
@@ -828,8 +833,8 @@ class CaseState:
 
 
 class LogState:
-    """The facts and statuses the log holds for the cases of a batch, kept current as the batch
-    adds its own."""
+    """The facts and statuses the log holds for the cases of an export, kept current as the
+    import adds its own."""
 
     def __init__(self, store: EventStore):
         self.store = store
@@ -837,42 +842,68 @@ class LogState:
         self._order = 0
 
     def load(self, case_ids: Sequence[str]) -> None:
+        """Reads the state events of these cases in one pass over the log: the log has no
+        index by case (it is kept lean for ingest), so a lookup per batch would scan it each time."""
         wanted = [c for c in dict.fromkeys(case_ids) if c not in self.cases]
         for case_id in wanted:
             self.cases[case_id] = CaseState()
-        table = Event.__table__
-        with self.store.engine.connect() as connection:
-            for start in range(0, len(wanted), IN_CHUNK):
-                chunk = wanted[start:start + IN_CHUNK]
-                query = (
-                    select(table.c.seq, table.c.case_id, table.c.type, table.c.occurred_at, table.c.payload)
-                    .where(table.c.case_id.in_(chunk), table.c.type.in_(STATE_TYPES))
-                    .order_by(table.c.seq)
+        if not wanted:
+            return
+        types = list(STATE_TYPES)
+        connection = self.store.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            if is_sqlite(self.store.engine):
+                cursor.execute("CREATE TEMP TABLE IF NOT EXISTS mapping_cases (case_id TEXT PRIMARY KEY)")
+                cursor.execute("DELETE FROM mapping_cases")
+                cursor.executemany("INSERT OR IGNORE INTO mapping_cases VALUES (?)", [(c,) for c in wanted])
+                marks = ", ".join("?" * len(types))
+                cursor.execute(
+                    "SELECT e.seq, e.case_id, e.type, e.occurred_at, e.payload FROM events e "  # noqa: S608
+                    f"JOIN mapping_cases m ON m.case_id = e.case_id WHERE e.type IN ({marks})",
+                    types,
                 )
-                for seq, case_id, event_type, occurred, payload in connection.execute(query):
-                    self.record(case_id, event_type, as_utc(occurred), orjson.loads(payload), seq)
+                rows = cursor.fetchall()
+                cursor.execute("DROP TABLE mapping_cases")
+            else:
+                cursor.execute(
+                    "SELECT seq, case_id, type, occurred_at, payload FROM events "
+                    "WHERE case_id = ANY(%s) AND type = ANY(%s)",
+                    (wanted, types),
+                )
+                rows = cursor.fetchall()
+            connection.commit()
+        finally:
+            connection.close()
+        for seq, case_id, event_type, occurred, payload in sorted(rows, key=lambda r: r[0]):
+            self.record(case_id, event_type, _read_time(occurred), orjson.loads(payload), seq)
 
-    def record(self, case_id: str, event_type: str, instant: datetime | None, payload: dict[str, Any],
-               order: int | None = None) -> None:
-        assert instant is not None
+    def record(self, case_id: str, event_type: str, instant: datetime, payload: dict[str, Any],
+               order: int | None = None) -> Callable[[], None]:
+        """Adds an event to the state; returns what takes it out again."""
         if order is None:
             self._order += 1
             order = 2**62 + self._order  # arrives after everything stored
         state = self.cases.setdefault(case_id, CaseState())
+        undo: list[Callable[[], None]] = []
         if event_type in ONCE_TYPES:
-            parts = [payload.get(k) if k != "occurred_at" else None for k in ONCE_TYPES[event_type]]
             if event_type == "follow_up_held":
-                state.facts.add(f"follow_up_held@{instant.isoformat()}")
+                fact = f"follow_up_held@{instant.isoformat()}"
             else:
-                state.facts.add(":".join([event_type, *map(str, parts)]))
+                fact = ":".join([event_type, *(str(payload.get(k)) for k in ONCE_TYPES[event_type])])
+            if fact not in state.facts:
+                state.facts.add(fact)
+                undo.append(lambda: state.facts.discard(fact))
         if event_type == "case_opened" and payload.get("team_id"):
-            state.add("case_transferred", instant, order, "set", payload["team_id"])
+            undo.append(state.add("case_transferred", instant, order, "set", payload["team_id"]))
         elif event_type == "worker_unassigned":
-            state.add(f"worker_assigned:{payload.get('role')}", instant, order, "unset", payload.get("worker_id"))
+            undo.append(state.add(f"worker_assigned:{payload.get('role')}", instant, order, "unset",
+                                  payload.get("worker_id")))
         elif event_type in STATUS_TYPES:
             keys, value_field = STATUS_TYPES[event_type]
             key = ":".join([event_type, *(str(payload.get(k)) for k in keys)])
-            state.add(key, instant, order, "set", payload.get(value_field))
+            undo.append(state.add(key, instant, order, "set", payload.get(value_field)))
+        return lambda: [step() for step in undo]  # type: ignore[func-returns-value]
 
     def known(self, candidate: Candidate) -> bool:
         event = candidate.event
@@ -945,11 +976,15 @@ def import_mapped(
             )
         mapper = Mapper(store, mapping, source=source or mapping.source or mapping.name, export_date=export_date)
         state = LogState(store)
+        # A first pass reads only the case ids, so that the log is read once for the whole export.
+        state.load([
+            _cell_text(case) for row in read_export(Path(path), mapping, filename)
+            if (case := _cell(row, mapping.case_id)) is not None
+        ])
         sent = 0
         for batch in _batches(read_export(Path(path), mapping, filename), batch_size):
             rows += len(batch)
             items = [item for row in batch for item in mapper.row(row)]
-            state.load([i.event["case_id"] for i in items if isinstance(i, Candidate)])
             part, count = _append(store, items, state, origin, run_id, sent)
             summary.add(part)
             sent += count
@@ -967,6 +1002,7 @@ def _append(store: EventStore, items: list[Candidate | Refusal], state: LogState
     known = 0
     send: list[dict[str, Any] | Refusal] = []
     lines: list[int | None] = []
+    undo: dict[int, Callable[[], None]] = {}  # by position in `send`
     for item in items:
         if isinstance(item, Refusal):
             item.index = first_index + len(send)
@@ -978,12 +1014,18 @@ def _append(store: EventStore, items: list[Candidate | Refusal], state: LogState
             continue
         event = item.event
         payload = {k: v for k, v in event.items() if k not in contract.ENVELOPE}
-        state.record(event["case_id"], event["type"], item.instant, payload)
+        undo[len(send)] = state.record(event["case_id"], event["type"], item.instant, payload)
         send.append(event)
         lines.append(item.line)
     summary = IngestSummary(duplicates=known)
     if send:
         prepared = store.prepare_many(send, first_index=first_index, lines=lines)
-        summary.add(store.append_prepared(prepared, origin=origin, import_run_id=run_id,
-                                          first_index=first_index))
+        stored = store.append_prepared(prepared, origin=origin, import_run_id=run_id, first_index=first_index)
+        for error in stored.errors:  # refused: the log does not hold it after all
+            take_out = undo.get(error.index - first_index)
+            if take_out is not None:
+                take_out()
+            if error.line is None:  # refused by the delivery rules: the store knows no line
+                error.line = lines[error.index - first_index]
+        summary.add(stored)
     return summary, len(send)

@@ -484,3 +484,23 @@ def test_a_drop_folder_source_checks_its_mapping(store, tmp_path):
     shutil.copy(CASES, good)
     result = run_source(store, "drop")
     assert result.status == "ok" and result.outcome.summary.accepted > 0
+
+
+def test_an_event_the_store_refuses_is_not_taken_as_known_for_the_next_row(store, tmp_path):
+    mapping = parse_mapping(
+        "name: phases\ncase_id: Sag\nexport_date: {column: Dato}\n"
+        "events:\n"
+        "  - {type: case_opened, date: Dato, fields: {citizen: Id, team_id: {value: t1}, programme: {value: mestring}}}\n"
+        "  - {type: phase_changed, fields: {phase: Fase}}\n"
+    )
+    export = tmp_path / "phases.csv"
+    # the same case twice, its phase not one of the programme's: refused both times, not "known"
+    export.write_text("Sag,Id,Fase,Dato\nA,0101001001,Afklaring,2026-03-02\nA,0101001001,Afklaring,2026-03-02\n",
+                      encoding="utf-8")
+    s = import_mapped(store, export, mapping, origin="test", batch_size=1).summary
+    assert (s.accepted, s.duplicates, s.rejected) == (1, 1, 2), s.errors  # the second opening is known
+    assert all("not a phase of programme 'mestring'" in e.reason for e in s.errors)
+    assert [e.line for e in s.errors] == [2, 3]
+    # within one batch the second row says what the first said: a duplicate of it
+    s = import_mapped(store, export, mapping, origin="test").summary
+    assert (s.accepted, s.duplicates, s.rejected) == (0, 3, 1), s.errors
