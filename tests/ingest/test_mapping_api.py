@@ -10,7 +10,15 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.tokens import create_token
 from tests.conftest import bearer
-from tests.ingest.test_mapping import CASES, PLACEMENT_LIST, PLACEMENTS, WEEK_1, WEEK_2, sample_citizens, stored
+from tests.ingest.test_mapping import (
+    CASES,
+    PLACEMENT_LIST,
+    PLACEMENTS,
+    WEEK_1,
+    WEEK_2,
+    sample_citizens,
+    stored,
+)
 
 
 @pytest.fixture
