@@ -649,6 +649,26 @@ class Mapper:
             spec.column for rule in mapping.events for name, spec in rule.fields.items()
             if name == "citizen" and spec.column
         }
+        # an export repeats few dates many times: each is parsed and placed in time once
+        self._dates: dict[tuple[Any, tuple[str, ...]], date | datetime] = {}
+        self._instants: dict[date | datetime, datetime] = {}
+
+    def parse(self, value: Any, formats: Sequence[str]) -> date | datetime:
+        key = (value, tuple(formats))
+        try:
+            return self._dates[key]
+        except KeyError:
+            parsed = self._dates[key] = parse_date(value, formats)
+            return parsed
+        except TypeError:  # not hashable
+            return parse_date(value, formats)
+
+    def instant(self, when: date | datetime) -> datetime:
+        found = self._instants.get(when)
+        if found is None:
+            naive = when if isinstance(when, datetime) else datetime.combine(when, time())
+            found = self._instants[when] = local_to_utc(naive, self.store.zone)
+        return found
 
     def row(self, row: ExportRow) -> list[Candidate | Refusal]:
         """The row's candidate events, and a refusal for each rule that cannot be mapped (their
@@ -679,10 +699,7 @@ class Mapper:
             value = self.field(row, name, spec)
             if value is not None:
                 event[name] = value
-        instant = (
-            local_to_utc(when, self.store.zone) if isinstance(when, datetime)
-            else local_to_utc(datetime.combine(when, time()), self.store.zone)
-        )
+        instant = self.instant(when)
         if rule.type in ONCE_TYPES:
             parts = [event.get(k) if k != "occurred_at" else _iso(when) for k in ONCE_TYPES[rule.type]]
             key = ":".join([rule.type, *map(str, parts)])
@@ -702,7 +719,7 @@ class Mapper:
         if value is None:
             raise RowProblem(f"column {column} (the date) is empty")
         try:
-            return parse_date(value, rule.date.format or self.mapping.date_formats)
+            return self.parse(value, rule.date.format or self.mapping.date_formats)
         except RowProblem as exc:
             raise RowProblem(f"column {column}: {exc}") from None
 
@@ -715,7 +732,7 @@ class Mapper:
         if value is None:
             raise RowProblem(f"column {spec.column} (the export's date) is empty")
         try:
-            parsed = parse_date(value, spec.format or self.mapping.date_formats)
+            parsed = self.parse(value, spec.format or self.mapping.date_formats)
         except RowProblem as exc:
             raise RowProblem(f"column {spec.column}: {exc}") from None
         return parsed.date() if isinstance(parsed, datetime) else parsed
@@ -739,7 +756,7 @@ class Mapper:
             return self.code(table, spec, column, name, _cell_text(raw), skip=True)
         if spec.format:
             try:
-                parsed = parse_date(raw, spec.format)
+                parsed = self.parse(raw, spec.format)
             except RowProblem as exc:
                 raise RowProblem(f"column {column} ({name}): {exc}") from None
             return f"{parsed.year:04d}-{parsed.month:02d}" if name == "month" else _iso(parsed)
