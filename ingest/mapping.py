@@ -32,9 +32,10 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo
 
 import orjson
 import yaml
@@ -942,7 +943,7 @@ class LogState:
 # -- the import ----------------------------------------------------------------------------------
 
 
-def export_date_from_file(mapping: Mapping, path: Path, filename: str) -> date | None:
+def export_date_from_file(mapping: Mapping, path: Path, filename: str, zone: ZoneInfo) -> date | None:
     """The export's date from the file's name or modification time, if the mapping says so."""
     spec = mapping.export_date
     if spec is None:
@@ -957,7 +958,7 @@ def export_date_from_file(mapping: Mapping, path: Path, filename: str) -> date |
             raise UnreadableFile(f"the date in the file name: {exc}") from None
         return parsed.date() if isinstance(parsed, datetime) else parsed
     if spec.modified:
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC).astimezone().date()
+        return datetime.fromtimestamp(path.stat().st_mtime, zone).date()  # the organisation's day
     return None
 
 
@@ -983,7 +984,7 @@ def import_mapped(
         if (mapping.file.format or file_format(filename)) not in ("csv", "xlsx"):
             raise UnreadableFile("a mapping reads CSV or XLSX exports, not NDJSON")
         if export_date is None:
-            export_date = export_date_from_file(mapping, Path(path), filename)
+            export_date = export_date_from_file(mapping, Path(path), filename, store.zone)
         if mapping.needs_export_date() and export_date is None and not (
             mapping.export_date and mapping.export_date.column
         ):

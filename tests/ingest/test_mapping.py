@@ -504,3 +504,43 @@ def test_an_event_the_store_refuses_is_not_taken_as_known_for_the_next_row(store
     # within one batch the second row says what the first said: a duplicate of it
     s = import_mapped(store, export, mapping, origin="test").summary
     assert (s.accepted, s.duplicates, s.rejected) == (0, 3, 1), s.errors
+
+
+def test_hours_per_month_follow_ups_by_date_and_the_file_date(store, tmp_path):
+    mapping = parse_mapping(
+        "name: timer\ncase_id: Sag\nexport_date: {modified: true}\n"
+        "events:\n"
+        "  - type: hours_reported\n"
+        "    when: Timer\n"
+        "    fields: {month: {column: Måned, format: '%m/%Y'}, hours: Timer}\n"
+        "  - type: follow_up_held\n"
+        "    when: Opfølgning\n"
+        "    date: {column: Opfølgning, format: '%d.%m.%Y %H:%M'}\n"
+        "    fields: {participants: {column: Deltagere, codes: {B: citizen, S: caseworker, VK: company_consultant}}}\n"
+    )
+    export = tmp_path / "timer.csv"
+
+    def deliver(*rows: str, day: str) -> None:
+        export.write_text("Sag;Måned;Timer;Opfølgning;Deltagere\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        stamp = datetime.fromisoformat(f"{day}T12:00:00").timestamp()
+        os.utime(export, (stamp, stamp))
+
+    deliver("A;02/2026;12,5;03.03.2026 10:00;\"B;S;VK\"", "B;02/2026;0;;", day="2026-03-04")
+    first = import_mapped(store, export, mapping, origin="test").summary
+    assert (first.accepted, first.rejected) == (3, 0), first.errors
+    follow_up = stored(store, "type = 'follow_up_held'")[0]
+    assert follow_up["participants"] == ["caseworker", "citizen", "company_consultant"]
+    hours = stored(store, "type = 'hours_reported'")
+    assert [(e["case_id"], e["month"], e["hours"]) for e in hours] == [("A", "2026-02", 12.5), ("B", "2026-02", 0.0)]
+    assert {local_day(e["occurred_at"]) for e in hours} == {"2026-03-04"}  # the file's date
+
+    # a week later: A's February corrected, March new; the same follow-up, and a second one
+    deliver("A;02/2026;14;03.03.2026 10:00;\"B;S;VK\"", "A;03/2026;4;10.03.2026 09:30;\"B;VK\"", "B;02/2026;0,0;;",
+            day="2026-03-11")
+    second = import_mapped(store, export, mapping, origin="test").summary
+    assert (second.accepted, second.rejected) == (3, 0), second.errors
+    hours = stored(store, "type = 'hours_reported' AND case_id = 'A'")
+    assert [(e["month"], e["hours"], local_day(e["occurred_at"])) for e in hours] == [
+        ("2026-02", 12.5, "2026-03-04"), ("2026-02", 14.0, "2026-03-11"), ("2026-03", 4.0, "2026-03-11")]
+    assert len(stored(store, "type = 'follow_up_held'")) == 2
+    assert import_mapped(store, export, mapping, origin="test").summary.accepted == 0
