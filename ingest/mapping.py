@@ -653,6 +653,7 @@ class Mapper:
         # an export repeats few dates many times: each is parsed and placed in time once
         self._dates: dict[tuple[Any, tuple[str, ...]], date | datetime] = {}
         self._instants: dict[date | datetime, datetime] = {}
+        self._folded: dict[int, dict[str, str | None]] = {}  # code lists by id(), compared casefolded
 
     def parse(self, value: Any, formats: Sequence[str]) -> date | datetime:
         key = (value, tuple(formats))
@@ -776,7 +777,9 @@ class Mapper:
 
     def code(self, table: dict[str, str | None], spec: FieldSpec, column: str, name: str,
              value: str, *, skip: bool) -> str | None:
-        folded = {k.casefold(): v for k, v in table.items()}
+        folded = self._folded.get(id(table))
+        if folded is None:
+            folded = self._folded[id(table)] = {k.strip().casefold(): v for k, v in table.items()}
         key = value.casefold()
         if key not in folded:
             list_name = spec.codes if isinstance(spec.codes, str) else f"of {name}"
