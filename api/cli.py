@@ -152,6 +152,9 @@ def import_file(
     export_date: Annotated[
         str | None, typer.Option(help="With --mapping: the export's date, YYYY-MM-DD (dates its status changes).")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --mapping: store nothing; print what would be recorded.")
+    ] = False,
 ) -> None:
     """Import events from a CSV, XLSX or NDJSON file, or a case system's export through a
     mapping; prints the summary."""
@@ -160,8 +163,8 @@ def import_file(
     from ingest.imports import UnreadableFile, import_path
     from ingest.mapping import MappingError, import_mapped, load_mapping
 
-    if export_date is not None and mapping is None:
-        typer.echo("--export-date needs --mapping", err=True)
+    if (export_date is not None or dry_run) and mapping is None:
+        typer.echo("--export-date and --dry-run need --mapping", err=True)
         raise typer.Exit(2)
     try:
         day = date.fromisoformat(export_date) if export_date is not None else None
@@ -179,9 +182,12 @@ def import_file(
         if rules is not None:
             mapped = import_mapped(
                 services.store, file, rules, origin="cli", export_date=day, source=source,
-                batch_size=services.settings.import_batch_size,
+                batch_size=services.settings.import_batch_size, dry_run=dry_run,
             )
             result, extra = mapped, {"rows": mapped.rows}
+            if dry_run:
+                _print_json({**mapped.summary.as_dict(), **extra, "dry_run": True, "events": mapped.preview})
+                raise typer.Exit(1 if mapped.summary.rejected else 0)
         else:
             result = import_path(
                 services.store, file, origin="cli", default_source=source,

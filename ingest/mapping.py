@@ -54,8 +54,8 @@ from ingest.imports import (
     _start_run,
     file_format,
 )
-from ingest.store import EventStore, IngestSummary, Refusal
-from ingest.timeparse import local_to_utc
+from ingest.store import EventStore, IngestError, IngestSummary, Refusal
+from ingest.timeparse import format_instant, local_to_utc
 
 MAX_EVENT_ID = 128
 
@@ -636,6 +636,11 @@ class Candidate:
 @dataclass(slots=True)
 class MappedImportResult(ImportResult):
     rows: int = 0
+    # a dry run: the first events it would record, as they would be stored
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+
+PREVIEW_LIMIT = 100
 
 
 class Mapper:
@@ -976,12 +981,16 @@ def import_mapped(
     source: str | None = None,
     source_name: str | None = None,
     batch_size: int = 1000,
+    dry_run: bool = False,
 ) -> MappedImportResult:
     """Imports one export through `mapping`; raises UnreadableFile (recorded as a failed import
-    run) if the file cannot be read as that export at all."""
+    run) if the file cannot be read as that export at all. A `dry_run` stores nothing and
+    records no import run (run_id 0): its summary and `preview` tell what the import would
+    record, short of the checks made in the write transaction (see docs/mappings.md)."""
     filename = filename or Path(path).name
-    run_id = _start_run(store.engine, origin, filename, source_name)
+    run_id = 0 if dry_run else _start_run(store.engine, origin, filename, source_name)
     summary = IngestSummary()
+    preview: list[dict[str, Any]] = []
     rows = 0
     try:
         if (mapping.file.format or file_format(filename)) not in ("csv", "xlsx"):
@@ -1006,20 +1015,24 @@ def import_mapped(
         for batch in _batches(read_export(Path(path), mapping, filename), batch_size):
             rows += len(batch)
             items = [item for row in batch for item in mapper.row(row)]
-            part, count = _append(store, items, state, origin, run_id, sent)
+            part, count = _append(store, items, state, origin, run_id, sent, preview if dry_run else None)
             summary.add(part)
             sent += count
     except UnreadableFile as exc:
-        _finish_run(store.engine, run_id, summary, "failed", str(exc))
+        if not dry_run:
+            _finish_run(store.engine, run_id, summary, "failed", str(exc))
         raise
-    _finish_run(store.engine, run_id, summary, "done", None)
-    return MappedImportResult(run_id, summary, rows)
+    if not dry_run:
+        _finish_run(store.engine, run_id, summary, "done", None)
+    return MappedImportResult(run_id, summary, rows, preview)
 
 
 def _append(store: EventStore, items: list[Candidate | Refusal], state: LogState, origin: str,
-            run_id: int, first_index: int) -> tuple[IngestSummary, int]:
+            run_id: int, first_index: int, preview: list[dict[str, Any]] | None = None,
+            ) -> tuple[IngestSummary, int]:
     """Sends the batch's new events and refusals to the store; (summary, events sent). An
-    error's `index` counts the events sent to the store in this import, from 0."""
+    error's `index` counts the events sent to the store in this import, from 0. With a
+    `preview` list (a dry run) nothing is sent: the events are only validated."""
     known = 0
     send: list[dict[str, Any] | Refusal] = []
     lines: list[int | None] = []
@@ -1039,7 +1052,18 @@ def _append(store: EventStore, items: list[Candidate | Refusal], state: LogState
         send.append(event)
         lines.append(item.line)
     summary = IngestSummary(duplicates=known)
-    if send:
+    if send and preview is not None:
+        for item in store.prepare_many(send, first_index=first_index, lines=lines):
+            if isinstance(item, Refusal):
+                summary.rejected += 1
+                summary.errors.append(IngestError(item.index, item.envelope("event_id"), item.reason, item.line))
+                continue
+            summary.accepted += 1
+            if len(preview) < PREVIEW_LIMIT:
+                preview.append({"event_id": item.event_id, "type": item.type, "case_id": item.case_id,
+                                "occurred_at": format_instant(item.occurred_at), "source": item.source,
+                                **item.payload})
+    elif send:
         prepared = store.prepare_many(send, first_index=first_index, lines=lines)
         stored = store.append_prepared(prepared, origin=origin, import_run_id=run_id, first_index=first_index)
         for error in stored.errors:  # refused: the log does not hold it after all

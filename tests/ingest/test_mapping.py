@@ -544,3 +544,29 @@ def test_hours_per_month_follow_ups_by_date_and_the_file_date(store, tmp_path):
         ("2026-02", 12.5, "2026-03-04"), ("2026-02", 14.0, "2026-03-11"), ("2026-03", 4.0, "2026-03-11")]
     assert len(stored(store, "type = 'follow_up_held'")) == 2
     assert import_mapped(store, export, mapping, origin="test").summary.accepted == 0
+
+
+def test_a_dry_run_tells_what_an_import_would_record_and_stores_nothing(store, tmp_path):
+    mapping = load_mapping(CASES)
+    import_mapped(store, WEEK_1, mapping, origin="test")
+    with store.engine.connect() as c:
+        runs = c.execute(text("SELECT COUNT(*) FROM import_runs")).scalar_one()
+    before = stored(store)
+    export = tmp_path / "sager-2026-03-09.csv"
+    export.write_text(WEEK_2.read_text(encoding="utf-8")
+                      + "S-1006;0101001006;team-syd;02-03-2026;;w-bo;;Nej;Måske;Visitation;Aktiv;;;\n", encoding="utf-8")
+    dry = import_mapped(store, export, mapping, origin="test", dry_run=True)
+    assert dry.run_id == 0 and dry.rows == 6
+    assert dry.summary.rejected == 1 and "code list parathed" in dry.summary.errors[0].reason
+    assert stored(store) == before and quarantined(store) == []
+    with store.engine.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM import_runs")).scalar_one() == runs
+    preview = {(e["case_id"], e["type"]): e for e in dry.preview}
+    assert len(preview) == len(dry.preview) == dry.summary.accepted
+    assert preview[("S-1002", "readiness_assessed")]["level"] == "ready"
+    assert preview[("S-1002", "readiness_assessed")]["occurred_at"] == "2026-03-08T23:00:00.000000Z"
+    opened = preview[("S-1006", "case_opened")]
+    assert "citizen" not in opened and len(opened["citizen_pseudonym"]) == 64
+    real = import_mapped(store, export, mapping, origin="test").summary
+    assert (real.accepted, real.rejected) == (dry.summary.accepted, 1)
+    assert {(e["case_id"], e["type"]) for e in stored(store)[len(before):]} == set(preview)

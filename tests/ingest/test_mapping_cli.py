@@ -31,10 +31,14 @@ def count_events(db_url: str, where: str = "1=1") -> int:
 
 def test_import_with_a_mapping_twice_and_a_changed_export(db_url, tmp_path):
     env = cli_env(db_url, tmp_path)
+    dry = run(["import", str(WEEK_1), "--mapping", str(CASES), "--dry-run"], env)
+    preview = orjson.loads(dry.stdout)
+    assert preview["dry_run"] is True and preview["accepted"] == len(preview["events"]) > 0
+    assert count_events(db_url) == 0
     first = run(["import", str(WEEK_1), "--mapping", str(CASES)], env)
     summary = orjson.loads(first.stdout)
     assert summary["rows"] == 4 and summary["rejected"] == 0 and summary["accepted"] > 0
-    assert summary["accepted"] == count_events(db_url)
+    assert summary["accepted"] == count_events(db_url) == preview["accepted"]
     again = orjson.loads(run(["import", str(WEEK_1), "--mapping", str(CASES)], env).stdout)
     assert again["accepted"] == 0 and again["rejected"] == 0
 
@@ -47,7 +51,7 @@ def test_import_with_a_mapping_twice_and_a_changed_export(db_url, tmp_path):
 
     placements = orjson.loads(run(["import", str(PLACEMENT_LIST), "--mapping", str(PLACEMENTS)], env).stdout)
     assert (placements["accepted"], placements["rejected"]) == (6, 0)
-    output = first.stdout + first.stderr
+    output = first.stdout + first.stderr + dry.stdout
     for citizen in sample_citizens():
         assert citizen not in output
 
@@ -69,6 +73,7 @@ def test_import_with_a_bad_mapping_or_export_says_why(db_url, tmp_path):
     result = run(["import", str(renamed), "--mapping", str(CASES), "--export-date", "9 March"], env, check=False)
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
     assert run(["import", str(renamed), "--export-date", "2026-03-09"], env, check=False).returncode == 2
+    assert run(["import", str(renamed), "--dry-run"], env, check=False).returncode == 2
 
     broken = tmp_path / "sager-2026-03-02.csv"
     lines = WEEK_1.read_text(encoding="utf-8").splitlines()
