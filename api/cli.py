@@ -144,21 +144,60 @@ def scheduler() -> None:
 @app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    source: Annotated[str | None, typer.Option(help="`source` for rows that name none.")] = None,
+    source: Annotated[str | None, typer.Option(help="`source` for rows that name none (with --mapping: of every event).")] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, readable=True,
+                     help="A mapping file (YAML, docs/mappings.md): FILE is a case system's export."),
+    ] = None,
+    export_date: Annotated[
+        str | None, typer.Option(help="With --mapping: the export's date, YYYY-MM-DD (dates its status changes).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --mapping: store nothing; print what would be recorded.")
+    ] = False,
 ) -> None:
-    """Import events from a CSV, XLSX or NDJSON file; prints the summary."""
-    from ingest.imports import UnreadableFile, import_path
+    """Import events from a CSV, XLSX or NDJSON file, or a case system's export through a
+    mapping; prints the summary."""
+    from datetime import date
 
-    services = _services()
+    from ingest.imports import UnreadableFile, import_path
+    from ingest.mapping import MappingError, import_mapped, load_mapping
+
+    if (export_date is not None or dry_run) and mapping is None:
+        typer.echo("--export-date and --dry-run need --mapping", err=True)
+        raise typer.Exit(2)
     try:
-        result = import_path(
-            services.store, file, origin="cli", default_source=source,
-            batch_size=services.settings.import_batch_size,
-        )
+        day = date.fromisoformat(export_date) if export_date is not None else None
+    except ValueError:
+        typer.echo("--export-date: a date YYYY-MM-DD is required", err=True)
+        raise typer.Exit(2) from None
+    try:
+        rules = load_mapping(mapping) if mapping is not None else None
+    except MappingError as exc:
+        typer.echo(f"cannot use the mapping {exc}", err=True)
+        raise typer.Exit(2) from None
+    services = _services()
+    extra: dict[str, int] = {}
+    try:
+        if rules is not None:
+            mapped = import_mapped(
+                services.store, file, rules, origin="cli", export_date=day, source=source,
+                batch_size=services.settings.import_batch_size, dry_run=dry_run,
+            )
+            result, extra = mapped, {"rows": mapped.rows}
+            if dry_run:
+                _print_json({**mapped.summary.as_dict(), **extra, "dry_run": True, "events": mapped.preview})
+                raise typer.Exit(1 if mapped.summary.rejected else 0)
+        else:
+            result = import_path(
+                services.store, file, origin="cli", default_source=source,
+                batch_size=services.settings.import_batch_size,
+            )
     except UnreadableFile as exc:
         typer.echo(f"cannot import {file.name}: {exc}", err=True)
         raise typer.Exit(2) from None
-    _print_json({**result.summary.as_dict(), "import_run_id": result.run_id})
+    _print_json({**result.summary.as_dict(), **extra, "import_run_id": result.run_id})
     if result.summary.rejected:
         raise typer.Exit(1)
 

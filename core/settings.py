@@ -61,6 +61,10 @@ class Settings(BaseSettings):
         default=60, ge=1,
         description="Closed cases older than this many months are erased by the scheduler.",
     )
+    mappings_dir: Path | None = Field(
+        default=None,
+        description="Folder of mapping files (NAME.yaml) that POST /api/v1/imports?mapping=NAME uses.",
+    )
 
     @property
     def zone(self) -> ZoneInfo:
