@@ -44,8 +44,9 @@ EVENTS = Counter(
 )
 LIVE_SUBSCRIBERS = Gauge(
     "overblik_live_subscribers",
-    "Open live streams (/live): screens waiting for the figures to move.",
-    multiprocess_mode="livesum",
+    "Open live streams (/live) of this process: screens waiting for the figures to move "
+    "(sum() over pid for the whole set-up).",
+    multiprocess_mode="liveall",
 )
 SCHEDULER_JOBS = Counter(
     "overblik_scheduler_jobs_total",
