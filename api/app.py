@@ -95,6 +95,9 @@ def create_app(
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
+    # the ingest hot path talks to the driver directly (raw connection): its errors come unwrapped
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(psycopg.InterfaceError)
     async def database_unavailable(_request: Request, exc: Exception):
         # Nothing of the request is logged: it may carry case data.
         log.error("database error: %s", type(exc).__name__)
