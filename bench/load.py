@@ -397,9 +397,10 @@ def main() -> None:
         counts = {"sent": 0, "accepted": 0, "refused": 0}
         load_before = os.getloadavg()[0]
         t0 = time.perf_counter()
-        threads = [threading.Thread(target=sample_memory, args=(processes, memory_rows, stop, t0, 5.0), daemon=True),
-                   threading.Thread(target=sender, args=(server.url, ingest, org, args.rate, recorder, stop, t0, counts),
-                                    daemon=True)]
+        threads = [threading.Thread(target=sample_memory, args=(processes, memory_rows, stop, t0, 5.0), daemon=True)]
+        if args.rate > 0:  # --rate 0: the screens alone
+            threads.append(threading.Thread(target=sender, daemon=True,
+                                            args=(server.url, ingest, org, args.rate, recorder, stop, t0, counts)))
         for index in range(args.sessions):
             lead = leads[index % len(leads)]
             threads.append(threading.Thread(
