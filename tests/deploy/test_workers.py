@@ -220,6 +220,15 @@ def test_four_workers_and_a_scheduler_move_every_screen_and_survive_a_killed_wor
         assert cut and survivors, (len(cut), len(survivors))
         for _ in range(20):
             assert httpx.get(f"{base}/api/v1/health", timeout=5).status_code == 200
+        # and uvicorn's supervisor puts a new worker in its place
+        deadline = time.monotonic() + 60
+        while True:
+            now = [pid for pid in server_workers(server) if psutil.pid_exists(pid)
+                   and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+            if len(now) == 4 and victim not in now:
+                break
+            assert time.monotonic() < deadline, f"the killed worker was not replaced: {now}"
+            time.sleep(0.3)
         # the cut screens reconnect (as the browser's EventSource does) and all move again
         again = [Stream(base, sign_in.cookies) for _ in cut]
         assert all(s.started.wait(10) for s in again)
