@@ -21,6 +21,7 @@ from api.routes.privacy import router as privacy_router
 from api.routes.programmes import router as programmes_router
 from api.routes.quarantine import router as quarantine_router
 from api.routes.sources import router as sources_router
+from api.routes.telemetry import router as telemetry_router
 from api.routes.tokens import router as tokens_router
 from api.services import Services
 from core.settings import Settings, get_settings
@@ -45,6 +46,7 @@ def create_app(
         if scheduler_wanted:
             scheduler = start_scheduler(services)
         follower = start_follower(services)
+        app.state.follower = follower
         try:
             yield
         finally:
@@ -70,6 +72,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(metrics_router, prefix=API_PREFIX)
     app.include_router(programmes_router, prefix=API_PREFIX)
+    app.include_router(telemetry_router)  # /metrics, where Prometheus looks by default
     mount_dashboard(app, services)
 
     @app.middleware("http")
@@ -81,6 +84,7 @@ def create_app(
 
     install_security_headers(app, settings)
     install_error_handlers(app)
+    install_request_timing(app)
 
     @app.exception_handler(SADataError)
     @app.exception_handler(psycopg.DataError)
@@ -93,6 +97,9 @@ def create_app(
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
+    # the ingest hot path talks to the driver directly (raw connection): its errors come unwrapped
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(psycopg.InterfaceError)
     async def database_unavailable(_request: Request, exc: Exception):
         # Nothing of the request is logged: it may carry case data.
         log.error("database error: %s", type(exc).__name__)
@@ -138,6 +145,59 @@ def install_security_headers(app: FastAPI, settings: Settings) -> None:
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     if proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
+
+
+# The Dash app's own routes under the one mount at /, named for the latency figures.
+DASH_ROUTES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash")
+DASH_STATIC = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
+
+
+def _route_patterns():
+    from starlette.routing import compile_path
+
+    from core.access import ROUTES
+
+    return [(method, compile_path(path)[0], path) for method, path in ROUTES]
+
+
+_PATTERNS = _route_patterns()
+
+
+def route_template(method: str, path: str) -> str:
+    """The template of the route that served a request (never the address itself, which may
+    name a case or a worker): `/api/v1/teams/{team_id}` as in the access matrix, the live
+    stream, a Dash route, or the dashboard's pages and static files."""
+    for m, pattern, template in _PATTERNS:
+        if m == method and pattern.fullmatch(path):
+            return template
+    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+        return f"{API_PREFIX}/(other)"  # the OpenAPI document, or an address that is no route
+    if path == "/live" or path in DASH_ROUTES:
+        return path
+    if path.startswith(DASH_STATIC):
+        return "/(dashboard static)"
+    return "/(dashboard page)"
+
+
+def install_request_timing(app: FastAPI) -> None:
+    """Latency of every answer per route template, for /metrics (to the first byte: a live
+    stream counts until its headers are sent)."""
+    import time
+
+    from core.telemetry import REQUEST_SECONDS
+
+    @app.middleware("http")
+    async def request_timing(request: Request, call_next):
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = route_template(request.method, request.url.path)
+            REQUEST_SECONDS.labels(request.method, route, str(status)).observe(
+                time.perf_counter() - started)
 
 
 def mount_dashboard(app: FastAPI, services: Services) -> None:

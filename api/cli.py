@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -76,6 +77,11 @@ def serve(
         os.environ["OVERBLIK_SCHEDULER"] = "false"
         reset_settings()
         typer.echo("collectors are not run by the app workers: start `overblik scheduler` beside them")
+        # /metrics adds up every worker's figures, kept in files of one folder (core/telemetry.py)
+        from core.telemetry import prepare_multiprocess_dir
+
+        folder = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="overblik-metrics-"))
+        prepare_multiprocess_dir(folder)
     typer.echo(f"Overblik API on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/docs)")
     uvicorn.run(
         "api.asgi:app", host=host, port=port, workers=workers, log_level="warning",
@@ -130,9 +136,17 @@ def scheduler() -> None:
     from ingest.scheduler import start
 
     services = _services()
-    configure_logging(services.settings.log_level, json=services.settings.log_json)
+    settings = services.settings
+    configure_logging(settings.log_level, json=settings.log_json)
     # the read models live in the web processes; they drop erased cases as they restart
-    running = start(services.store, retention_months=services.settings.retention_months)
+    running = start(services.store, retention_months=settings.retention_months)
+    if settings.scheduler_metrics_port:
+        # the job results for Prometheus; counts only, no case data (docs/deploy.md)
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.scheduler_metrics_port, addr=settings.scheduler_metrics_host)
+        typer.echo(f"scheduler metrics on http://{settings.scheduler_metrics_host}:"
+                   f"{settings.scheduler_metrics_port}/metrics")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -204,7 +218,7 @@ def import_file(
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="ingest, worker, team_lead, manager or admin")],
+    role: Annotated[str, typer.Option(help="ingest, worker, team_lead, manager, admin or monitoring")],
     worker_id: Annotated[str | None, typer.Option(help="The worker a worker token is bound to.")] = None,
     team_id: Annotated[str | None, typer.Option(help="The team a team_lead token is bound to.")] = None,
     name: Annotated[str | None, typer.Option(help="A name to recognise the token by.")] = None,

@@ -11,6 +11,8 @@ class Role(StrEnum):
     team_lead = "team_lead"
     manager = "manager"
     admin = "admin"
+    # a Prometheus server or another monitor: reads /metrics and nothing else
+    monitoring = "monitoring"
 
 
 class Action(StrEnum):
@@ -50,6 +52,8 @@ class Action(StrEnum):
     manage_tokens = "manage_tokens"
     read_audit = "read_audit"
     erase_case = "erase_case"
+    # operations (api/routes/telemetry.py): the Prometheus metrics of the running processes
+    read_service_metrics = "read_service_metrics"
 
 
 R = Role
@@ -89,6 +93,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.manage_tokens: frozenset({R.admin}),
     Action.read_audit: frozenset({R.admin}),
     Action.erase_case: frozenset({R.admin}),
+    # counts and latencies only: no case, team or worker in them
+    Action.read_service_metrics: frozenset({R.monitoring, R.admin}),
 }
 
 
@@ -106,6 +112,7 @@ REACH: dict[Role, str] = {
     R.team_lead: "own team, per worker and per case",
     R.manager: "all teams and workers",
     R.admin: "all teams and workers",
+    R.monitoring: "nothing (reads /metrics only)",
 }
 
 PUBLIC = None  # a route anyone may call, with or without a token
@@ -114,6 +121,8 @@ PUBLIC = None  # a route anyone may call, with or without a token
 # not listed here is refused (403) by api.security.require and fails tests/api/test_access.py.
 ROUTES: dict[tuple[str, str], tuple[Action | None, Scope]] = {
     ("GET", "/api/v1/health"): (PUBLIC, Scope.none),
+    ("GET", "/api/v1/ready"): (PUBLIC, Scope.none),
+    ("GET", "/metrics"): (Action.read_service_metrics, Scope.none),
     ("POST", "/api/v1/events"): (Action.send_events, Scope.none),
     ("POST", "/api/v1/imports"): (Action.send_events, Scope.none),
     ("GET", "/api/v1/quarantine"): (Action.read_quarantine, Scope.none),

@@ -16,6 +16,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from core import notify, telemetry
 from core.database import as_utc, db_time, is_sqlite, utcnow
 from ingest.events import NormalisedEvent, normalise, validate, validate_many, validation_reason
 from ingest.pseudonym import Pseudonymiser
@@ -380,6 +381,9 @@ class EventStore:
                 )
             if before_commit is not None:
                 before_commit(cursor)
+            if accepted and not self._sqlite:
+                # every web process's read model is woken when (and only if) this commits
+                notify.send(cursor, str(len(accepted)))
             if self._sqlite:
                 cursor.execute("COMMIT")
             else:
@@ -402,6 +406,7 @@ class EventStore:
             IngestError(r.index, r.envelope("event_id"), r.reason, r.line) for r in refused
         ]
         summary.errors.sort(key=lambda e: e.index)
+        _count(summary)
         if accepted:
             for listener in self.listeners:
                 try:
@@ -490,6 +495,14 @@ class EventStore:
             for case_id, key, occurred in cursor.fetchall():
                 found[(case_id, key)] = _read_time(occurred)
         return found
+
+
+def _count(summary: IngestSummary) -> None:
+    for outcome, count in (
+        ("accepted", summary.accepted), ("duplicate", summary.duplicates), ("refused", summary.rejected)
+    ):
+        if count:
+            telemetry.EVENTS.labels(outcome).inc(count)
 
 
 def _read_time(value: Any) -> datetime:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy import Engine
 
+from core import notify, telemetry
 from metrics.calendar import MICROSECOND, MonthWindow
 from metrics.casestate import NEVER, CaseHistory
 from metrics.milestones import CaseFigures, Organisation, case_figures
@@ -372,23 +373,29 @@ def forget_read_models() -> None:
 
 class Follower:
     """Keeps a read model current in the background, so that neither ingest nor the first
-    reader of a month waits for it: woken after each batch this process commits, and every
-    `interval` seconds for batches other processes wrote. On start it warms the last
-    `warm_months` months, the range the trends show."""
+    reader of a month waits for it: woken after each batch this process commits, and — on
+    PostgreSQL — by the notification every process's ingest sends when it commits
+    (core/notify.py); besides, it looks every `interval` seconds for batches other processes
+    wrote (every `listen_interval` seconds while the notifications' connection is up). On
+    start it warms the last `warm_months` months, the range the trends show."""
 
     def __init__(
         self, model: ReadModel, clock, *, interval: float = 1.0, warm_months: int = 14,
-        gather: float = 0.5,
+        gather: float = 0.5, listen: bool | None = None, listen_interval: float = 10.0,
     ):
         self.model = model
         self.gather = gather
         self.clock = clock
         self.interval = interval
+        self.listen_interval = listen_interval
         self.warm_months = warm_months
         self.warmed = threading.Event()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        if listen is None:
+            listen = notify.supports_notify(model.engine.url)
+        self.listener = notify.Listener(model.engine.url, self.notify) if listen else None
 
     def notify(self, _events: Sequence[Any] = ()) -> None:
         """EventStore listener: returns at once; the catch-up happens in the background."""
@@ -397,10 +404,18 @@ class Follower:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="read-model-follower", daemon=True)
         self._thread.start()
+        if self.listener is not None:
+            self.listener.start()
+
+    @property
+    def listening(self) -> bool:
+        return self.listener is not None and self.listener.connected.is_set()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
+        if self.listener is not None:
+            self.listener.stop(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -427,8 +442,11 @@ class Follower:
         gc.collect()
         gc.freeze()
         self.warmed.set()
+        telemetry.READ_MODEL_SEQ.set(self.model.last_seq)
         while not self._stop.is_set():
-            self._wake.wait(self.interval)
+            listening = self.listening
+            telemetry.LISTENING.set(1 if listening else 0)
+            self._wake.wait(self.listen_interval if listening else self.interval)
             # Gather the batches of a busy moment into one catch-up: each costs a query and
             # takes the interpreter from the ingest thread. Reads catch up by themselves, so
             # figures never wait for this.
@@ -440,3 +458,4 @@ class Follower:
                 self.model.catch_up()
             except Exception:
                 log.warning("the read model could not catch up with the log", exc_info=True)
+            telemetry.READ_MODEL_SEQ.set(self.model.last_seq)
