@@ -272,6 +272,7 @@ TEXT: dict[str, tuple[str, str, str]] = {
                    "Copy it now: it is shown this once only and stored only as a hash.",
                    "Jetzt kopieren: er wird nur dieses eine Mal gezeigt und nur als Hash gespeichert."),
     "role_ingest": ("Dataindlæsning", "Ingest", "Datenannahme"),
+    "role_monitoring": ("Overvågning", "Monitoring", "Überwachung"),
     "prefix": ("Begynder med", "Starts with", "Beginnt mit"),
     # validation, in the user's language (the service's own reason follows in brackets)
     "err_required": ("{field} skal udfyldes.", "{field} is required.", "{field} muss ausgefüllt werden."),
