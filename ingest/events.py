@@ -173,6 +173,15 @@ class SupervisionHeld(EventBase):
         return value
 
 
+class EventRetracted(EventBase):
+    """Withdraws an earlier event of the same source and case (docs/events-extensions.md): the
+    log keeps both, the figures read the log as if neither were there."""
+
+    type: Literal["event_retracted"]
+    retracts: Ident
+    reason: Text | None = None
+
+
 CaseEvent = Annotated[
     CaseOpened
     | CaseTransferred
@@ -188,7 +197,8 @@ CaseEvent = Annotated[
     | HoursReported
     | CaseClosed
     | ReviewHeld
-    | SupervisionHeld,
+    | SupervisionHeld
+    | EventRetracted,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
@@ -197,7 +207,7 @@ EVENT_TYPES: tuple[str, ...] = tuple(
     for m in (
         CaseOpened, CaseTransferred, WorkerAssigned, WorkerUnassigned, Enrolled, CvCompleted,
         ReadinessAssessed, PhaseChanged, PlacementStarted, PlacementEnded, FollowUpHeld,
-        HoursReported, CaseClosed, ReviewHeld, SupervisionHeld,
+        HoursReported, CaseClosed, ReviewHeld, SupervisionHeld, EventRetracted,
     )
 )
 SINGLETON_TYPES = frozenset({"case_opened", "case_closed", "placement_started", "placement_ended"})

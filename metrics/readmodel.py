@@ -75,6 +75,10 @@ class ReadModel:
         self.team_cases: dict[str, set[str]] = {}
         self.worker_cases: dict[str, set[str]] = {}
         self._erasure_marker: int | None = None
+        # cases with an event_retracted in the log (docs/events-extensions.md); any new event
+        # of one of them rebuilds its history from the log without the retracted events
+        self._retracting: set[str] = set()
+        self._rebuild: set[str] = set()
 
     # -- keeping current ------------------------------------------------------------------
 
@@ -108,6 +112,7 @@ class ReadModel:
                         self._apply(rows, changed)
                     cursor.close()
                     self.last_seq = latest
+                    self._rebuild_retracted(connection)
                     self._record_change(changed)
                     return count
                 else:
@@ -127,7 +132,9 @@ class ReadModel:
                         break
                     count += len(rows)
                     self._apply(rows, changed)
-            self.last_seq = latest
+                result.close()
+                self.last_seq = latest
+                self._rebuild_retracted(connection)
             self._record_change(changed)
             return count
 
@@ -136,6 +143,9 @@ class ReadModel:
         with self._lock:
             changed: set[str] = set()
             self._apply(rows, changed)
+            if self._rebuild:
+                with self.engine.connect() as connection:
+                    self._rebuild_retracted(connection)
             self._record_change(changed)
 
     def _apply(self, rows: Iterable[tuple], changed: set[str]) -> None:
@@ -154,6 +164,10 @@ class ReadModel:
             if case is None:
                 case = cases[case_id] = CaseHistory(case_id)
             case.add(seq, event_type, occurred_at, payload)
+            if event_type == "event_retracted":
+                self._retracting.add(case_id)
+            if case_id in self._retracting:
+                self._rebuild.add(case_id)
             if event_type in ("case_opened", "case_transferred"):
                 self.team_cases.setdefault(payload.get("team_id"), set()).add(case_id)
             elif event_type == "worker_assigned":
@@ -161,6 +175,40 @@ class ReadModel:
             if seq > self.last_seq:
                 self.last_seq = seq
             changed.add(case_id)
+
+    def _rebuild_retracted(self, connection) -> None:
+        """Compiles again, from the log, each case that has a retraction and a new event: the
+        events a retraction names (same source, same case) and the retractions themselves are
+        left out, whatever order they arrived in. Retractions are rare, so this reads one case
+        at a time."""
+        if not self._rebuild:
+            return
+        if self._sqlite:
+            query = (
+                "SELECT seq, type, case_id, "
+                "CAST(strftime('%s', substr(occurred_at, 1, 19)) AS INTEGER) * 1000000 "
+                "+ CAST(substr(occurred_at, 21, 6) AS INTEGER), payload, source, event_id "
+                "FROM events WHERE case_id = ? AND seq <= ? ORDER BY seq"
+            )
+        else:
+            query = (
+                "SELECT seq, type, case_id, (EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint, "
+                "payload, source, event_id FROM events WHERE case_id = %s AND seq <= %s ORDER BY seq"
+            )
+        for case_id in sorted(self._rebuild):
+            rows = connection.exec_driver_sql(query, (case_id, self.last_seq)).fetchall()
+            loaded = [
+                (seq, kind, at, orjson.loads(p) if isinstance(p, str | bytes) else p, source, eid)
+                for seq, kind, _case, at, p, source, eid in rows
+            ]
+            withdrawn = {(source, p.get("retracts")) for _s, kind, _a, p, source, _e in loaded
+                         if kind == "event_retracted"}
+            history = CaseHistory(case_id)
+            for seq, kind, at, payload, source, event_id in loaded:
+                if kind != "event_retracted" and (source, event_id) not in withdrawn:
+                    history.add(seq, kind, at, payload)
+            self.cases[case_id] = history
+        self._rebuild.clear()
 
     def _record_change(self, changed: set[str]) -> None:
         if not changed:
@@ -328,6 +376,8 @@ class ReadModel:
         """Drops an erased case. Erasure is rare, so every cached month is simply recomputed."""
         with self._lock:
             self.cases.pop(case_id, None)
+            self._retracting.discard(case_id)
+            self._rebuild.discard(case_id)
             for cases in (*self.team_cases.values(), *self.worker_cases.values()):
                 cases.discard(case_id)
             self._months.clear()

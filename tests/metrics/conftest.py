@@ -19,13 +19,19 @@ DICT_FIELDS = ("caseload", "readiness", "phases", "closed", "outcomes")
 
 
 def reference_cases(engine) -> dict[str, list[Ev]]:
-    """Every stored event, read back plainly through the ORM, grouped by case."""
-    cases: dict[str, list[Ev]] = {}
+    """Every stored event, read back plainly through the ORM, grouped by case; the log is read
+    as docs/events-extensions.md says: without retracted events and without the retractions."""
     with engine.connect() as connection:
-        for row in connection.execute(select(Event).order_by(Event.seq)):
-            cases.setdefault(row.case_id, []).append(
-                Ev(row.seq, row.type, row.case_id, as_utc(row.occurred_at), orjson.loads(row.payload))
-            )
+        rows = list(connection.execute(select(Event).order_by(Event.seq)))
+    withdrawn = {(r.case_id, r.source, orjson.loads(r.payload)["retracts"]) for r in rows
+                 if r.type == "event_retracted"}
+    cases: dict[str, list[Ev]] = {}
+    for row in rows:
+        if row.type == "event_retracted" or (row.case_id, row.source, row.event_id) in withdrawn:
+            continue
+        cases.setdefault(row.case_id, []).append(
+            Ev(row.seq, row.type, row.case_id, as_utc(row.occurred_at), orjson.loads(row.payload))
+        )
     return cases
 
 
