@@ -144,7 +144,7 @@ def mount_dashboard(app: FastAPI, services: Services) -> None:
 
     from dashboard.app import LIVE_PATH, create_dashboard, live_stream
 
-    dashboard = create_dashboard(services.settings, services.engine)
+    dashboard = create_dashboard(services.settings, services.engine, store=services.store)
     # the live stream as ASGI: an open screen must not hold one of the WSGI bridge's threads
     app.add_route(LIVE_PATH, live_stream(dashboard.server, services.engine, services.settings.zone),
                   methods=["GET"])

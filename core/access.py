@@ -50,6 +50,10 @@ class Action(StrEnum):
     manage_tokens = "manage_tokens"
     read_audit = "read_audit"
     erase_case = "erase_case"
+    # recording casework from the board and the XLSX round-trip (docs/dashboard.md); which case
+    # is further scoped in dashboard/recording.py: a worker's own, a team lead's team's
+    record_casework = "record_casework"
+    caseload_sheet = "caseload_sheet"
 
 
 R = Role
@@ -89,6 +93,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.manage_tokens: frozenset({R.admin}),
     Action.read_audit: frozenset({R.admin}),
     Action.erase_case: frozenset({R.admin}),
+    Action.record_casework: frozenset({R.worker, R.team_lead}),
+    Action.caseload_sheet: frozenset({R.team_lead}),
 }
 
 
@@ -184,6 +190,12 @@ CALLBACKS: dict[str, tuple[Action | None, Scope]] = {
     "..bench-body.children...bench-as-of.children..": (Action.view_benchmarking, Scope.none),
     "wall-body.children": (Action.view_wall_screen, Scope.scoped),
     "..users-table.children...user-message.children..": (Action.manage_users, Scope.none),
+    "record-case.options": (Action.record_casework, Scope.scoped),
+    "record-fields.children": (Action.record_casework, Scope.scoped),
+    "..record-message.children...record-form-id.data...record-last.data...record-undo.disabled..": (
+        Action.record_casework, Scope.scoped),
+    "..sheet-preview.children...sheet-pending.data..": (Action.caseload_sheet, Scope.scoped),
+    "..sheet-message.children...sheet-pending-clear.data..": (Action.caseload_sheet, Scope.scoped),
 }
 
 

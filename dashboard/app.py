@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.access import Action, allowed
 from core.settings import Settings
-from dashboard import auth, downloads, ids
+from dashboard import auth, downloads, ids, sheet
 from dashboard.components.shell import header
 from dashboard.context import DashboardContext
 from dashboard.directory import Directory
@@ -23,6 +23,8 @@ from dashboard.i18n import t
 from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
+from ingest.pseudonym import Pseudonymiser
+from ingest.store import EventStore
 from metrics.service import MetricsService
 
 ASSETS = Path(__file__).parent / "assets"
@@ -47,14 +49,20 @@ PAGES: dict[str, Page] = {
 }
 
 
-def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService | None = None) -> Dash:
-    """The dashboard of one database, ready to be mounted at / (its Flask app is `.server`)."""
+def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService | None = None,
+                     store: EventStore | None = None) -> Dash:
+    """The dashboard of one database, ready to be mounted at / (its Flask app is `.server`);
+    `store` is the event store the board records through (the application's, with its checks
+    and listeners)."""
     server = Flask("overblik.dashboard")
+    if store is None:
+        store = EventStore(engine, settings.zone, Pseudonymiser.from_settings(settings))
     context = DashboardContext(
         settings=settings,
         engine=engine,
         metrics=metrics or MetricsService(engine, settings.zone),
         directory=Directory(engine),
+        store=store,
     )
     app = Dash(
         "overblik.dashboard",
@@ -129,6 +137,7 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
         return version
 
     downloads.install(server, context)
+    sheet.install(server, context)
     for module in (caseload, team, talk, benchmarking, wall, users):
         module.register(app, context)
     server.extensions["overblik_dashboard"] = app
