@@ -221,7 +221,7 @@ def register_recording(app, context: DashboardContext) -> None:
         if isinstance(trigger, dict) and not any(item.get("value") for item in ctx.triggered):
             raise PreventUpdate  # a field appeared; nothing was entered
         if trigger == ids.RECORD_UNDO:
-            return _undo(context, user, org, worker_id, last, lang)
+            return undo_last(context, user, org, worker_id, last, lang)
         if not isinstance(form_id, str) or not form_id.startswith("ob-") or len(form_id) > 64:
             abort(400)
         info = None if action == "case_opened" else _case(context, user, case_id)
@@ -257,7 +257,7 @@ def register_recording(app, context: DashboardContext) -> None:
         return message, recording.new_form_id(), done, False
 
 
-def _undo(context: DashboardContext, user, org, worker_id: str, last, lang: str):
+def undo_last(context: DashboardContext, user, org, worker_id: str, last, lang: str):
     entry = recording.undo_entry(context.engine, user, last if isinstance(last, dict) else {},
                                  context.metrics.clock())
     if entry is None:
