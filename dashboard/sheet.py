@@ -52,6 +52,7 @@ class Change:
     value: str  # as shown in the preview
     event: dict[str, Any] | None  # None: a problem, nothing recorded
     problem: str | None = None
+    before: str = ""  # what the board holds now
 
 
 @dataclass
@@ -220,7 +221,7 @@ def diff_sheet(context: DashboardContext, user: SignedInUser, team_id: str, cont
         if worker is not None and worker != (case.worker or ""):
             if worker in workers:
                 diff.changes.append(Change(number, case_id, "worker_assigned", worker, event(
-                    case_id, "worker_assigned", 0, worker_id=worker, role="caseworker")))
+                    case_id, "worker_assigned", 0, worker_id=worker, role="caseworker"), before=case.worker or ""))
             else:
                 problem(number, case_id, "worker_assigned", worker, "invalid_worker")
         cv = values.get("cv")
@@ -239,12 +240,12 @@ def diff_sheet(context: DashboardContext, user: SignedInUser, team_id: str, cont
                 problem(number, case_id, "readiness_assessed", readiness, "invalid_level")
             elif level != case.readiness:
                 diff.changes.append(Change(number, case_id, "readiness_assessed", readiness, event(
-                    case_id, "readiness_assessed", 0, level=level)))
+                    case_id, "readiness_assessed", 0, level=level), before=case.readiness))
         placement = values.get("placement")
         if placement is not None and placement != (case.placement or ""):
             if case.placement_id:
-                diff.changes.append(Change(number, case_id, "placement_ended", case.placement or "", event(
-                    case_id, "placement_ended", 0, placement_id=case.placement_id)))
+                diff.changes.append(Change(number, case_id, "placement_ended", "", event(
+                    case_id, "placement_ended", 0, placement_id=case.placement_id), before=case.placement or ""))
             if placement:
                 new_id = "P-" + hashlib.sha256(f"{upload}\x1f{case_id}".encode()).hexdigest()[:10].upper()
                 diff.changes.append(Change(number, case_id, "placement_started", placement, event(
@@ -265,8 +266,10 @@ def diff_sheet(context: DashboardContext, user: SignedInUser, team_id: str, cont
             if not 0 <= hours <= 744:
                 problem(number, case_id, "hours_reported", text, "invalid_hours")
                 continue
+            old = case.hours.get(month)
             diff.changes.append(Change(number, case_id, "hours_reported", f"{month}: {text}", event(
-                case_id, "hours_reported", months.index(month), month=month, hours=hours)))
+                case_id, "hours_reported", months.index(month), month=month, hours=hours),
+                before="" if old is None else f"{month}: {old:g}"))
     return diff
 
 

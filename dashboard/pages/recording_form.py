@@ -102,7 +102,8 @@ def form_fields(context: DashboardContext, action: str | None, info: recording.C
         inputs.append(write("employer", maxLength=200))
         inputs.append(choose("kind", [{"label": t(f"placement_kind_{k}", lang), "value": k}
                                       for k in recording.KINDS], "internship"))
-        inputs.append(write("hours_per_week", kind="number", min=0, max=168, step="any"))
+        # text, not number: a Danish or German decimal comma must be accepted (checked on the server)
+        inputs.append(write("hours_per_week", inputMode="decimal", maxLength=12))
     elif action == "placement_ended":
         options = [{"label": employer or pid, "value": pid} for pid, employer in (info.placements if info else [])]
         inputs.append(choose("placement_id", options, info.current_placement if info else None))
@@ -121,7 +122,7 @@ def form_fields(context: DashboardContext, action: str | None, info: recording.C
     elif action == "hours_reported":
         months = recording.recent_months(context.metrics.clock(), context.zone)
         inputs.append(choose("month", [{"label": month_label(m, lang), "value": m} for m in months], months[1]))
-        inputs.append(write("hours", kind="number", min=0, max=744, step="any"))
+        inputs.append(write("hours", inputMode="decimal", maxLength=12))
     elif action == "case_closed":
         inputs.append(choose("reason", [{"label": t(f"close_{r}", lang), "value": r} for r in recording.CLOSE_REASONS]))
         inputs.append(choose("outcome", [{"label": t(f"outcome_{o}", lang), "value": o} for o in recording.OUTCOMES],

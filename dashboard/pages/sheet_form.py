@@ -15,7 +15,7 @@ from core.audit import record as audit_record
 from dashboard import ids, sheet
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
-from dashboard.i18n import t
+from dashboard.i18n import readiness_label, t
 from dashboard.scope import current_user, permit, scope_team
 
 
@@ -61,20 +61,26 @@ def preview_table(diff: sheet.Diff, lang: str):
                         className="record-problems", role="alert")
     if not diff.changes:
         return html.P(t("sheet_nothing", lang), className="sheet-nothing")
+    def before(change):
+        if change.what == "readiness_assessed":
+            return readiness_label(change.before, lang)
+        return change.before or "–"
+
     rows = [[str(c.row), html.Span(c.case_id, className="mono"),
-             t(f"action_{c.what}", lang) if c.what else "–", c.value or "–",
+             t(f"action_{c.what}", lang) if c.what else "–", before(c), c.value or "–",
              f"{t(c.problem, lang)} ({t('sheet_not_recorded', lang)})" if c.problem else ""]
             for c in diff.changes]
-    headers = [t(k, lang) for k in ("sheet_col_row", "sheet_col_case", "sheet_col_change", "sheet_col_value",
-                                    "sheet_col_problem")]
+    headers = [t(k, lang) for k in ("sheet_col_row", "sheet_col_case", "sheet_col_change", "sheet_col_before",
+                                    "sheet_col_value", "sheet_col_problem")]
     return html.Div([
         html.H3(t("sheet_preview", lang)),
-        html.P(f"{len(diff.events)}", className="figure-number", **{"data-metric": "sheet_events"}),
+        html.P([html.Strong(str(len(diff.events)), **{"data-metric": "sheet_events"}), " ",
+                t("sheet_events_to_record", lang)], className="sheet-count"),
         table(headers, rows, className="sheet-preview",
               row_class=lambda i: "row-problem" if diff.changes[i].problem else None),
         html.Button(t("sheet_confirm", lang), id=ids.SHEET_CONFIRM, n_clicks=0, className="button primary",
                     type="button", disabled=not diff.events),
-    ])
+    ], className="sheet-pending")
 
 
 def register_sheet(app, context: DashboardContext) -> None:

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from core.access import CALLBACKS
 from core.audit import entries
 from dashboard import ids
 from metrics.readmodel import get_read_model
@@ -41,9 +42,11 @@ def _outputs(key: str):
 
 
 def record_body(app, *, action, case_id, fields: dict, form_id, worker, last=None, undo=False) -> dict:
+    """The record form's callback request; `app` may be None (the key then comes from the matrix)."""
     names = list(fields)
     fid = [{"type": FIELD, "name": n} for n in names]
-    key = _key(app, ids.RECORD_MESSAGE)
+    key = _key(app, ids.RECORD_MESSAGE) if app is not None else next(
+        k for k in CALLBACKS if f"{ids.RECORD_MESSAGE}." in k)
     trigger = ids.RECORD_UNDO if undo else ids.RECORD_SUBMIT
     return {
         "output": key, "outputs": _outputs(key),
