@@ -28,8 +28,11 @@ def sheet_section(user, lang: str, team_id: str | None):
             html.Div([
                 html.A(t("sheet_download", lang), id=ids.SHEET_DOWNLOAD, className="button",
                        href=f"{sheet.SHEET_PATH}?{urlencode({'team': team_id})}"),
-                dcc.Upload(html.Button(t("sheet_upload", lang), className="button", type="button"),
-                           id=ids.SHEET_UPLOAD, accept=".xlsx", max_size=sheet.MAX_BYTES, multiple=False),
+                # the label names the upload's file input for screen readers; the drop zone itself
+                # takes focus and opens the file chooser with Enter or Space
+                html.Label(dcc.Upload(html.Span(t("sheet_upload", lang), className="button"),
+                                      id=ids.SHEET_UPLOAD, accept=".xlsx", max_size=sheet.MAX_BYTES,
+                                      multiple=False, className="sheet-upload")),
             ], className="toolbar"),
             dcc.Store(id=ids.SHEET_PENDING, data=None),
             dcc.Store(id=ids.SHEET_PENDING_CLEAR, data=None),
