@@ -492,9 +492,7 @@ class EventStore:
     def _stored_singletons(self, cursor, events: Sequence[NormalisedEvent]) -> _Claims:
         """The "one of each per case" claims of the batch's cases, without those of retracted
         events (a retracted case_closed leaves the case open to be closed again)."""
-        cases = list(dict.fromkeys(
-            e.case_id for e in events if e.singleton_key or e.type == "event_retracted"
-        ))
+        cases = list(dict.fromkeys(e.case_id for e in events if e.singleton_key))
         claims = _Claims()
         retracted: set[tuple[str, str, str]] = set()
         rows: list[tuple] = []
@@ -506,18 +504,18 @@ class EventStore:
             else:
                 where, params = "case_id = ANY(%s)", (chunk,)
             cursor.execute(
+                # retractions carry a rule key too, so this reads the partial index only
                 "SELECT case_id, type, payload, occurred_at, source, event_id FROM events "  # noqa: S608
-                f"WHERE {where} AND (singleton_key IS NOT NULL OR type = 'event_retracted')",
+                f"WHERE {where} AND singleton_key IS NOT NULL",
                 params,
             )
             for case_id, event_type, payload, occurred, source, event_id in cursor.fetchall():
                 payload = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
                 if event_type == "event_retracted":
                     retracted.add((case_id, source, payload.get("retracts")))
-                else:
-                    rows.append((case_id, event_type, payload, occurred, source, event_id))
+                rows.append((case_id, event_type, payload, occurred, source, event_id))
         for case_id, event_type, payload, occurred, source, event_id in rows:
-            claim = (case_id, singleton_key(event_type, payload) or event_type)
+            claim = (case_id, singleton_key(event_type, payload, source) or event_type)
             claims.used[claim] = claims.used.get(claim, 0) + 1
             if (case_id, source, event_id) not in retracted:
                 claims.held[claim] = (_read_time(occurred), source, event_id)
@@ -579,6 +577,7 @@ SINGLETON_REASONS = {
     "case_closed": "case already closed: a case is closed once",
     "placement_started": "placement_id already started in this case (a new placement needs a new id)",
     "placement_ended": "placement_id already ended in this case",
+    "event_retracted": "retracts: that event is already retracted",
 }
 
 

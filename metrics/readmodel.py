@@ -179,34 +179,42 @@ class ReadModel:
     def _rebuild_retracted(self, connection) -> None:
         """Compiles again, from the log, each case that has a retraction and a new event: the
         events a retraction names (same source, same case) and the retractions themselves are
-        left out, whatever order they arrived in. Retractions are rare, so this reads one case
-        at a time."""
+        left out, whatever order they arrived in. Retractions are rare (an undo on the board);
+        the log has no index by case, so all pending cases are read in one pass per chunk."""
         if not self._rebuild:
             return
         if self._sqlite:
-            query = (
-                "SELECT seq, type, case_id, "
-                "CAST(strftime('%s', substr(occurred_at, 1, 19)) AS INTEGER) * 1000000 "
-                "+ CAST(substr(occurred_at, 21, 6) AS INTEGER), payload, source, event_id "
-                "FROM events WHERE case_id = ? AND seq <= ? ORDER BY seq"
-            )
+            instant = ("CAST(strftime('%s', substr(occurred_at, 1, 19)) AS INTEGER) * 1000000 "
+                       "+ CAST(substr(occurred_at, 21, 6) AS INTEGER)")
         else:
-            query = (
-                "SELECT seq, type, case_id, (EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint, "
-                "payload, source, event_id FROM events WHERE case_id = %s AND seq <= %s ORDER BY seq"
-            )
-        for case_id in sorted(self._rebuild):
-            rows = connection.exec_driver_sql(query, (case_id, self.last_seq)).fetchall()
-            loaded = [
-                (seq, kind, at, orjson.loads(p) if isinstance(p, str | bytes) else p, source, eid)
-                for seq, kind, _case, at, p, source, eid in rows
-            ]
-            withdrawn = {(source, p.get("retracts")) for _s, kind, _a, p, source, _e in loaded
+            instant = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
+        pending = sorted(self._rebuild)
+        loaded: dict[str, list[tuple]] = {case_id: [] for case_id in pending}
+        for start in range(0, len(pending), 900):
+            chunk = pending[start : start + 900]
+            if self._sqlite:
+                where, params = f"case_id IN ({', '.join('?' * len(chunk))})", (*chunk, self.last_seq)
+                last = "?"
+            else:
+                where, params, last = "case_id = ANY(%s)", (chunk, self.last_seq), "%s"
+            rows = connection.exec_driver_sql(
+                f"SELECT seq, type, case_id, {instant}, payload, source, event_id FROM events "  # noqa: S608
+                f"WHERE {where} AND seq <= {last} ORDER BY seq",
+                params,
+            ).fetchall()
+            for seq, kind, case_id, at, payload, source, event_id in rows:
+                data = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+                loaded[case_id].append((seq, kind, at, data, source, event_id))
+        for case_id, events in loaded.items():
+            if not events:  # erased meanwhile
+                self.cases.pop(case_id, None)
+                continue
+            withdrawn = {(source, data.get("retracts")) for _s, kind, _a, data, source, _e in events
                          if kind == "event_retracted"}
             history = CaseHistory(case_id)
-            for seq, kind, at, payload, source, event_id in loaded:
+            for seq, kind, at, data, source, event_id in events:
                 if kind != "event_retracted" and (source, event_id) not in withdrawn:
-                    history.add(seq, kind, at, payload)
+                    history.add(seq, kind, at, data)
             self.cases[case_id] = history
         self._rebuild.clear()
 

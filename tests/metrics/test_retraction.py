@@ -108,5 +108,7 @@ def test_a_retraction_may_come_first_and_is_checked(store):
     undo_undo = {"event_id": "u4", "type": "event_retracted", "case_id": "k2", "occurred_at": "2026-03-05",
                  "retracts": "u2"}
     assert "cannot be retracted" in store.append([undo_undo], origin="test").errors[0].reason
+    twice = {**early, "event_id": "u5"}
+    assert "already retracted" in store.append([twice], origin="test").errors[0].reason
     model.catch_up()
     _same_as_reference((model,), store)
