@@ -82,6 +82,9 @@ def test_each_board_action_is_recorded_shown_live_and_undone(page, site):
                 and c["roles"] == ["caseworker"])
     cid = case["case_id"]
     board_row(page, cid).wait_for()
+    if SHOTS:
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=os.path.join(SHOTS, "my-caseload.png"), full_page=True)
 
     assert "Registreret" in record(page, "CV færdigt", cid)
     board_row(page, cid).locator(".ok").wait_for()  # the CV column, by the live stream
