@@ -23,6 +23,7 @@ from dashboard.i18n import t
 from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
+from ingest.programmes import PhaseCheck
 from ingest.pseudonym import Pseudonymiser
 from ingest.store import EventStore
 from metrics.service import MetricsService
@@ -55,8 +56,9 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
     `store` is the event store the board records through (the application's, with its checks
     and listeners)."""
     server = Flask("overblik.dashboard")
-    if store is None:
+    if store is None:  # as api/services.py builds it
         store = EventStore(engine, settings.zone, Pseudonymiser.from_settings(settings))
+        store.checks.append(PhaseCheck(engine))
     context = DashboardContext(
         settings=settings,
         engine=engine,

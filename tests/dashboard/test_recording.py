@@ -283,3 +283,25 @@ def test_the_sheet_round_trip_records_the_changed_cells_only(client, services, j
 
 def _text(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def test_what_the_store_refuses_is_quarantined_like_any_source(client, services, jobcentre, app):
+    """A citizen number typed into free text passes the form but not the ingest screen."""
+    from datetime import datetime
+
+    today = datetime.now(services.settings.zone).date().isoformat()
+    sign_in(client, "medarbejder", jobcentre.users["medarbejder"])
+    case = _own_case(services, jobcentre.worker)
+    answer, response = post(client, record_body(
+        app, action="placement_started", case_id=case["case_id"], worker=jobcentre.worker,
+        fields={"date": today, "employer": "Bageriet, kontakt 010190-1234", "kind": "internship",
+                "hours_per_week": "20"}, form_id="ob-0011"))
+    assert answer.status_code == 200
+    message = _text(response[ids.RECORD_MESSAGE])
+    assert "Ikke registreret" in message and "citizen number" in message and "010190-1234" not in message
+    assert _dashboard_events(services) == []
+    with services.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT origin, source, event_id, reason, payload FROM quarantine")).fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [("dashboard", "dashboard", "ob-0011")]
+    assert "010190-1234" not in rows[0][4] and "recorded_by" in rows[0][4]
