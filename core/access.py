@@ -54,6 +54,10 @@ class Action(StrEnum):
     erase_case = "erase_case"
     # operations (api/routes/telemetry.py): the Prometheus metrics of the running processes
     read_service_metrics = "read_service_metrics"
+    # recording casework from the board and the XLSX round-trip (docs/dashboard.md); which case
+    # is further scoped in dashboard/recording.py: a worker's own, a team lead's team's
+    record_casework = "record_casework"
+    caseload_sheet = "caseload_sheet"
 
 
 R = Role
@@ -95,6 +99,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.erase_case: frozenset({R.admin}),
     # counts and latencies only: no case, team or worker in them
     Action.read_service_metrics: frozenset({R.monitoring, R.admin}),
+    Action.record_casework: frozenset({R.worker, R.team_lead}),
+    Action.caseload_sheet: frozenset({R.team_lead}),
 }
 
 
@@ -208,6 +214,12 @@ CALLBACKS: dict[str, tuple[Action | None, Scope]] = {
     "..admin-quarantine.children...admin-quarantine-message.children..": (Action.resubmit_quarantine, Scope.none),
     "..admin-tokens.children...admin-token-message.children...admin-token-secret.children..": (
         Action.manage_tokens, Scope.none),
+    "record-case.options": (Action.record_casework, Scope.scoped),
+    "record-fields.children": (Action.record_casework, Scope.scoped),
+    "..record-message.children...record-form-id.data...record-last.data...record-undo.disabled..": (
+        Action.record_casework, Scope.scoped),
+    "..sheet-preview.children...sheet-pending.data..": (Action.caseload_sheet, Scope.scoped),
+    "..sheet-message.children...sheet-pending-clear.data..": (Action.caseload_sheet, Scope.scoped),
 }
 
 

@@ -20,7 +20,9 @@ class DashboardContext:
     engine: Engine
     metrics: MetricsService
     directory: Directory
-    store: EventStore | None = None  # the API's, for running sources and resubmitting
+    # the one write path (ingest/store.py): the board records through it, the admin view runs
+    # sources and resubmits quarantine through it, like any source's events
+    store: EventStore | None = None
 
     @property
     def zone(self) -> ZoneInfo:

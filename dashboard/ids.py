@@ -15,6 +15,26 @@ CASELOAD_BODY = "caseload-body"
 CASELOAD_SUMMARY = "caseload-summary"
 CASELOAD_AS_OF = "caseload-as-of"
 
+# recording from the board (dashboard/pages/caseload.py)
+RECORD_CASE = "record-case"
+RECORD_ACTION = "record-action"
+RECORD_FIELDS = "record-fields"
+RECORD_FIELD = "record-field"  # pattern-matching: {"type": RECORD_FIELD, "name": …}
+RECORD_SUBMIT = "record-submit"
+RECORD_UNDO = "record-undo"
+RECORD_MESSAGE = "record-message"
+RECORD_FORM_ID = "record-form-id"  # the form's one-time event_id
+RECORD_LAST = "record-last"  # the last entry, for undo
+
+# the XLSX round-trip (dashboard/pages/caseload.py, dashboard/sheet.py)
+SHEET_DOWNLOAD = "sheet-download"
+SHEET_UPLOAD = "sheet-upload"
+SHEET_PREVIEW = "sheet-preview"
+SHEET_PENDING = "sheet-pending"
+SHEET_PENDING_CLEAR = "sheet-pending-clear"
+SHEET_CONFIRM = "sheet-confirm"
+SHEET_MESSAGE = "sheet-message"
+
 # team steering
 TEAM_SELECT = "team-select"
 MONTH_SELECT = "month-select"

@@ -76,6 +76,10 @@ class ReadModel:
         self.team_cases: dict[str, set[str]] = {}
         self.worker_cases: dict[str, set[str]] = {}
         self._erasure_marker: int | None = None
+        # cases with an event_retracted in the log (docs/events-extensions.md); any new event
+        # of one of them rebuilds its history from the log without the retracted events
+        self._retracting: set[str] = set()
+        self._rebuild: set[str] = set()
 
     # -- keeping current ------------------------------------------------------------------
 
@@ -109,6 +113,7 @@ class ReadModel:
                         self._apply(rows, changed)
                     cursor.close()
                     self.last_seq = latest
+                    self._rebuild_retracted(connection)
                     self._record_change(changed)
                     return count
                 else:
@@ -128,7 +133,9 @@ class ReadModel:
                         break
                     count += len(rows)
                     self._apply(rows, changed)
-            self.last_seq = latest
+                result.close()
+                self.last_seq = latest
+                self._rebuild_retracted(connection)
             self._record_change(changed)
             return count
 
@@ -137,6 +144,9 @@ class ReadModel:
         with self._lock:
             changed: set[str] = set()
             self._apply(rows, changed)
+            if self._rebuild:
+                with self.engine.connect() as connection:
+                    self._rebuild_retracted(connection)
             self._record_change(changed)
 
     def _apply(self, rows: Iterable[tuple], changed: set[str]) -> None:
@@ -155,6 +165,10 @@ class ReadModel:
             if case is None:
                 case = cases[case_id] = CaseHistory(case_id)
             case.add(seq, event_type, occurred_at, payload)
+            if event_type == "event_retracted":
+                self._retracting.add(case_id)
+            if case_id in self._retracting:
+                self._rebuild.add(case_id)
             if event_type in ("case_opened", "case_transferred"):
                 self.team_cases.setdefault(payload.get("team_id"), set()).add(case_id)
             elif event_type == "worker_assigned":
@@ -162,6 +176,48 @@ class ReadModel:
             if seq > self.last_seq:
                 self.last_seq = seq
             changed.add(case_id)
+
+    def _rebuild_retracted(self, connection) -> None:
+        """Compiles again, from the log, each case that has a retraction and a new event: the
+        events a retraction names (same source, same case) and the retractions themselves are
+        left out, whatever order they arrived in. Retractions are rare (an undo on the board);
+        the log has no index by case, so all pending cases are read in one pass per chunk."""
+        if not self._rebuild:
+            return
+        if self._sqlite:
+            instant = ("CAST(strftime('%s', substr(occurred_at, 1, 19)) AS INTEGER) * 1000000 "
+                       "+ CAST(substr(occurred_at, 21, 6) AS INTEGER)")
+        else:
+            instant = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
+        pending = sorted(self._rebuild)
+        loaded: dict[str, list[tuple]] = {case_id: [] for case_id in pending}
+        for start in range(0, len(pending), 900):
+            chunk = pending[start : start + 900]
+            if self._sqlite:
+                where, params = f"case_id IN ({', '.join('?' * len(chunk))})", (*chunk, self.last_seq)
+                last = "?"
+            else:
+                where, params, last = "case_id = ANY(%s)", (chunk, self.last_seq), "%s"
+            rows = connection.exec_driver_sql(
+                f"SELECT seq, type, case_id, {instant}, payload, source, event_id FROM events "  # noqa: S608
+                f"WHERE {where} AND seq <= {last} ORDER BY seq",
+                params,
+            ).fetchall()
+            for seq, kind, case_id, at, payload, source, event_id in rows:
+                data = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+                loaded[case_id].append((seq, kind, at, data, source, event_id))
+        for case_id, events in loaded.items():
+            if not events:  # erased meanwhile
+                self.cases.pop(case_id, None)
+                continue
+            withdrawn = {(source, data.get("retracts")) for _s, kind, _a, data, source, _e in events
+                         if kind == "event_retracted"}
+            history = CaseHistory(case_id)
+            for seq, kind, at, data, source, event_id in events:
+                if kind != "event_retracted" and (source, event_id) not in withdrawn:
+                    history.add(seq, kind, at, data)
+            self.cases[case_id] = history
+        self._rebuild.clear()
 
     def _record_change(self, changed: set[str]) -> None:
         if not changed:
@@ -329,6 +385,8 @@ class ReadModel:
         """Drops an erased case. Erasure is rare, so every cached month is simply recomputed."""
         with self._lock:
             self.cases.pop(case_id, None)
+            self._retracting.discard(case_id)
+            self._rebuild.discard(case_id)
             for cases in (*self.team_cases.values(), *self.worker_cases.values()):
                 cases.discard(case_id)
             self._months.clear()
