@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError as SADataError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from api.errors import install_error_handlers
 from api.routes.events import router as events_router
 from api.routes.health import router as health_router
 from api.routes.imports import router as imports_router
@@ -21,6 +22,7 @@ from api.routes.privacy import router as privacy_router
 from api.routes.programmes import router as programmes_router
 from api.routes.quarantine import router as quarantine_router
 from api.routes.sources import router as sources_router
+from api.routes.telemetry import router as telemetry_router
 from api.routes.tokens import router as tokens_router
 from api.services import Services
 from core.settings import Settings, get_settings
@@ -46,6 +48,7 @@ def create_app(
         if scheduler_wanted:
             scheduler = start_scheduler(services)
         follower = start_follower(services)
+        app.state.follower = follower
         # the server answers once the figures' read model is warm: no first screen waits for it
         await asyncio.to_thread(follower.warmed.wait, WARM_SECONDS)
         try:
@@ -73,6 +76,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(metrics_router, prefix=API_PREFIX)
     app.include_router(programmes_router, prefix=API_PREFIX)
+    app.include_router(telemetry_router)  # /metrics, where Prometheus looks by default
     mount_dashboard(app, services)
 
     @app.middleware("http")
@@ -83,6 +87,8 @@ def create_app(
         return await call_next(request)
 
     install_security_headers(app, settings)
+    install_error_handlers(app)
+    install_request_timing(app)
 
     @app.exception_handler(SADataError)
     @app.exception_handler(psycopg.DataError)
@@ -95,6 +101,9 @@ def create_app(
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
+    # the ingest hot path talks to the driver directly (raw connection): its errors come unwrapped
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(psycopg.InterfaceError)
     async def database_unavailable(_request: Request, exc: Exception):
         # Nothing of the request is logged: it may carry case data.
         log.error("database error: %s", type(exc).__name__)
@@ -142,13 +151,66 @@ def install_security_headers(app: FastAPI, settings: Settings) -> None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 
 
+# The Dash app's own routes under the one mount at /, named for the latency figures.
+DASH_ROUTES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash")
+DASH_STATIC = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
+
+
+def _route_patterns():
+    from starlette.routing import compile_path
+
+    from core.access import ROUTES
+
+    return [(method, compile_path(path)[0], path) for method, path in ROUTES]
+
+
+_PATTERNS = _route_patterns()
+
+
+def route_template(method: str, path: str) -> str:
+    """The template of the route that served a request (never the address itself, which may
+    name a case or a worker): `/api/v1/teams/{team_id}` as in the access matrix, the live
+    stream, a Dash route, or the dashboard's pages and static files."""
+    for m, pattern, template in _PATTERNS:
+        if m == method and pattern.fullmatch(path):
+            return template
+    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+        return f"{API_PREFIX}/(other)"  # the OpenAPI document, or an address that is no route
+    if path == "/live" or path in DASH_ROUTES:
+        return path
+    if path.startswith(DASH_STATIC):
+        return "/(dashboard static)"
+    return "/(dashboard page)"
+
+
+def install_request_timing(app: FastAPI) -> None:
+    """Latency of every answer per route template, for /metrics (to the first byte: a live
+    stream counts until its headers are sent)."""
+    import time
+
+    from core.telemetry import REQUEST_SECONDS
+
+    @app.middleware("http")
+    async def request_timing(request: Request, call_next):
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = route_template(request.method, request.url.path)
+            REQUEST_SECONDS.labels(request.method, route, str(status)).observe(
+                time.perf_counter() - started)
+
+
 def mount_dashboard(app: FastAPI, services: Services) -> None:
     """The dashboard at /, after every API route, so /api/v1/* is always answered by the API."""
     from a2wsgi import WSGIMiddleware
 
     from dashboard.app import LIVE_PATH, create_dashboard, live_stream
 
-    dashboard = create_dashboard(services.settings, services.engine)
+    dashboard = create_dashboard(services.settings, services.engine, store=services.store)
     # the live stream as ASGI: an open screen must not hold one of the WSGI bridge's threads
     app.add_route(LIVE_PATH, live_stream(dashboard.server, services.engine, services.settings.zone),
                   methods=["GET"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -76,6 +77,11 @@ def serve(
         os.environ["OVERBLIK_SCHEDULER"] = "false"
         reset_settings()
         typer.echo("collectors are not run by the app workers: start `overblik scheduler` beside them")
+        # /metrics adds up every worker's figures, kept in files of one folder (core/telemetry.py)
+        from core.telemetry import prepare_multiprocess_dir
+
+        folder = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="overblik-metrics-"))
+        prepare_multiprocess_dir(folder)
     typer.echo(f"Overblik API on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/docs)")
     uvicorn.run(
         "api.asgi:app", host=host, port=port, workers=workers, log_level="warning",
@@ -87,7 +93,7 @@ def serve(
 def demo(
     port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1 only).")] = 8000,
     folder: Annotated[Path, typer.Option(help="Where the demo database lives; wiped first.")] = Path("var/demo"),
-    cases: Annotated[int, typer.Option(min=10, help="Cases in the year of history.")] = 3000,
+    cases: Annotated[int, typer.Option(min=10, help="Cases in the year of history.")] = 2200,
 ) -> None:
     """A fresh demo: organisation, a year of history, live events; API on 127.0.0.1."""
     import threading
@@ -100,8 +106,9 @@ def demo(
     typer.echo("Preparing the demo organisation and a year of case events …")
     setup = prepare_demo(folder, cases=cases)
     stop = threading.Event()
-    start_simulator(setup.services, setup.services.org, stop=stop)  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
+    start_simulator(base, setup.tokens["ingest"], setup.services.org,  # type: ignore[attr-defined]
+                    setup.services.settings.timezone, stop=stop)
     typer.echo(f"\nOverblik demo: {setup.events} events stored in {folder / 'overblik-demo.db'}")
     typer.echo(f"  API:          {base}/api/v1   (reference: {base}/api/v1/docs)")
     typer.echo(f"  Drop folder:  {setup.inbox}   (CSV, XLSX or NDJSON files are imported within 10 s)")
@@ -129,9 +136,17 @@ def scheduler() -> None:
     from ingest.scheduler import start
 
     services = _services()
-    configure_logging(services.settings.log_level, json=services.settings.log_json)
+    settings = services.settings
+    configure_logging(settings.log_level, json=settings.log_json)
     # the read models live in the web processes; they drop erased cases as they restart
-    running = start(services.store, retention_months=services.settings.retention_months)
+    running = start(services.store, retention_months=settings.retention_months)
+    if settings.scheduler_metrics_port:
+        # the job results for Prometheus; counts only, no case data (docs/deploy.md)
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.scheduler_metrics_port, addr=settings.scheduler_metrics_host)
+        typer.echo(f"scheduler metrics on http://{settings.scheduler_metrics_host}:"
+                   f"{settings.scheduler_metrics_port}/metrics")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -143,28 +158,67 @@ def scheduler() -> None:
 @app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    source: Annotated[str | None, typer.Option(help="`source` for rows that name none.")] = None,
+    source: Annotated[str | None, typer.Option(help="`source` for rows that name none (with --mapping: of every event).")] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, readable=True,
+                     help="A mapping file (YAML, docs/mappings.md): FILE is a case system's export."),
+    ] = None,
+    export_date: Annotated[
+        str | None, typer.Option(help="With --mapping: the export's date, YYYY-MM-DD (dates its status changes).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --mapping: store nothing; print what would be recorded.")
+    ] = False,
 ) -> None:
-    """Import events from a CSV, XLSX or NDJSON file; prints the summary."""
-    from ingest.imports import UnreadableFile, import_path
+    """Import events from a CSV, XLSX or NDJSON file, or a case system's export through a
+    mapping; prints the summary."""
+    from datetime import date
 
-    services = _services()
+    from ingest.imports import UnreadableFile, import_path
+    from ingest.mapping import MappingError, import_mapped, load_mapping
+
+    if (export_date is not None or dry_run) and mapping is None:
+        typer.echo("--export-date and --dry-run need --mapping", err=True)
+        raise typer.Exit(2)
     try:
-        result = import_path(
-            services.store, file, origin="cli", default_source=source,
-            batch_size=services.settings.import_batch_size,
-        )
+        day = date.fromisoformat(export_date) if export_date is not None else None
+    except ValueError:
+        typer.echo("--export-date: a date YYYY-MM-DD is required", err=True)
+        raise typer.Exit(2) from None
+    try:
+        rules = load_mapping(mapping) if mapping is not None else None
+    except MappingError as exc:
+        typer.echo(f"cannot use the mapping {exc}", err=True)
+        raise typer.Exit(2) from None
+    services = _services()
+    extra: dict[str, int] = {}
+    try:
+        if rules is not None:
+            mapped = import_mapped(
+                services.store, file, rules, origin="cli", export_date=day, source=source,
+                batch_size=services.settings.import_batch_size, dry_run=dry_run,
+            )
+            result, extra = mapped, {"rows": mapped.rows}
+            if dry_run:
+                _print_json({**mapped.summary.as_dict(), **extra, "dry_run": True, "events": mapped.preview})
+                raise typer.Exit(1 if mapped.summary.rejected else 0)
+        else:
+            result = import_path(
+                services.store, file, origin="cli", default_source=source,
+                batch_size=services.settings.import_batch_size,
+            )
     except UnreadableFile as exc:
         typer.echo(f"cannot import {file.name}: {exc}", err=True)
         raise typer.Exit(2) from None
-    _print_json({**result.summary.as_dict(), "import_run_id": result.run_id})
+    _print_json({**result.summary.as_dict(), **extra, "import_run_id": result.run_id})
     if result.summary.rejected:
         raise typer.Exit(1)
 
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="ingest, worker, team_lead, manager or admin")],
+    role: Annotated[str, typer.Option(help="ingest, worker, team_lead, manager, admin or monitoring")],
     worker_id: Annotated[str | None, typer.Option(help="The worker a worker token is bound to.")] = None,
     team_id: Annotated[str | None, typer.Option(help="The team a team_lead token is bound to.")] = None,
     name: Annotated[str | None, typer.Option(help="A name to recognise the token by.")] = None,
@@ -182,18 +236,36 @@ def token_create(
     except TokenError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
+    _audit_token(services.engine, "create_token", secret=secret, role=role, days=expires_days)
     typer.echo("Token created. Keep it safe: it is not shown again.", err=True)
     typer.echo(secret)
+
+
+def _audit_token(engine, action: str, *, secret: str | None = None, token_id: int | None = None,
+                 role: str | None = None, days: int | None = None) -> None:
+    """Token changes from the command line in the audit log, as the API's and the dashboard's."""
+    import getpass
+
+    from api.tokens import hash_token, list_tokens
+    from core import audit
+
+    if secret is not None:
+        token_id = next(t.id for t in list_tokens(engine) if t.token_hash == hash_token(secret))
+    detail = f"token {token_id}" + (f", role {role}, {days} days" if role else "")
+    audit.record(engine, channel="cli", actor=f"cli:{getpass.getuser()}", role="admin", action=action,
+                 detail=detail)
 
 
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never their secrets)."""
     from api.tokens import list_tokens
-    from core.database import as_utc
+    from core.database import as_utc, utcnow
 
+    now = utcnow()
     for t in list_tokens(_services().engine):
-        state = "revoked" if t.revoked_at else "active"
+        expired = t.expires_at is not None and as_utc(t.expires_at) <= now
+        state = "revoked" if t.revoked_at else "expired" if expired else "active"
         expires = as_utc(t.expires_at).isoformat() if t.expires_at else "never"
         typer.echo(
             f"{t.id}\t{t.prefix}…\t{t.role}\tworker={t.worker_id or '-'}\tteam={t.team_id or '-'}"
@@ -206,9 +278,11 @@ def token_revoke(token_id: int) -> None:
     """Revoke a token by its id (see `overblik token list`)."""
     from api.tokens import revoke_token
 
-    if not revoke_token(_services().engine, token_id):
+    engine = _services().engine
+    if not revoke_token(engine, token_id):
         typer.echo(f"no token with id {token_id}", err=True)
         raise typer.Exit(2)
+    _audit_token(engine, "revoke_token", token_id=token_id)
     typer.echo(f"token {token_id} revoked")
 
 

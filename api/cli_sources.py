@@ -35,6 +35,7 @@ def add(
     token: Annotated[str | None, typer.Option(help="http_feed: bearer token (visible in `ps`; see --token-stdin).")] = None,
     token_stdin: Annotated[bool, typer.Option("--token-stdin", help="http_feed: read the bearer token from standard input.")] = False,
     path: Annotated[str | None, typer.Option(help="drop_folder: the folder to watch.")] = None,
+    mapping: Annotated[str | None, typer.Option(help="drop_folder: a mapping file; the folder receives a case system's exports.")] = None,
     interval: Annotated[int, typer.Option(min=1, help="Seconds between runs.")] = 60,
     event_source: Annotated[str | None, typer.Option(help="`source` of events that carry none (default: NAME).")] = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="Add it without scheduling it.")] = False,
@@ -49,7 +50,11 @@ def add(
             token = sys.stdin.readline().strip()
         config = {"url": url, "token": token, "event_source": event_source}
     elif kind == "drop_folder":
-        config = {"path": path, "event_source": event_source}
+        if mapping is not None:
+            from pathlib import Path
+
+            mapping = str(Path(mapping).resolve())  # the scheduler may run elsewhere
+        config = {"path": path, "event_source": event_source, "mapping": mapping}
     config = {k: v for k, v in config.items() if v is not None}
     try:
         view = add_source(_services().engine, name, kind, config, interval_seconds=interval,

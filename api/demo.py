@@ -14,13 +14,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from api.services import Services
 from api.tokens import create_token
 from core.accounts import create_user
 from core.migrate import upgrade
 from core.settings import Settings
 from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker
-from ingest.simulation import generate_events, generate_organisation, live_events
+from ingest.simulation import (
+    generate_events,
+    generate_organisation,
+    live_events,
+    supervision_events,
+)
 
 log = logging.getLogger("overblik.demo")
 
@@ -40,7 +47,7 @@ def current_month(zone: ZoneInfo) -> str:
     return f"{now.year:04d}-{now.month:02d}"
 
 
-def prepare_demo(folder: Path, *, teams: int = 6, workers_per_team: int = 9, cases: int = 3000,
+def prepare_demo(folder: Path, *, teams: int = 6, workers_per_team: int = 12, cases: int = 2200,
                  months: int = 12, seed: int = 7) -> DemoSetup:
     """Creates the demo database in `folder` (wiped first) and fills it."""
     if folder.exists():
@@ -53,19 +60,23 @@ def prepare_demo(folder: Path, *, teams: int = 6, workers_per_team: int = 9, cas
     )
     upgrade(settings.database_url)
     services = Services.from_settings(settings)
-    org = generate_organisation(seed=seed, teams=teams, workers_per_team=workers_per_team)
+    org = generate_organisation(seed=seed, teams=teams, workers_per_team=workers_per_team, mentor_team=True)
     for team in org.teams:
         put_team(services.engine, team.team_id, TeamIn(name=team.name, unit=team.unit))
     for worker in org.workers:
         put_worker(services.engine, worker.worker_id,
                    WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    now = datetime.now(UTC)
     history = generate_events(
         org, cases=cases, months=months, end_month=current_month(settings.zone), seed=seed,
-        zone=settings.timezone, until=datetime.now(UTC),
+        zone=settings.timezone, until=now, review_talks=True,
     )
     stored = 0
     while chunk := list(itertools.islice(history, 2000)):
         stored += services.store.append(chunk, origin="demo").accepted
+    stored += services.store.append(
+        supervision_events(org, months, current_month(settings.zone), seed, zone=settings.timezone, until=now),
+        origin="demo").accepted
     first_team = org.teams[0].team_id
     first_worker = next(w for w in org.workers if w.team_id == first_team and "caseworker" in w.roles)
     tokens = {
@@ -133,16 +144,24 @@ def demo_users(services: Services, team_id: str, worker_id: str) -> dict[str, tu
     return users
 
 
-def start_simulator(services: Services, org, *, every_seconds: float = 3.0, stop: threading.Event) -> threading.Thread:
-    """Adds a few live events every few seconds, as a busy jobcentre would."""
-    stream = live_events(org, seed=int(time.time()), zone=services.settings.timezone)
+def start_simulator(base_url: str, ingest_token: str, org, zone: str, *, every_seconds: float = 3.0,
+                    stop: threading.Event) -> threading.Thread:
+    """Posts a few live events every few seconds to POST /api/v1/events with the demo's ingest
+    token, as a busy jobcentre's case system would: the same way in as any real source. A batch
+    the server did not take (not started yet, busy) is sent again, never dropped."""
+    stream = live_events(org, seed=int(time.time()), zone=zone)
 
     def run() -> None:
-        while not stop.wait(every_seconds):
-            try:
-                services.store.append(list(itertools.islice(stream, 3)), origin="simulator")
-            except Exception:
-                log.exception("the demo simulator could not add events")
+        pending: list[dict] = []
+        with httpx.Client(base_url=base_url, timeout=10,
+                          headers={"Authorization": f"Bearer {ingest_token}"}) as client:
+            while not stop.wait(every_seconds):
+                pending = pending or list(itertools.islice(stream, 3))
+                try:
+                    client.post("/api/v1/events", json=pending).raise_for_status()
+                    pending = []
+                except httpx.HTTPError as error:
+                    log.warning("the demo simulator will send its events again: %s", type(error).__name__)
 
     thread = threading.Thread(target=run, name="demo-simulator", daemon=True)
     thread.start()

@@ -1,100 +1,17 @@
-"""Access tokens: created with a role (and the worker or team it is bound to), stored hashed."""
+"""Access tokens (the service lives in core/tokens.py, shared with the dashboard's admin view)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass
-from datetime import timedelta
+from core.tokens import (
+    TOKEN_PREFIX,
+    Caller,
+    TokenError,
+    authenticate,
+    create_token,
+    hash_token,
+    list_tokens,
+    revoke_token,
+)
 
-from sqlalchemy import Engine
-from sqlmodel import select
-
-from api.access import Role
-from core.database import as_utc, session_scope, utcnow
-from core.models import AccessToken
-
-TOKEN_PREFIX = "ovb_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
-
-
-class TokenError(ValueError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Whoever presented a valid token."""
-
-    token_id: int
-    role: Role
-    worker_id: str | None
-    team_id: str | None
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(
-    engine: Engine,
-    role: str,
-    *,
-    worker_id: str | None = None,
-    team_id: str | None = None,
-    name: str | None = None,
-    expires_in: timedelta | None = None,
-) -> str:
-    """Creates a token and returns its secret, which is never shown again."""
-    try:
-        role = Role(role)
-    except ValueError:
-        raise TokenError(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}") from None
-    if role is Role.worker and not worker_id:
-        raise TokenError("a worker token needs --worker-id")
-    if role is Role.team_lead and not team_id:
-        raise TokenError("a team_lead token needs --team-id")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = utcnow()
-    with session_scope(engine) as session:
-        session.add(
-            AccessToken(
-                name=name,
-                token_hash=hash_token(secret),
-                prefix=secret[:10],
-                role=role.value,
-                worker_id=worker_id,
-                team_id=team_id,
-                created_at=now,
-                expires_at=now + expires_in if expires_in else None,
-            )
-        )
-    return secret
-
-
-def authenticate(engine: Engine, secret: str) -> Caller | None:
-    """The caller a token stands for, or None when it is unknown, expired or revoked."""
-    with session_scope(engine) as session:
-        row = session.exec(select(AccessToken).where(AccessToken.token_hash == hash_token(secret))).first()
-        if row is None or row.revoked_at is not None:
-            return None
-        expires = as_utc(row.expires_at)
-        if expires is not None and expires <= utcnow():
-            return None
-        return Caller(row.id, Role(row.role), row.worker_id, row.team_id)  # type: ignore[arg-type]
-
-
-def list_tokens(engine: Engine) -> list[AccessToken]:
-    with session_scope(engine) as session:
-        return list(session.exec(select(AccessToken).order_by(AccessToken.id)))
-
-
-def revoke_token(engine: Engine, token_id: int) -> bool:
-    with session_scope(engine) as session:
-        row = session.get(AccessToken, token_id)
-        if row is None:
-            return False
-        if row.revoked_at is None:
-            row.revoked_at = utcnow()
-        return True
-
-
+__all__ = ["TOKEN_PREFIX", "Caller", "TokenError", "authenticate", "create_token", "hash_token", "list_tokens",
+           "revoke_token"]

@@ -11,6 +11,8 @@ class Role(StrEnum):
     team_lead = "team_lead"
     manager = "manager"
     admin = "admin"
+    # a Prometheus server or another monitor: reads /metrics and nothing else
+    monitoring = "monitoring"
 
 
 class Action(StrEnum):
@@ -50,6 +52,12 @@ class Action(StrEnum):
     manage_tokens = "manage_tokens"
     read_audit = "read_audit"
     erase_case = "erase_case"
+    # operations (api/routes/telemetry.py): the Prometheus metrics of the running processes
+    read_service_metrics = "read_service_metrics"
+    # recording casework from the board and the XLSX round-trip (docs/dashboard.md); which case
+    # is further scoped in dashboard/recording.py: a worker's own, a team lead's team's
+    record_casework = "record_casework"
+    caseload_sheet = "caseload_sheet"
 
 
 R = Role
@@ -89,6 +97,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.manage_tokens: frozenset({R.admin}),
     Action.read_audit: frozenset({R.admin}),
     Action.erase_case: frozenset({R.admin}),
+    # counts and latencies only: no case, team or worker in them
+    Action.read_service_metrics: frozenset({R.monitoring, R.admin}),
+    Action.record_casework: frozenset({R.worker, R.team_lead}),
+    Action.caseload_sheet: frozenset({R.team_lead}),
 }
 
 
@@ -106,6 +118,7 @@ REACH: dict[Role, str] = {
     R.team_lead: "own team, per worker and per case",
     R.manager: "all teams and workers",
     R.admin: "all teams and workers",
+    R.monitoring: "nothing (reads /metrics only)",
 }
 
 PUBLIC = None  # a route anyone may call, with or without a token
@@ -114,6 +127,8 @@ PUBLIC = None  # a route anyone may call, with or without a token
 # not listed here is refused (403) by api.security.require and fails tests/api/test_access.py.
 ROUTES: dict[tuple[str, str], tuple[Action | None, Scope]] = {
     ("GET", "/api/v1/health"): (PUBLIC, Scope.none),
+    ("GET", "/api/v1/ready"): (PUBLIC, Scope.none),
+    ("GET", "/metrics"): (Action.read_service_metrics, Scope.none),
     ("POST", "/api/v1/events"): (Action.send_events, Scope.none),
     ("POST", "/api/v1/imports"): (Action.send_events, Scope.none),
     ("GET", "/api/v1/quarantine"): (Action.read_quarantine, Scope.none),
@@ -186,6 +201,27 @@ CALLBACKS: dict[str, tuple[Action | None, Scope]] = {
     "..bench-body.children...bench-as-of.children..": (Action.view_benchmarking, Scope.none),
     "wall-body.children": (Action.view_wall_screen, Scope.scoped),
     "..users-table.children...user-message.children..": (Action.manage_users, Scope.none),
+    # administration (dashboard/pages/admin.py): the same actions as the API's write routes
+    "..admin-teams.children...admin-team-message.children...admin-worker-team.options...admin-target-team.options"
+    "...admin-goal-team.options...admin-token-team.options..": (Action.write_organisation, Scope.none),
+    "..admin-team-id.value...admin-team-name.value...admin-team-unit.value..": (Action.write_organisation, Scope.none),
+    "..admin-workers.children...admin-worker-message.children...admin-token-worker.options..": (
+        Action.write_organisation, Scope.none),
+    "..admin-worker-id.value...admin-worker-name.value...admin-worker-team.value...admin-worker-roles.value..": (
+        Action.write_organisation, Scope.none),
+    "..admin-targets.children...admin-target-message.children..": (Action.write_targets, Scope.none),
+    "..admin-goals.children...admin-goal-message.children..": (Action.write_targets, Scope.none),
+    "admin-norm-message.children": (Action.write_norms, Scope.none),
+    "..admin-sources.children...admin-source-message.children..": (Action.write_sources, Scope.none),
+    "..admin-quarantine.children...admin-quarantine-message.children..": (Action.resubmit_quarantine, Scope.none),
+    "..admin-tokens.children...admin-token-message.children...admin-token-secret.children..": (
+        Action.manage_tokens, Scope.none),
+    "record-case.options": (Action.record_casework, Scope.scoped),
+    "record-fields.children": (Action.record_casework, Scope.scoped),
+    "..record-message.children...record-form-id.data...record-last.data...record-undo.disabled..": (
+        Action.record_casework, Scope.scoped),
+    "..sheet-preview.children...sheet-pending.data..": (Action.caseload_sheet, Scope.scoped),
+    "..sheet-message.children...sheet-pending-clear.data..": (Action.caseload_sheet, Scope.scoped),
 }
 
 

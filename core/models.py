@@ -308,3 +308,19 @@ class ReferenceFigure(SQLModel, table=True):
     value: float
     source: str | None = Field(default=None, sa_column=Column(String(256)))
     imported_at: datetime = Field(sa_column=_utc_column())
+
+
+# -- sign-in throttle (migration 0009) ----------------------------------------------------------
+
+
+class SignInFailure(SQLModel, table=True):
+    """One failed dashboard sign-in, counted per username and per address by every web process.
+    `subject` is a SHA-256 of the lower-cased username or of the address: no name, no address."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_subject_at", "kind", "subject", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(8), nullable=False), description="user or address")
+    subject: str = Field(sa_column=Column(String(64), nullable=False))
+    at: datetime = Field(sa_column=_utc_column(index=True))

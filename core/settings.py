@@ -61,6 +61,22 @@ class Settings(BaseSettings):
         default=60, ge=1,
         description="Closed cases older than this many months are erased by the scheduler.",
     )
+    mappings_dir: Path | None = Field(
+        default=None,
+        description="Folder of mapping files (NAME.yaml) that POST /api/v1/imports?mapping=NAME uses.",
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="Where `serve --workers N` keeps the workers' Prometheus figures, so that "
+        "/metrics adds them up; emptied on start. Unset: a new temporary folder.",
+    )
+    scheduler_metrics_port: int = Field(
+        default=0, ge=0, le=65535,
+        description="`overblik scheduler` serves its own /metrics on this port (0: not at all).",
+    )
+    scheduler_metrics_host: str = Field(
+        default="127.0.0.1", description="Address the scheduler's /metrics listens on."
+    )
 
     @property
     def zone(self) -> ZoneInfo:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.access import Action, allowed
 from core.settings import Settings
-from dashboard import auth, downloads, ids
+from dashboard import auth, downloads, ids, sheet
 from dashboard.components.shell import header
 from dashboard.context import DashboardContext
 from dashboard.directory import Directory
@@ -23,6 +23,9 @@ from dashboard.i18n import t
 from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
+from ingest.programmes import PhaseCheck
+from ingest.pseudonym import Pseudonymiser
+from ingest.store import EventStore
 from metrics.service import ONE_READING, MetricsService
 
 ASSETS = Path(__file__).parent / "assets"
@@ -47,14 +50,21 @@ PAGES: dict[str, Page] = {
 }
 
 
-def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService | None = None) -> Dash:
-    """The dashboard of one database, ready to be mounted at / (its Flask app is `.server`)."""
+def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService | None = None,
+                     store: EventStore | None = None) -> Dash:
+    """The dashboard of one database, ready to be mounted at / (its Flask app is `.server`);
+    `store` is the event store the API ingests through (with its checks and listeners): the
+    board records through it, the admin view runs sources and resubmits quarantine with it."""
     server = Flask("overblik.dashboard")
+    if store is None:  # as api/services.py builds it
+        store = EventStore(engine, settings.zone, Pseudonymiser.from_settings(settings))
+        store.checks.append(PhaseCheck(engine))
     context = DashboardContext(
         settings=settings,
         engine=engine,
         metrics=metrics or MetricsService(engine, settings.zone),
         directory=Directory(engine),
+        store=store,
     )
     app = Dash(
         "overblik.dashboard",
@@ -138,7 +148,8 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
         return version
 
     downloads.install(server, context)
-    for module in (caseload, team, talk, benchmarking, wall, users):
+    sheet.install(server, context)
+    for module in (caseload, team, talk, benchmarking, wall, users, admin):
         module.register(app, context)
     server.extensions["overblik_dashboard"] = app
     return app

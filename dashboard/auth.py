@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -15,6 +12,7 @@ from sqlalchemy import Engine
 from core.access import Role
 from core.accounts import SignedInUser, end_session, session_user, start_session, verify_password
 from core.settings import Settings
+from core.throttle import ATTEMPT_WINDOW_SECONDS, SignInThrottle
 from dashboard.i18n import LANGUAGES, best_language, t
 from ingest.pseudonym import load_or_create_key
 
@@ -22,10 +20,6 @@ SESSION_COOKIE = "overblik_session"
 LANGUAGE_COOKIE = "overblik_lang"
 # Code and styles anyone may fetch: they hold no data, and the sign-in page needs the styles.
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/favicon.ico", "/_favicon.ico")
-# Sign-in attempts that failed, per username and per address, within the window below.
-ATTEMPT_WINDOW_SECONDS = 15 * 60
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 20
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 HOMES = {
     Role.worker: "/my-caseload",
@@ -92,40 +86,6 @@ def render_sign_in(lang: str, *, next_path: str | None = None, failed: bool = Fa
     )
 
 
-class SignInThrottle:
-    """Failed sign-ins per username and per address in a sliding window, in this process (each
-    web worker counts its own: with N workers an attacker gets at most N times the budget)."""
-
-    def __init__(self, window: float = ATTEMPT_WINDOW_SECONDS):
-        self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
-
-    def blocked(self, username: str, address: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return (len(self._recent(("user", username.strip().lower()), now)) >= MAX_FAILURES_PER_USER
-                    or len(self._recent(("address", address), now)) >= MAX_FAILURES_PER_ADDRESS)
-
-    def failed(self, username: str, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(("user", username.strip().lower()), now).append(now)
-            self._recent(("address", address), now).append(now)
-            if len(self._failures) > 100_000:  # a flood of made-up names must not grow without end
-                self._failures = {k: v for k, v in self._failures.items() if v}
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(("user", username.strip().lower()), None)
-
-
 def _same_origin(origin: str, host: str) -> bool:
     return urlsplit(origin).netloc == host
 
@@ -135,7 +95,8 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
     lifetime = timedelta(hours=settings.session_hours)
     idle = int(settings.session_idle_minutes * 60)
     signer = URLSafeTimedSerializer(session_secret(settings), salt="overblik-dashboard-session")
-    throttle = SignInThrottle()
+    # in the database: every web process of the deployment counts the same failures
+    throttle = SignInThrottle(engine)
     server.extensions["overblik_sign_in_throttle"] = throttle
 
     def set_session_cookie(response, secret: str) -> None:

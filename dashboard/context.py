@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from core.settings import Settings
 from dashboard.directory import Directory
+from ingest.store import EventStore
 from metrics.calendar import add_months, month_of
 from metrics.service import MetricsService
 
@@ -19,6 +20,9 @@ class DashboardContext:
     engine: Engine
     metrics: MetricsService
     directory: Directory
+    # the one write path (ingest/store.py): the board records through it, the admin view runs
+    # sources and resubmits quarantine through it, like any source's events
+    store: EventStore | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from core.telemetry import LIVE_SUBSCRIBERS
 from metrics.readmodel import ReadModel, get_read_model
 
 LIVE_PATH = "/live"
@@ -28,6 +29,16 @@ def live_version(model: ReadModel) -> str:
     return f"{model.last_seq}:{int(time.time() // 60)}"
 
 
+async def counted(stream: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The stream, counted in the open-streams gauge of /metrics while it is open."""
+    LIVE_SUBSCRIBERS.inc()
+    try:
+        async for line in stream:
+            yield line
+    finally:  # ended, or the screen went away (Starlette closes the generator)
+        LIVE_SUBSCRIBERS.dec()
+
+
 def live_stream(server: Flask, engine: Engine, zone: ZoneInfo):
     """The /live endpoint (ASGI, so an open screen holds no WSGI worker thread)."""
 
@@ -40,7 +51,8 @@ def live_stream(server: Flask, engine: Engine, zone: ZoneInfo):
 
     async def events(cookie: str, language: str) -> AsyncIterator[str]:
         # the read model the Follower (api.app.start_follower) keeps current: woken by this
-        # process's ingest, and every second for what other processes wrote
+        # process's ingest and, on PostgreSQL, by every other process's (LISTEN/NOTIFY); else
+        # every second for what other processes wrote
         model = get_read_model(engine, zone, catch_up=False)
         yield f"retry: {RETRY_MS}\n\n"
         started = last_beat = last_check = time.monotonic()
@@ -70,7 +82,7 @@ def live_stream(server: Flask, engine: Engine, zone: ZoneInfo):
         if not await run_in_threadpool(signed_in, cookie, language):
             return Response("sign in first", status_code=401, media_type="text/plain")
         return StreamingResponse(
-            events(cookie, language), media_type="text/event-stream",
+            counted(events(cookie, language)), media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 

@@ -1,5 +1,6 @@
 """The drop-folder collector: imports each new CSV, XLSX or NDJSON file of a folder once,
-then moves it aside (into processed/, or failed/ when it cannot be read at all)."""
+then moves it aside (into processed/, or failed/ when it cannot be read at all). With a
+`mapping`, the folder receives a case system's exports (CSV or XLSX) read through it."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import threading
 import time
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.database import utcnow
 from ingest.collector import CollectorOutcome, Heartbeat, never_stopped
 from ingest.imports import FORMATS, UnreadableFile, import_path
+from ingest.mapping import MAPPED_FORMATS, MappingError, import_mapped, load_mapping
 from ingest.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,20 @@ class DropFolderConfig(BaseModel):
     settle_seconds: float = Field(
         default=2.0, ge=0, le=3600, description="A file modified more recently is still being written."
     )
+    mapping: str | None = Field(
+        default=None, min_length=1,
+        description="A mapping file (docs/mappings.md): the folder receives a case system's exports.",
+    )
+
+    @field_validator("mapping")
+    @classmethod
+    def _usable_mapping(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                load_mapping(value)
+            except MappingError as exc:
+                raise ValueError(f"cannot use the mapping {exc}") from None
+        return value
 
     @property
     def folder(self) -> Path:
@@ -53,6 +69,7 @@ class DropFolderConfig(BaseModel):
 def pending_files(config: DropFolderConfig, now: float | None = None) -> list[Path]:
     """The files waiting to be imported, oldest first."""
     now = time.time() if now is None else now
+    formats = MAPPED_FORMATS if config.mapping else FORMATS
     found: list[tuple[float, str, Path]] = []
     for entry in os.scandir(config.folder):
         name = entry.name
@@ -60,7 +77,7 @@ def pending_files(config: DropFolderConfig, now: float | None = None) -> list[Pa
         # Hidden files, editors' lock files (~$book.xlsx) and half-copied files are not ready.
         if name.startswith((".", "~$")) or lowered.endswith(PARTIAL_SUFFIXES):
             continue
-        if Path(lowered).suffix not in FORMATS or not entry.is_file():
+        if Path(lowered).suffix not in formats or not entry.is_file():
             continue
         modified = entry.stat().st_mtime
         if now - modified < config.settle_seconds:
@@ -83,20 +100,35 @@ def collect_folder(
     if not config.folder.is_dir():
         outcome.error = f"the folder {config.folder} does not exist"
         return outcome
+    mapping = None
+    if config.mapping:
+        try:
+            # read at every run: a changed mapping counts from the next file on
+            mapping = load_mapping(config.mapping)
+        except MappingError as exc:
+            # the files are not at fault: they stay for the run after the mapping is fixed
+            outcome.error = f"cannot use the mapping {exc}"
+            return outcome
     problems: list[str] = []
     for path in pending_files(config):
         if stop.is_set():
             break
         heartbeat()
         try:
-            result = import_path(
-                store,
-                path,
-                origin="folder",
-                filename=path.name,
-                default_source=config.event_source or source_name,
-                source_name=source_name,
-            )
+            if mapping is not None:
+                result = import_mapped(
+                    store, path, mapping, origin="folder", filename=path.name,
+                    source=config.event_source, source_name=source_name,
+                )
+            else:
+                result = import_path(
+                    store,
+                    path,
+                    origin="folder",
+                    filename=path.name,
+                    default_source=config.event_source or source_name,
+                    source_name=source_name,
+                )
         except UnreadableFile as exc:
             moved = move_aside(path, config.failed)
             outcome.failed_files.append(moved.name)

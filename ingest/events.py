@@ -173,6 +173,15 @@ class SupervisionHeld(EventBase):
         return value
 
 
+class EventRetracted(EventBase):
+    """Withdraws an earlier event of the same source and case (docs/events-extensions.md): the
+    log keeps both, the figures read the log as if neither were there."""
+
+    type: Literal["event_retracted"]
+    retracts: Ident
+    reason: Text | None = None
+
+
 CaseEvent = Annotated[
     CaseOpened
     | CaseTransferred
@@ -188,7 +197,8 @@ CaseEvent = Annotated[
     | HoursReported
     | CaseClosed
     | ReviewHeld
-    | SupervisionHeld,
+    | SupervisionHeld
+    | EventRetracted,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
@@ -197,10 +207,12 @@ EVENT_TYPES: tuple[str, ...] = tuple(
     for m in (
         CaseOpened, CaseTransferred, WorkerAssigned, WorkerUnassigned, Enrolled, CvCompleted,
         ReadinessAssessed, PhaseChanged, PlacementStarted, PlacementEnded, FollowUpHeld,
-        HoursReported, CaseClosed, ReviewHeld, SupervisionHeld,
+        HoursReported, CaseClosed, ReviewHeld, SupervisionHeld, EventRetracted,
     )
 )
-SINGLETON_TYPES = frozenset({"case_opened", "case_closed", "placement_started", "placement_ended"})
+SINGLETON_TYPES = frozenset({
+    "case_opened", "case_closed", "placement_started", "placement_ended", "event_retracted",
+})
 
 
 @dataclass(slots=True)
@@ -223,12 +235,17 @@ class NormalisedEvent:
         return self.payload.get("placement_id")
 
 
-def singleton_key(event_type: str, payload: dict[str, Any]) -> str | None:
-    """The key under which "one of each per case" is enforced, or None."""
+def singleton_key(event_type: str, payload: dict[str, Any], source: str = "") -> str | None:
+    """The key under which "one of each per case" is enforced, or None. An event is retracted
+    once: the key of a retraction names its target (of the same source) by a hash, short
+    enough for the column whatever the ids' length."""
     if event_type in ("case_opened", "case_closed"):
         return event_type
     if event_type in ("placement_started", "placement_ended"):
         return f"{event_type}:{payload['placement_id']}"
+    if event_type == "event_retracted":
+        target = hashlib.sha256(f"{source}\x1f{payload['retracts']}".encode()).hexdigest()[:40]
+        return f"retracts:{target}"
     return None
 
 
@@ -251,7 +268,7 @@ def normalise(model: EventBase) -> NormalisedEvent:
         payload=payload,
         payload_json=payload_json,
         content_hash=hashlib.sha256(content.encode()).hexdigest(),
-        singleton_key=singleton_key(model.type, payload),  # type: ignore[attr-defined]
+        singleton_key=singleton_key(model.type, payload, model.source or ""),  # type: ignore[attr-defined]
         stored_time=stored_time,
     )
 

@@ -13,6 +13,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from core.telemetry import SCHEDULER_JOBS
 from ingest.retention import erase_expired
 from ingest.sources import SourceBusy, SourceNotFound, list_sources, run_source
 from ingest.store import EventStore
@@ -89,8 +90,10 @@ class CollectorScheduler:
         try:
             wanted = {s.name: s.interval_seconds for s in list_sources(self.store.engine) if s.enabled}
         except Exception:
+            SCHEDULER_JOBS.labels(SYNC_JOB, "failed").inc()
             log.exception("could not read the sources; keeping the jobs as they are")
             return
+        SCHEDULER_JOBS.labels(SYNC_JOB, "ok").inc()
         for name, interval in wanted.items():
             known = self._intervals.get(name)
             if known is None:
@@ -110,19 +113,27 @@ class CollectorScheduler:
         try:
             erase_expired(self.store.engine, self.retention_months, on_erased=self.on_erased)
         except Exception:
+            SCHEDULER_JOBS.labels(RETENTION_JOB, "failed").inc()
             log.exception("the retention run failed; it is tried again at the next interval")
+        else:
+            SCHEDULER_JOBS.labels(RETENTION_JOB, "ok").inc()
 
     def run(self, name: str) -> None:
         if self._stop.is_set():
             return
+        job = job_id(name)
         try:
-            run_source(self.store, name, scheduled=True, stop=self._stop)
+            result = run_source(self.store, name, scheduled=True, stop=self._stop)
         except SourceBusy:
+            SCHEDULER_JOBS.labels(job, "busy").inc()
             log.debug("source %s is running in another process", name)
         except SourceNotFound:
             log.debug("source %s was removed", name)
         except Exception:
+            SCHEDULER_JOBS.labels(job, "failed").inc()
             log.exception("the run of source %s failed", name)
+        else:
+            SCHEDULER_JOBS.labels(job, result.status).inc()  # ok, failed or skipped
 
 
 def start(

@@ -55,13 +55,20 @@ class Organisation:
         return self.by_team_role.get((team_id, role), [])
 
 
-def generate_organisation(seed: int = 1, teams: int = 4, workers_per_team: int = 8) -> Organisation:
-    """Teams, and workers whose roles mirror a jobcentre: mostly caseworkers and consultants."""
+def generate_organisation(seed: int = 1, teams: int = 4, workers_per_team: int = 8, *,
+                          mentor_team: bool = False) -> Organisation:
+    """Teams, and workers whose roles mirror a jobcentre: mostly caseworkers and consultants.
+
+    With `mentor_team`, one more team runs the mentor-supported coping courses: caseworkers who
+    are also mentors, two company consultants, mentors and a job coach."""
     rng = random.Random(f"org-{seed}")
     team_list = [
         SimTeam(f"team-{i + 1:02d}", f"Team {TEAM_NAMES[i % len(TEAM_NAMES)]}", "Jobcenter Demo")
         for i in range(teams)
     ]
+    mentor_team_id = f"team-{teams + 1:02d}" if mentor_team else None
+    if mentor_team_id:
+        team_list.append(SimTeam(mentor_team_id, "Team Mentor", "Jobcenter Demo"))
     workers = []
     by_team_role: dict[tuple[str, str], list[str]] = {}
     number = 0
@@ -79,6 +86,9 @@ def generate_organisation(seed: int = 1, teams: int = 4, workers_per_team: int =
                 roles = ("mentor",)
             if i == 0 and workers_per_team > 1:
                 roles = ("caseworker", "mentor")
+            if team.team_id == mentor_team_id:
+                roles = (("caseworker", "mentor") if i % 2 == 0 else ("company_consultant",) if i in (1, 3)
+                         else ("jobcoach",) if i == 5 else ("mentor",))
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
             worker = SimWorker(f"w-{number:04d}", name, team.team_id, roles)
             workers.append(worker)
@@ -133,14 +143,18 @@ class _CaseWriter:
 
 
 def _case_history(
-    rng: random.Random, org: Organisation, case_id: str, opened: datetime, zone: ZoneInfo
+    rng: random.Random, org: Organisation, case_id: str, opened: datetime, zone: ZoneInfo,
+    talks: random.Random | None = None,
 ) -> list[dict]:
-    """One citizen's course: assignments, CV, readiness, phases, placements, hours, close."""
+    """One citizen's course: assignments, CV, readiness, phases, placements, hours, close;
+    with `talks` (its own random stream, so the rest of the history stays the same) also the
+    mid-term and final evaluation talks of the coping courses."""
     out = _CaseWriter(case_id, "sim")
     team = rng.choice(org.teams).team_id
     citizen = f"{rng.randint(1, 28):02d}{rng.randint(1, 12):02d}{rng.randint(50, 99):02d}{rng.randint(0, 9999):04d}"
+    programme = rng.choice(PROGRAMMES)
     out.emit("case_opened", opened, citizen=citizen, team_id=team,
-             programme=rng.choice(PROGRAMMES), channel=rng.choice(("jobcenter", "a-kasse", "self")))
+             programme=programme, channel=rng.choice(("jobcenter", "a-kasse", "self")))
 
     def later(at: datetime, low_days: float, high_days: float) -> datetime:
         return at + timedelta(seconds=rng.uniform(low_days, high_days) * 86_400)
@@ -215,11 +229,49 @@ def _case_history(
                     out.emit("hours_reported", reported + timedelta(days=rng.uniform(0, 20)),
                              month=f"{year:04d}-{month:02d}", hours=round(hours + rng.choice((-5, 5, 10)), 2) if hours >= 5 else 3.0)
             year, month = _add_months(year, month, 1)
+    if talks is not None and programme == "mestring":
+        _review_talks(out, talks, opened, closed)
     if closed is not None:
         reason = rng.choices([r for r, _ in CLOSE_REASONS], weights=[w for _, w in CLOSE_REASONS])[0]
         outcome = rng.choice(OUTCOMES) if reason == "completed" else None
         out.emit("case_closed", closed, reason=reason, outcome=outcome)
     return out.events
+
+
+COURSE_DAYS = 126  # the coping course's planned 18 weeks (core/process_models/mestring.json)
+
+
+def _review_talks(out: _CaseWriter, rng: random.Random, opened: datetime, closed: datetime | None) -> None:
+    """Mid-term talk mostly before the middle of the course, some late; a final talk at most closes."""
+    end = closed or opened + timedelta(days=600)
+    mid = opened + timedelta(days=COURSE_DAYS * rng.uniform(0.2, 0.54))
+    if rng.random() < 0.96 and mid < end:
+        out.emit("review_held", mid, kind="mid", participants=["citizen", "caseworker", "mentor"])
+    if closed is not None and rng.random() < 0.85:
+        final = max(opened, closed - timedelta(days=rng.uniform(0, 5)))
+        out.emit("review_held", final, kind="final", participants=["citizen", "caseworker"])
+
+
+def supervision_events(org: Organisation, months: int, end_month: str, seed: int = 1, *,
+                       zone: str = "Europe/Copenhagen", until: datetime | None = None) -> list[dict]:
+    """Supervision of every worker, about four times a year each, a few less often
+    (docs/events-extensions.md: on the worker's pseudo case `worker:<worker_id>`)."""
+    tz = ZoneInfo(zone)
+    rng = random.Random(f"supervision-{seed}")
+    end_year, end_mon = (int(p) for p in end_month.split("-"))
+    first = _month_start(*_add_months(end_year, end_mon, -(months - 1)), tz)
+    until = until or _month_start(*_add_months(end_year, end_mon, 1), tz)
+    events = []
+    for worker in org.workers:
+        at, number = first + timedelta(days=rng.uniform(0, 60)), 0
+        every = (70, 105) if rng.random() < 0.8 else (100, 160)
+        while at < until:
+            number += 1
+            events.append({"event_id": f"supervision-{worker.worker_id}-{number:03d}", "source": "sim",
+                           "type": "supervision_held", "case_id": f"worker:{worker.worker_id}",
+                           "occurred_at": _iso(at.replace(microsecond=0)), "worker_id": worker.worker_id})
+            at += timedelta(days=rng.uniform(*every))
+    return events
 
 
 def generate_events(
@@ -233,11 +285,14 @@ def generate_events(
     until: datetime | None = None,
     late_share: float = 0.02,
     case_prefix: str = "case",
+    review_talks: bool = False,
 ) -> Iterator[dict]:
     """Raw events (the events.md wire format) of `cases` cases opened over `months` months that
     end with `end_month`, in arrival order: by time, with a share arriving late.
 
-    Events after `until` (default: the end of `end_month`) are left out, as not yet happened."""
+    Events after `until` (default: the end of `end_month`) are left out, as not yet happened.
+    `review_talks` adds the coping courses' evaluation talks (`review_held`) from a random
+    stream of their own: every other event stays as it is without them."""
     tz = ZoneInfo(zone)
     rng = random.Random(f"events-{seed}")
     end_year, end_mon = (int(p) for p in end_month.split("-"))
@@ -251,14 +306,17 @@ def generate_events(
     for number in range(cases):
         opened = first + timedelta(seconds=rng.uniform(0, span))
         opened = opened.replace(microsecond=0)
-        for event in _case_history(rng, org, f"{case_prefix}-{number + 1:06d}", opened, tz):
+        case_id = f"{case_prefix}-{number + 1:06d}"
+        talks = random.Random(f"talks-{seed}-{case_id}") if review_talks else None
+        for event in _case_history(rng, org, case_id, opened, tz, talks):
             at = datetime.fromisoformat(event["occurred_at"])
             if at >= until:
                 continue
             order += 1
-            if rng.random() < late_share:
+            draw = talks if talks is not None and event["type"] == "review_held" else rng
+            if draw.random() < late_share:
                 # arrives up to 60 days after it happened
-                late.append((at + timedelta(days=rng.uniform(1, 60)), order, event))
+                late.append((at + timedelta(days=draw.uniform(1, 60)), order, event))
             else:
                 batch.append((at, order, event))
     batch.extend(late)
@@ -288,10 +346,11 @@ def live_events(
             number += 1
             case_id = f"{case_prefix}-{seed}-{number:06d}"
             team = rng.choice(org.teams).team_id
-            state = {"case_id": case_id, "team": team, "n": 0, "placement": 0, "open_placement": None}
+            state = {"case_id": case_id, "team": team, "n": 0, "placement": 0, "open_placement": None,
+                     "programme": rng.choice(PROGRAMMES)}
             open_cases.append(state)
             yield _live(state, "case_opened", at, citizen=f"live-citizen-{seed}-{number}", team_id=team,
-                        programme=rng.choice(PROGRAMMES))
+                        programme=state["programme"])
             yield _live(state, "worker_assigned", at, worker_id=rng.choice(org.holders(team, "caseworker")), role="caseworker")
             continue
         state = rng.choice(open_cases)
@@ -316,7 +375,10 @@ def live_events(
             yield _live(state, "hours_reported", at, month=f"{local.year:04d}-{local.month:02d}", hours=float(rng.choice((8, 15, 37.5))))
         else:
             open_cases.remove(state)
-            yield _live(state, "case_closed", at, reason=rng.choice(("completed", "dropped_out")), outcome=rng.choice(("job", None)))
+            reason = rng.choice(("completed", "dropped_out"))
+            if reason == "completed" and state["programme"] == "mestring":
+                yield _live(state, "review_held", at, kind="final", participants=["citizen", "caseworker"])
+            yield _live(state, "case_closed", at, reason=reason, outcome=rng.choice(("job", None)))
 
 
 def _live(state: dict, event_type: str, at: datetime, **fields) -> dict:

@@ -16,8 +16,16 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from core import notify, telemetry
 from core.database import as_utc, db_time, is_sqlite, utcnow
-from ingest.events import NormalisedEvent, normalise, validate, validate_many, validation_reason
+from ingest.events import (
+    NormalisedEvent,
+    normalise,
+    singleton_key,
+    validate,
+    validate_many,
+    validation_reason,
+)
 from ingest.pseudonym import Pseudonymiser
 from ingest.timeparse import format_instant
 
@@ -109,7 +117,7 @@ CPR_REASON = "a value looks like a citizen number (CPR); send it only as citizen
 REFERENCE_FIELDS = frozenset({
     "event_id", "case_id", "source", "type", "occurred_at", "team_id", "worker_id",
     "placement_id", "month", "role", "level", "kind", "programme", "phase", "citizen",
-    "citizen_pseudonym",
+    "citizen_pseudonym", "retracts",
 })
 
 
@@ -324,6 +332,7 @@ class EventStore:
                 cursor.execute("SET LOCAL enable_seqscan = off")
             stored = self._stored_hashes(cursor, valid)
             singletons = self._stored_singletons(cursor, valid)
+            targets = self._retraction_targets(cursor, valid)
             checked: dict[int, str] = {}
             for check in self.checks:
                 checked.update(check(cursor, valid))
@@ -349,13 +358,27 @@ class EventStore:
                             )
                         )
                     continue
-                problem = _delivery_problem(item, singletons) or checked.get(id(item))
+                problem = (
+                    _delivery_problem(item, singletons)
+                    or _retraction_problem(item, targets)
+                    or checked.get(id(item))
+                )
                 if problem:
                     refused.append(Refusal(first_index + offset, problem, _public_form(item)))
                     continue
                 seen[key] = item.content_hash
+                targets.setdefault((item.source, item.event_id), (item.case_id, item.type))
                 if item.singleton_key:
-                    singletons[(item.case_id, item.singleton_key)] = item.occurred_at
+                    claim = (item.case_id, item.singleton_key)
+                    used = singletons.used.get(claim, 0)
+                    if used:
+                        # the key was held by a retracted event: a numbered key keeps the unique
+                        # index (case_id, singleton_key) a safety net for the live claim
+                        item.singleton_key = f"{item.singleton_key}#{used}"
+                    singletons.used[claim] = used + 1
+                    singletons.held[claim] = (item.occurred_at, item.source, item.event_id)
+                elif item.type == "event_retracted":
+                    singletons.release(item.case_id, item.source, item.payload["retracts"])
                 accepted.append(item)
             if accepted:
                 self._insert_events(cursor, accepted, now)
@@ -380,6 +403,9 @@ class EventStore:
                 )
             if before_commit is not None:
                 before_commit(cursor)
+            if accepted and not self._sqlite:
+                # every web process's read model is woken when (and only if) this commits
+                notify.send(cursor, str(len(accepted)))
             if self._sqlite:
                 cursor.execute("COMMIT")
             else:
@@ -402,6 +428,7 @@ class EventStore:
             IngestError(r.index, r.envelope("event_id"), r.reason, r.line) for r in refused
         ]
         summary.errors.sort(key=lambda e: e.index)
+        _count(summary)
         if accepted:
             for listener in self.listeners:
                 try:
@@ -467,29 +494,89 @@ class EventStore:
                     found[(source, event_id)] = content_hash
         return found
 
-    def _stored_singletons(
-        self, cursor, events: Sequence[NormalisedEvent]
-    ) -> dict[tuple[str, str], datetime]:
+    def _stored_singletons(self, cursor, events: Sequence[NormalisedEvent]) -> _Claims:
+        """The "one of each per case" claims of the batch's cases, without those of retracted
+        events (a retracted case_closed leaves the case open to be closed again)."""
         cases = list(dict.fromkeys(e.case_id for e in events if e.singleton_key))
-        found: dict[tuple[str, str], datetime] = {}
-        if cases and not self._sqlite:
+        claims = _Claims()
+        retracted: set[tuple[str, str, str]] = set()
+        rows: list[tuple] = []
+        for start in range(0, len(cases), IN_CHUNK if self._sqlite else 10_000):
+            chunk = cases[start : start + (IN_CHUNK if self._sqlite else 10_000)]
+            if self._sqlite:
+                where = f"case_id IN ({', '.join([self._p] * len(chunk))})"
+                params: tuple = tuple(chunk)
+            else:
+                where, params = "case_id = ANY(%s)", (chunk,)
             cursor.execute(
-                "SELECT case_id, singleton_key, occurred_at FROM events "
-                "WHERE case_id = ANY(%s) AND singleton_key IS NOT NULL",
-                (cases,),
+                # retractions carry a rule key too, so this reads the partial index only
+                "SELECT case_id, type, payload, occurred_at, source, event_id FROM events "  # noqa: S608
+                f"WHERE {where} AND singleton_key IS NOT NULL",
+                params,
             )
-            return {(c, k): _read_time(o) for c, k, o in cursor.fetchall()}
-        for start in range(0, len(cases), IN_CHUNK):
-            chunk = cases[start : start + IN_CHUNK]
-            marks = ", ".join([self._p] * len(chunk))
-            cursor.execute(
-                f"SELECT case_id, singleton_key, occurred_at FROM events "  # noqa: S608
-                f"WHERE case_id IN ({marks}) AND singleton_key IS NOT NULL",
-                tuple(chunk),
-            )
-            for case_id, key, occurred in cursor.fetchall():
-                found[(case_id, key)] = _read_time(occurred)
+            for case_id, event_type, payload, occurred, source, event_id in cursor.fetchall():
+                payload = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+                if event_type == "event_retracted":
+                    retracted.add((case_id, source, payload.get("retracts")))
+                rows.append((case_id, event_type, payload, occurred, source, event_id))
+        for case_id, event_type, payload, occurred, source, event_id in rows:
+            claim = (case_id, singleton_key(event_type, payload, source) or event_type)
+            claims.used[claim] = claims.used.get(claim, 0) + 1
+            if (case_id, source, event_id) not in retracted:
+                claims.held[claim] = (_read_time(occurred), source, event_id)
+        return claims
+
+    def _retraction_targets(
+        self, cursor, events: Sequence[NormalisedEvent]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        """(source, event_id) → (case_id, type) of the stored events the batch's retractions name."""
+        wanted: dict[str, list[str]] = {}
+        for e in events:
+            if e.type == "event_retracted":
+                wanted.setdefault(e.source, []).append(e.payload["retracts"])
+        found: dict[tuple[str, str], tuple[str, str]] = {}
+        for source, ids in wanted.items():
+            unique = list(dict.fromkeys(ids))
+            for start in range(0, len(unique), IN_CHUNK):
+                chunk = unique[start : start + IN_CHUNK]
+                marks = ", ".join([self._p] * len(chunk))
+                cursor.execute(
+                    f"SELECT event_id, case_id, type FROM events WHERE source = {self._p} "  # noqa: S608
+                    f"AND event_id IN ({marks})",
+                    (source, *chunk),
+                )
+                for event_id, case_id, event_type in cursor.fetchall():
+                    found[(source, event_id)] = (case_id, event_type)
         return found
+
+
+def _count(summary: IngestSummary) -> None:
+    for outcome, count in (
+        ("accepted", summary.accepted), ("duplicate", summary.duplicates), ("refused", summary.rejected)
+    ):
+        if count:
+            telemetry.EVENTS.labels(outcome).inc(count)
+
+
+@dataclass(slots=True)
+class _Claims:
+    """"One of each per case" inside the write transaction: the live claim of each (case, rule
+    key) and how many stored events ever held it (retracted ones included)."""
+
+    held: dict[tuple[str, str], tuple[datetime, str, str]] = field(default_factory=dict)
+    used: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __contains__(self, claim: tuple[str, str]) -> bool:
+        return claim in self.held
+
+    def get(self, claim: tuple[str, str]) -> datetime | None:
+        held = self.held.get(claim)
+        return None if held is None else held[0]
+
+    def release(self, case_id: str, source: str, event_id: str) -> None:
+        for claim, (_at, owner_source, owner_id) in list(self.held.items()):
+            if claim[0] == case_id and owner_source == source and owner_id == event_id:
+                del self.held[claim]
 
 
 def _read_time(value: Any) -> datetime:
@@ -503,12 +590,27 @@ SINGLETON_REASONS = {
     "case_closed": "case already closed: a case is closed once",
     "placement_started": "placement_id already started in this case (a new placement needs a new id)",
     "placement_ended": "placement_id already ended in this case",
+    "event_retracted": "retracts: that event is already retracted",
 }
 
 
-def _delivery_problem(
-    event: NormalisedEvent, singletons: dict[tuple[str, str], datetime]
+def _retraction_problem(
+    event: NormalisedEvent, targets: dict[tuple[str, str], tuple[str, str]]
 ) -> str | None:
+    if event.type != "event_retracted":
+        return None
+    target = targets.get((event.source, event.payload["retracts"]))
+    if target is None:
+        return None  # not arrived yet: it counts as retracted as soon as it does
+    case_id, target_type = target
+    if case_id != event.case_id:
+        return "retracts: that event belongs to another case"
+    if target_type == "event_retracted":
+        return "retracts: a retraction cannot be retracted; send the event again under a new event_id"
+    return None
+
+
+def _delivery_problem(event: NormalisedEvent, singletons: _Claims) -> str | None:
     key = event.singleton_key
     if key is None:
         return None

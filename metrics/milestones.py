@@ -171,6 +171,8 @@ class GroupFigures:
             "median_days_to_company_consultant": (
                 statistics.median(self.days_list) if self.days_list else None
             ),
+            # how many cases that median is over (an extension: small groups are suppressed by it)
+            "median_days_cases": len(self.days_list),
         }
 
 

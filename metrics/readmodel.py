@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy import Engine
 
+from core import notify, telemetry
 from metrics.calendar import MICROSECOND, MonthWindow, from_us
 from metrics.casestate import NEVER, CaseHistory
 from metrics.milestones import CaseFigures, Organisation, case_figures
@@ -81,6 +82,10 @@ class ReadModel:
         self._erasure_marker: int | None = None
         self._kept: dict[Any, tuple[int, Any]] = {}
         self._related: tuple[tuple, list[CaseHistory]] | None = None
+        # cases with an event_retracted in the log (docs/events-extensions.md); any new event
+        # of one of them rebuilds its history from the log without the retracted events
+        self._retracting: set[str] = set()
+        self._rebuild: set[str] = set()
 
     # -- keeping current ------------------------------------------------------------------
 
@@ -114,6 +119,7 @@ class ReadModel:
                         self._apply(rows, changed)
                     cursor.close()
                     self.last_seq = latest
+                    self._rebuild_retracted(connection)
                     self._record_change(changed)
                     return count
                 else:
@@ -133,7 +139,9 @@ class ReadModel:
                         break
                     count += len(rows)
                     self._apply(rows, changed)
-            self.last_seq = latest
+                result.close()
+                self.last_seq = latest
+                self._rebuild_retracted(connection)
             self._record_change(changed)
             return count
 
@@ -142,6 +150,9 @@ class ReadModel:
         with self._lock:
             changed: set[str] = set()
             self._apply(rows, changed)
+            if self._rebuild:
+                with self.engine.connect() as connection:
+                    self._rebuild_retracted(connection)
             self._record_change(changed)
 
     def _apply(self, rows: Iterable[tuple], changed: set[str]) -> None:
@@ -160,6 +171,10 @@ class ReadModel:
             if case is None:
                 case = cases[case_id] = CaseHistory(case_id)
             case.add(seq, event_type, occurred_at, payload)
+            if event_type == "event_retracted":
+                self._retracting.add(case_id)
+            if case_id in self._retracting:
+                self._rebuild.add(case_id)
             if event_type in ("case_opened", "case_transferred"):
                 self.team_cases.setdefault(payload.get("team_id"), set()).add(case_id)
             elif event_type == "worker_assigned":
@@ -169,6 +184,48 @@ class ReadModel:
             if seq > self.last_seq:
                 self.last_seq = seq
             changed.add(case_id)
+
+    def _rebuild_retracted(self, connection) -> None:
+        """Compiles again, from the log, each case that has a retraction and a new event: the
+        events a retraction names (same source, same case) and the retractions themselves are
+        left out, whatever order they arrived in. Retractions are rare (an undo on the board);
+        the log has no index by case, so all pending cases are read in one pass per chunk."""
+        if not self._rebuild:
+            return
+        if self._sqlite:
+            instant = ("CAST(strftime('%s', substr(occurred_at, 1, 19)) AS INTEGER) * 1000000 "
+                       "+ CAST(substr(occurred_at, 21, 6) AS INTEGER)")
+        else:
+            instant = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
+        pending = sorted(self._rebuild)
+        loaded: dict[str, list[tuple]] = {case_id: [] for case_id in pending}
+        for start in range(0, len(pending), 900):
+            chunk = pending[start : start + 900]
+            if self._sqlite:
+                where, params = f"case_id IN ({', '.join('?' * len(chunk))})", (*chunk, self.last_seq)
+                last = "?"
+            else:
+                where, params, last = "case_id = ANY(%s)", (chunk, self.last_seq), "%s"
+            rows = connection.exec_driver_sql(
+                f"SELECT seq, type, case_id, {instant}, payload, source, event_id FROM events "  # noqa: S608
+                f"WHERE {where} AND seq <= {last} ORDER BY seq",
+                params,
+            ).fetchall()
+            for seq, kind, case_id, at, payload, source, event_id in rows:
+                data = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+                loaded[case_id].append((seq, kind, at, data, source, event_id))
+        for case_id, events in loaded.items():
+            if not events:  # erased meanwhile
+                self.cases.pop(case_id, None)
+                continue
+            withdrawn = {(source, data.get("retracts")) for _s, kind, _a, data, source, _e in events
+                         if kind == "event_retracted"}
+            history = CaseHistory(case_id)
+            for seq, kind, at, data, source, event_id in events:
+                if kind != "event_retracted" and (source, event_id) not in withdrawn:
+                    history.add(seq, kind, at, data)
+            self.cases[case_id] = history
+        self._rebuild.clear()
 
     def _record_change(self, changed: set[str]) -> None:
         if not changed:
@@ -413,6 +470,8 @@ class ReadModel:
         """Drops an erased case. Erasure is rare, so every cached month is simply recomputed."""
         with self._lock:
             self.cases.pop(case_id, None)
+            self._retracting.discard(case_id)
+            self._rebuild.discard(case_id)
             for cases in (*self.team_cases.values(), *self.worker_cases.values(),
                           *self.supervision_cases.values()):
                 cases.discard(case_id)
@@ -460,23 +519,29 @@ def forget_read_models() -> None:
 
 class Follower:
     """Keeps a read model current in the background, so that neither ingest nor the first
-    reader of a month waits for it: woken after each batch this process commits, and every
-    `interval` seconds for batches other processes wrote. On start it warms the last
-    `warm_months` months, the range the trends show."""
+    reader of a month waits for it: woken after each batch this process commits, and — on
+    PostgreSQL — by the notification every process's ingest sends when it commits
+    (core/notify.py); besides, it looks every `interval` seconds for batches other processes
+    wrote (every `listen_interval` seconds while the notifications' connection is up). On
+    start it warms the last `warm_months` months, the range the trends show."""
 
     def __init__(
         self, model: ReadModel, clock, *, interval: float = 1.0, warm_months: int = 14,
-        gather: float = 0.5,
+        gather: float = 0.5, listen: bool | None = None, listen_interval: float = 10.0,
     ):
         self.model = model
         self.gather = gather
         self.clock = clock
         self.interval = interval
+        self.listen_interval = listen_interval
         self.warm_months = warm_months
         self.warmed = threading.Event()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        if listen is None:
+            listen = notify.supports_notify(model.engine.url)
+        self.listener = notify.Listener(model.engine.url, self.notify) if listen else None
 
     def notify(self, _events: Sequence[Any] = ()) -> None:
         """EventStore listener: returns at once; the catch-up happens in the background."""
@@ -485,10 +550,18 @@ class Follower:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="read-model-follower", daemon=True)
         self._thread.start()
+        if self.listener is not None:
+            self.listener.start()
+
+    @property
+    def listening(self) -> bool:
+        return self.listener is not None and self.listener.connected.is_set()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
+        if self.listener is not None:
+            self.listener.stop(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -516,8 +589,11 @@ class Follower:
         gc.freeze()
         self.warmed.set()
         caught_up = 0.0
+        telemetry.READ_MODEL_SEQ.set(self.model.last_seq)
         while not self._stop.is_set():
-            self._wake.wait(self.interval)
+            listening = self.listening
+            telemetry.LISTENING.set(1 if listening else 0)
+            self._wake.wait(self.listen_interval if listening else self.interval)
             # Gather the batches of a busy moment into one catch-up: each costs a query and
             # takes the interpreter from the ingest thread. Reads catch up by themselves, so
             # figures never wait for this. A batch after a quiet spell is taken at once: open
@@ -532,3 +608,4 @@ class Follower:
                     caught_up = time.monotonic()  # busy: the next batch is gathered
             except Exception:
                 log.warning("the read model could not catch up with the log", exc_info=True)
+            telemetry.READ_MODEL_SEQ.set(self.model.last_seq)

@@ -8,18 +8,14 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action, Role
-from api.routes.privacy import record_access
+from api.routes.privacy import record_access, record_change
 from api.security import require
 from api.services import Services, ServicesDep
 from api.tokens import Caller
-from metrics.calendar import MonthError
-from metrics.closing import ClosingError
 from metrics.definitions import METRICS
 from metrics.milestones import DRILL_DOWN_FIELDS
-from metrics.norms import NormError
 from metrics.readmodel import load_organisation
 from metrics.service import MetricsService
-from metrics.targets import TargetError
 
 router = APIRouter(tags=["metrics"])
 Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
@@ -79,10 +75,6 @@ def scope_worker(services: Services, caller: Caller, worker_id: str) -> str:
     raise _forbidden()
 
 
-def _unprocessable(exc: Exception) -> HTTPException:
-    return HTTPException(422, str(exc))
-
-
 # -- figures ------------------------------------------------------------------------------
 
 @router.get("/metrics/definitions", summary="Every figure: name, kind, labels, direction")
@@ -115,10 +107,7 @@ async def get_milestones(
             result["rows"] = [r for r in result["rows"] if r["worker_id"] == caller.worker_id]
         return result
 
-    try:
-        return await run_in_threadpool(answer)
-    except MonthError as exc:
-        raise _unprocessable(exc) from None
+    return await run_in_threadpool(answer)
 
 
 @router.get("/milestones/cases", summary="The cases behind one figure of a milestone row")
@@ -151,8 +140,6 @@ async def get_milestone_cases(
         return cases
     except KeyError:
         raise HTTPException(422, f"field must be one of {', '.join(DRILL_DOWN_FIELDS)}") from None
-    except MonthError as exc:
-        raise _unprocessable(exc) from None
 
 
 @router.get("/trend", summary="One figure over a range of months, with each month's target")
@@ -170,12 +157,9 @@ async def get_trend(
         await run_in_threadpool(scope_worker, services, caller, worker_id)
     else:
         team_id = await run_in_threadpool(scope_team, services, caller, team_id)
-    try:
-        return await run_in_threadpool(
-            lambda: metrics.trend(metric, from_, to, team_id=team_id, worker_id=worker_id)
-        )
-    except MonthError as exc:
-        raise _unprocessable(exc) from None
+    return await run_in_threadpool(
+        lambda: metrics.trend(metric, from_, to, team_id=team_id, worker_id=worker_id)
+    )
 
 
 @router.get("/board", summary="A worker's case board, now")
@@ -206,10 +190,7 @@ async def get_funnel(
     by: Annotated[str, Query(pattern="^team$")] = "team",
 ):
     team_id = await run_in_threadpool(scope_team, services, caller, None)
-    try:
-        result = await run_in_threadpool(metrics.funnel, programme, from_, to)
-    except MonthError as exc:
-        raise _unprocessable(exc) from None
+    result = await run_in_threadpool(metrics.funnel, programme, from_, to)
     if team_id is not None:
         result["rows"] = [r for r in result["rows"] if r["team_id"] == team_id]
     return result
@@ -230,14 +211,14 @@ async def get_targets(
 
 @router.put("/targets", summary="Set monthly targets (value null removes one)")
 async def put_targets(
+    request: Request,
     metrics: MetricsDep,
-    _caller: Annotated[Caller, Depends(require(Action.write_targets))],
+    caller: Annotated[Caller, Depends(require(Action.write_targets))],
     items: Annotated[list[dict[str, Any]], Body()],
 ):
-    try:
-        return await run_in_threadpool(metrics.put_targets, items)
-    except TargetError as exc:
-        raise _unprocessable(exc) from None
+    saved = await run_in_threadpool(metrics.put_targets, items)
+    await run_in_threadpool(record_change, request, caller, "set_targets", items)
+    return saved
 
 
 @router.get("/goals", summary="Goals with their monthly milestones")
@@ -249,14 +230,14 @@ async def get_goals(
 
 @router.put("/goals", summary="Set goals; answers them with their monthly milestones")
 async def put_goals(
+    request: Request,
     metrics: MetricsDep,
-    _caller: Annotated[Caller, Depends(require(Action.write_targets))],
+    caller: Annotated[Caller, Depends(require(Action.write_targets))],
     items: Annotated[list[dict[str, Any]], Body()],
 ):
-    try:
-        return await run_in_threadpool(metrics.put_goals, items)
-    except (TargetError, MonthError) as exc:
-        raise _unprocessable(exc) from None
+    saved = await run_in_threadpool(metrics.put_goals, items)
+    await run_in_threadpool(record_change, request, caller, "set_goals", items)
+    return saved
 
 
 @router.get("/norms", summary="Caseload norm bands per role")
@@ -268,14 +249,15 @@ async def get_norms(
 
 @router.put("/norms", summary="Change the organisation's caseload norm bands")
 async def put_norms(
+    request: Request,
     metrics: MetricsDep,
-    _caller: Annotated[Caller, Depends(require(Action.write_norms))],
+    caller: Annotated[Caller, Depends(require(Action.write_norms))],
     items: Annotated[list[dict[str, Any]], Body()],
 ):
-    try:
-        return await run_in_threadpool(metrics.put_norms, items)
-    except NormError as exc:
-        raise _unprocessable(exc) from None
+    saved = await run_in_threadpool(metrics.put_norms, items)
+    await run_in_threadpool(record_access, request, caller, "set_norms", detail="; ".join(
+        f"{b['role']} {b['low']}-{b['high']}" for b in saved))
+    return saved
 
 
 # -- closing months -----------------------------------------------------------------------
@@ -288,14 +270,9 @@ async def post_close_month(
     month: str,
 ):
     team_id = await run_in_threadpool(scope_team, services, caller, None)
-    try:
-        return await run_in_threadpool(
-            lambda: metrics.close_month(month, team_id=team_id, closed_by=f"token:{caller.token_id}")
-        )
-    except ClosingError as exc:
-        raise HTTPException(409, str(exc)) from None
-    except MonthError as exc:
-        raise _unprocessable(exc) from None
+    return await run_in_threadpool(
+        lambda: metrics.close_month(month, team_id=team_id, closed_by=f"token:{caller.token_id}")
+    )
 
 
 @router.get("/months", summary="The closed months")
@@ -313,10 +290,7 @@ async def get_closed_month(
     month: str,
 ):
     team_id = await run_in_threadpool(scope_team, services, caller, None)
-    try:
-        result = await run_in_threadpool(lambda: metrics.closed_month(month, team_id=team_id))
-    except MonthError as exc:
-        raise _unprocessable(exc) from None
+    result = await run_in_threadpool(lambda: metrics.closed_month(month, team_id=team_id))
     if result is None:
         raise HTTPException(404, f"{month} is not closed")
     return result

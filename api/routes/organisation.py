@@ -6,11 +6,12 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action
+from api.routes.privacy import record_access
 from api.security import require
 from api.services import ServicesDep
 from ingest.organisation import (
@@ -39,8 +40,10 @@ async def get_teams(services: ServicesDep, _caller: Reader):
 
 
 @router.put("/teams/{team_id}", response_model=TeamOut)
-async def put_team_route(team_id: Ident, team: TeamIn, services: ServicesDep, _caller: Writer):
-    return await run_in_threadpool(put_team, services.engine, team_id, team)
+async def put_team_route(request: Request, team_id: Ident, team: TeamIn, services: ServicesDep, caller: Writer):
+    saved = await run_in_threadpool(put_team, services.engine, team_id, team)
+    await run_in_threadpool(record_access, request, caller, "put_team", team_id=team_id)
+    return saved
 
 
 @router.get("/workers", response_model=list[WorkerOut])
@@ -49,8 +52,12 @@ async def get_workers(services: ServicesDep, _caller: Reader, team_id: str | Non
 
 
 @router.put("/workers/{worker_id}", response_model=WorkerOut)
-async def put_worker_route(worker_id: Ident, worker: WorkerIn, services: ServicesDep, _caller: Writer):
-    return await run_in_threadpool(put_worker, services.engine, worker_id, worker)
+async def put_worker_route(request: Request, worker_id: Ident, worker: WorkerIn, services: ServicesDep,
+                           caller: Writer):
+    saved = await run_in_threadpool(put_worker, services.engine, worker_id, worker)
+    await run_in_threadpool(record_access, request, caller, "put_worker", worker_id=worker_id, team_id=worker.team_id,
+                            detail="roles: " + ",".join(saved.roles))
+    return saved
 
 
 async def _import_csv(upload: UploadFile, importer, engine) -> dict[str, Any]:
@@ -66,10 +73,17 @@ async def _import_csv(upload: UploadFile, importer, engine) -> dict[str, Any]:
 
 
 @router.post("/teams/import", summary="Import teams from CSV (team_id, name, unit)")
-async def import_teams(services: ServicesDep, _caller: Writer, file: Annotated[UploadFile, File()]):
-    return await _import_csv(file, import_teams_csv, services.engine)
+async def import_teams(request: Request, services: ServicesDep, caller: Writer, file: Annotated[UploadFile, File()]):
+    result = await _import_csv(file, import_teams_csv, services.engine)
+    await run_in_threadpool(record_access, request, caller, "import_teams",
+                            detail=f"{result['saved']} saved, {result['rejected']} refused")
+    return result
 
 
 @router.post("/workers/import", summary="Import workers from CSV (worker_id, name, team_id, roles)")
-async def import_workers(services: ServicesDep, _caller: Writer, file: Annotated[UploadFile, File()]):
-    return await _import_csv(file, import_workers_csv, services.engine)
+async def import_workers(request: Request, services: ServicesDep, caller: Writer,
+                         file: Annotated[UploadFile, File()]):
+    result = await _import_csv(file, import_workers_csv, services.engine)
+    await run_in_threadpool(record_access, request, caller, "import_workers",
+                            detail=f"{result['saved']} saved, {result['rejected']} refused")
+    return result

@@ -31,6 +31,14 @@ def record_access(request: Request, caller: Caller, action: str, *, worker_id: s
     )
 
 
+def record_change(request: Request, caller: Caller, action: str, items: list[dict[str, Any]]) -> None:
+    """One audit entry for an admin's change of targets or goals: which teams and figures."""
+    teams = sorted({str(i.get("team_id")) for i in items if isinstance(i, dict)})
+    what = sorted({f"{i.get('metric')} {i.get('month') or i.get('by')}" for i in items if isinstance(i, dict)})
+    record_access(request, caller, action, team_id=teams[0] if len(teams) == 1 else None,
+                  detail=f"{len(items)} for {', '.join(teams)}: {', '.join(what)}")
+
+
 @router.get("/audit", summary="The audit log, newest first")
 async def get_audit(
     services: ServicesDep,

@@ -13,10 +13,7 @@ from api.routes.metrics import scope_team, scope_worker
 from api.security import require
 from api.services import ServicesDep
 from api.tokens import Caller
-from core.programmes import ProcessModelError
-from metrics.calendar import MonthError
-from metrics.programme_service import ProgrammeService, UnknownProgramme
-from metrics.reference import ReferenceError
+from metrics.programme_service import ProgrammeService
 
 router = APIRouter(tags=["programmes"])
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -34,13 +31,8 @@ ProgrammesDep = Annotated[ProgrammeService, Depends(programme_service)]
 
 
 async def _call(function, *args, **kwargs) -> Any:
-    """Runs a service call off the event loop, answering its refusals as HTTP errors."""
-    try:
-        return await run_in_threadpool(lambda: function(*args, **kwargs))
-    except UnknownProgramme as exc:
-        raise HTTPException(404, str(exc)) from None
-    except (MonthError, ProcessModelError, ReferenceError) as exc:
-        raise HTTPException(422, str(exc)) from None
+    """Runs a service call off the event loop (its refusals are answered by api/errors.py)."""
+    return await run_in_threadpool(lambda: function(*args, **kwargs))
 
 
 # -- process models ------------------------------------------------------------------------

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action
+from api.routes.privacy import record_access
 from api.schemas import IngestSummaryOut
 from api.security import require
 from api.services import ServicesDep
@@ -37,13 +38,17 @@ async def get_quarantine(
     summary="Send a quarantined event again, optionally corrected",
 )
 async def post_resubmit(
+    request: Request,
     entry_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
     services: ServicesDep,
-    _caller: Annotated[Any, Depends(require(Action.resubmit_quarantine))],
+    caller: Annotated[Any, Depends(require(Action.resubmit_quarantine))],
     corrected: Annotated[dict[str, Any] | None, Body(description="the corrected event")] = None,
 ) -> dict[str, Any]:
     try:
         summary = await run_in_threadpool(resubmit, services.store, entry_id, corrected)
     except NotInQuarantine:
         raise HTTPException(404, "no open quarantine entry with this id") from None
+    outcome = "refused" if summary.rejected else "duplicate" if summary.duplicates else "accepted"
+    await run_in_threadpool(record_access, request, caller, "resubmit_quarantine",
+                            detail=f"entry {entry_id}{' corrected' if corrected is not None else ''}: {outcome}")
     return summary.as_dict()

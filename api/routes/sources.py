@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.access import Action
+from api.routes.privacy import record_access
 from api.schemas import IngestErrorOut
 from api.security import require
 from api.services import ServicesDep
@@ -82,9 +83,10 @@ async def get_sources(
 
 @router.post("/sources", response_model=SourceOut, status_code=201, summary="Add a source")
 async def post_source(
+    request: Request,
     body: SourceIn,
     services: ServicesDep,
-    _caller: Annotated[Any, Depends(require(Action.write_sources))],
+    caller: Annotated[Any, Depends(require(Action.write_sources))],
     replace: Annotated[bool, Query(description="Change an existing source, keeping its cursor.")] = False,
 ) -> dict[str, Any]:
     try:
@@ -98,27 +100,32 @@ async def post_source(
         raise HTTPException(409, str(exc)) from None
     except SourceError as exc:
         raise HTTPException(422, str(exc)) from None
+    await run_in_threadpool(record_access, request, caller, "change_source" if replace else "add_source",
+                            detail=f"source {body.name} ({body.kind}, every {body.interval_seconds} s)")
     return view.as_dict()
 
 
 @router.delete("/sources/{name}", status_code=204, summary="Remove a source (its events stay)")
 async def delete_source(
+    request: Request,
     name: str,
     services: ServicesDep,
-    _caller: Annotated[Any, Depends(require(Action.write_sources))],
+    caller: Annotated[Any, Depends(require(Action.write_sources))],
 ) -> Response:
     try:
         await run_in_threadpool(remove_source, services.engine, name)
     except SourceNotFound as exc:
         raise HTTPException(404, str(exc)) from None
+    await run_in_threadpool(record_access, request, caller, "remove_source", detail=f"source {name}")
     return Response(status_code=204)
 
 
 @router.post("/sources/{name}/run", response_model=SourceRunOut, summary="Run a source now")
 async def post_source_run(
+    request: Request,
     name: str,
     services: ServicesDep,
-    _caller: Annotated[Any, Depends(require(Action.write_sources))],
+    caller: Annotated[Any, Depends(require(Action.write_sources))],
 ) -> dict[str, Any]:
     try:
         result = await run_in_threadpool(run_source, services.store, name)
@@ -126,4 +133,5 @@ async def post_source_run(
         raise HTTPException(404, str(exc)) from None
     except SourceBusy as exc:
         raise HTTPException(409, str(exc)) from None
+    await run_in_threadpool(record_access, request, caller, "run_source", detail=f"source {name}: {result.status}")
     return result.as_dict()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.access import Action, Role
+from api.routes.privacy import record_access
 from api.security import require
 from api.services import ServicesDep
 from api.tokens import Caller, TokenError, create_token, hash_token, list_tokens, revoke_token
@@ -57,7 +58,7 @@ async def get_tokens(services: ServicesDep, _caller: Admin):
 
 
 @router.post("/tokens", status_code=201, summary="Create a token; its secret is in this answer only")
-async def post_token(token: TokenIn, services: ServicesDep, _caller: Admin) -> dict[str, Any]:
+async def post_token(request: Request, token: TokenIn, services: ServicesDep, caller: Admin) -> dict[str, Any]:
     def create() -> str:
         return create_token(
             services.engine, token.role.value, worker_id=token.worker_id, team_id=token.team_id,
@@ -69,12 +70,16 @@ async def post_token(token: TokenIn, services: ServicesDep, _caller: Admin) -> d
     except TokenError as exc:
         raise HTTPException(422, str(exc)) from None
     created = next(r for r in await run_in_threadpool(list_tokens, services.engine) if r.token_hash == hash_token(secret))
+    await run_in_threadpool(record_access, request, caller, "create_token", worker_id=token.worker_id,
+                            team_id=token.team_id,
+                            detail=f"token {created.id}, role {token.role.value}, {token.expires_in_days} days")
     return {**_out(created), "token": secret}
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token")
 async def delete_token(
-    token_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], services: ServicesDep, _caller: Admin
+    request: Request, token_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], services: ServicesDep, caller: Admin
 ) -> None:
     if not await run_in_threadpool(revoke_token, services.engine, token_id):
         raise HTTPException(404, "no such token")
+    await run_in_threadpool(record_access, request, caller, "revoke_token", detail=f"token {token_id}")

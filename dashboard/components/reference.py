@@ -30,7 +30,7 @@ def reference_section(engine: Engine, metric: str, month: str, team_rows: list[d
         return None
     # the teams' own as the scoreboard shows them: small groups suppressed
     rows = [[html.Strong(team_names.get(r["team_id"], r["team_id"])),
-             suppressed(metric, r.get(metric), lang, r.get("active_cases")), ""]
+             suppressed(metric, r.get(metric), lang, r), ""]
             for r in team_rows]
     rows += [[html.Em(ref["label"]), figure(metric, ref["value"], lang), ref["source"] or ""]
              for ref in references]

@@ -12,7 +12,7 @@ from dashboard.components.reference import reference_section
 from dashboard.components.status import status_badge, trend_arrow
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
-from dashboard.i18n import metric_label, month_label, suppressed, t, time_label
+from dashboard.i18n import is_small, metric_label, month_label, suppressed, t, time_label
 from dashboard.scope import current_user, permit
 from metrics.calendar import add_months, months_between
 from metrics.definitions import BY_NAME, SCALAR_METRICS
@@ -32,9 +32,10 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
             html.Div(
                 [
                     html.Label([t("from_month", lang), dcc.Dropdown(
-                        id=ids.BENCH_FROM, value=months[5], options=options, clearable=False)], className="control"),
+                        id=ids.BENCH_FROM, value=months[6], options=options, clearable=False)], className="control"),
+                    # the last whole month first: a month just begun would rank every team "behind"
                     html.Label([t("to_month", lang), dcc.Dropdown(
-                        id=ids.BENCH_TO, value=months[0], options=options, clearable=False)], className="control"),
+                        id=ids.BENCH_TO, value=months[1], options=options, clearable=False)], className="control"),
                     html.Label([t("metric", lang), dcc.Dropdown(
                         id=ids.BENCH_METRIC, value=DEFAULT_METRIC, clearable=False,
                         options=[{"label": metric_label(m, lang), "value": m} for m in SCALAR_METRICS])],
@@ -70,7 +71,7 @@ def register(app, context: DashboardContext) -> None:
         metrics = context.metrics
         if metric not in SCALAR_METRICS:
             metric = DEFAULT_METRIC
-        last = last or context.current_month()
+        last = last or add_months(context.current_month(), -1)
         first = first or add_months(last, -5)
         if first > last:
             first, last = last, first
@@ -89,7 +90,7 @@ def register(app, context: DashboardContext) -> None:
             scoreboard.append([
                 rank,
                 html.Strong(team_names[team]),
-                html.Span(suppressed(metric, row[metric], lang, row["active_cases"]), className="cell-figure",
+                html.Span(suppressed(metric, row[metric], lang, row), className="cell-figure",
                           **{"data-metric": metric, "data-team": team}),
                 trend_arrow(row[metric], previous.get(team, {}).get(metric), lang),
                 suppressed(metric, target["target"], lang, None) if target else "–",
@@ -98,11 +99,18 @@ def register(app, context: DashboardContext) -> None:
         side_rows = []
         for name_ in SCALAR_METRICS:
             side_rows.append([metric_label(name_, lang)] + [
-                html.Span(suppressed(name_, row[name_], lang, row["active_cases"]), className="cell-figure",
+                html.Span(suppressed(name_, row[name_], lang, row), className="cell-figure",
                           **{"data-metric": name_, "data-team": row["team_id"]})
                 for row in rows
             ])
-        series = {team: metrics.trend(metric, first, last, team_id=team)["points"] for team in team_names}
+        # the chart leaves out what the tables show as "<5"
+        by_month = {month: {r["team_id"]: r for r in metrics.rows(month, "team")[1]} for month in months}
+        series = {
+            team: [{"month": month, "value": None if is_small(metric, value, row) else value}
+                   for month in months
+                   for row in [by_month[month].get(team, {})] for value in [row.get(metric)]]
+            for team in team_names
+        }
         norm_bands = {b["role"]: NormBand(b["role"], b["low"], b["high"]) for b in metrics.get_norms()}
         spread = [
             (r["team_id"], role, count)

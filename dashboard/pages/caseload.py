@@ -21,6 +21,8 @@ from dashboard.i18n import (
     t,
     time_label,
 )
+from dashboard.pages.recording_form import recording_section, register_recording
+from dashboard.pages.sheet_form import register_sheet, sheet_section
 from dashboard.scope import audit_open, current_user, permit, scope_worker
 from metrics.calendar import add_months
 
@@ -40,6 +42,9 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
             html.Div([html.H1(title), html.Span(id=ids.CASELOAD_AS_OF, className="as-of")], className="page-head"),
             dcc.Store(id=ids.CASELOAD_WORKER, data=worker_id),
             html.Div(id=ids.CASELOAD_SUMMARY),
+            dcc.Store(id=ids.RECORD_LAST, data=None),
+            recording_section(context, user, lang, worker_id),
+            sheet_section(user, lang, context.metrics.organisation().workers.get(worker_id)),
             html.Section(
                 [
                     html.H2(t("case_board", lang)),
@@ -106,6 +111,7 @@ def board_table(cases: list[dict], context: DashboardContext, lang: str):
     for case in cases:
         placement = case["placement"]
         rows.append([
+            html.Span(case["case_id"], className="mono"),
             html.Span(case["citizen"] or "–", className="mono"),
             ", ".join(role_label(r, lang) for r in case["roles"]),
             ", ".join(f"{name(w)} ({role_label(r, lang).lower()})" for r, w in case["other_holders"].items()) or "–",
@@ -121,7 +127,7 @@ def board_table(cases: list[dict], context: DashboardContext, lang: str):
             f"{figure('ordinary_hours', case['hours_last_month'], lang)} / "
             f"{figure('ordinary_hours', case['hours_this_month'], lang)}",
         ])
-    headers = [t(k, lang) for k in ("col_citizen", "col_roles", "col_others", "col_days", "col_cv", "col_readiness",
+    headers = [t(k, lang) for k in ("col_case", "col_citizen", "col_roles", "col_others", "col_days", "col_cv", "col_readiness",
                                     "col_phase", "col_placement", "col_follow_up", "col_hours")]
     return html.Div([
         html.P(f"{len(cases)} {t('cases_shown', lang)}", className="muted count-line",
@@ -193,4 +199,7 @@ def register(app, context: DashboardContext) -> None:
         ]
         as_of = f"{t('as_of', lang)} {time_label(board['as_of'], context.zone, lang)}"
         return summary, board_table(cases, context, lang), as_of
+
+    register_recording(app, context)
+    register_sheet(app, context)
 

@@ -49,6 +49,7 @@ def world(client, services, admin_token):
         Role.team_lead: create_token(engine, "team_lead", team_id="t1"),
         Role.manager: create_token(engine, "manager"),
         Role.admin: admin_token,
+        Role.monitoring: create_token(engine, "monitoring"),
         "bad": "ovb_not-a-token",
         "expired": create_token(engine, "admin", expires_in=timedelta(seconds=-1)),
     }
@@ -80,6 +81,7 @@ def _request(client, token, method, path, operation):
 
 def test_every_route_and_role_as_the_matrix_says(client, app, world):
     document = client.get("/api/v1/openapi.json").json()
+    assert app.state.follower.warmed.wait(60), "the read model did not warm: /api/v1/ready would say so"
     seen = set()
     checked = 0
     for path, operations in document["paths"].items():

@@ -66,3 +66,13 @@ def test_files_beside_the_code_are_installed_with_it():
             assert any(pattern.startswith(f"{folder}/") or folder == Path(".") for pattern in data.get(package, [])), (
                 f"{package}/{folder} holds files that a built package would leave out"
             )
+
+
+def test_the_image_is_healthy_only_when_ready_and_the_route_exists():
+    from core.access import ROUTES
+
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    check = next(line for line in dockerfile.splitlines() if "urlopen(" in line)
+    path = "/" + check.split("127.0.0.1:8000/", 1)[1].split("'", 1)[0]
+    assert path == "/api/v1/ready"
+    assert ROUTES[("GET", path)][0] is None  # public: the health check carries no token

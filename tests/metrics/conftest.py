@@ -12,20 +12,21 @@ from sqlalchemy import select
 from core.database import as_utc
 from core.models import Event
 from metrics.readmodel import ReadModel
-from tests.metrics.reference import Ev
+from tests.metrics.reference import Ev, without_retracted
 
 ZONE = ZoneInfo("Europe/Copenhagen")
 DICT_FIELDS = ("caseload", "readiness", "phases", "closed", "outcomes")
 
 
 def reference_cases(engine) -> dict[str, list[Ev]]:
-    """Every stored event, read back plainly through the ORM, grouped by case."""
-    cases: dict[str, list[Ev]] = {}
+    """Every stored event, read back plainly through the ORM, grouped by case; the log is read
+    as docs/events-extensions.md says: without retracted events and without the retractions."""
     with engine.connect() as connection:
-        for row in connection.execute(select(Event).order_by(Event.seq)):
-            cases.setdefault(row.case_id, []).append(
-                Ev(row.seq, row.type, row.case_id, as_utc(row.occurred_at), orjson.loads(row.payload))
-            )
+        rows = [(r.case_id, r.source, r.event_id, r.type, orjson.loads(r.payload), r.seq, r.occurred_at)
+                for r in connection.execute(select(Event).order_by(Event.seq))]
+    cases: dict[str, list[Ev]] = {}
+    for case_id, _source, _event_id, event_type, payload, seq, occurred_at in without_retracted(rows):
+        cases.setdefault(case_id, []).append(Ev(seq, event_type, case_id, as_utc(occurred_at), payload))
     return cases
 
 

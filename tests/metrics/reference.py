@@ -22,6 +22,14 @@ class Ev:
         return (self.occurred_at, self.seq)
 
 
+def without_retracted(rows):
+    """docs/events-extensions.md, read plainly: the log of (case_id, source, event_id, type,
+    payload, …) rows without every event an event_retracted of the same source and case names,
+    and without the retractions themselves."""
+    withdrawn = {(r[0], r[1], r[4]["retracts"]) for r in rows if r[3] == "event_retracted"}
+    return [r for r in rows if r[3] != "event_retracted" and (r[0], r[1], r[2]) not in withdrawn]
+
+
 def before(events, t):
     return sorted((e for e in events if e.occurred_at < t), key=Ev.key)
 

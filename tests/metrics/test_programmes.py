@@ -270,6 +270,43 @@ def test_the_demo_simulation_fits_the_mestring_preset(store):
     assert not [e.reason for e in summary.errors if e.reason.startswith("phase")]
 
 
+def test_the_demo_records_evaluation_talks_and_supervision_near_the_standards(store):
+    from ingest.simulation import generate_events, generate_organisation, supervision_events
+
+    org = generate_organisation(seed=4, teams=2, workers_per_team=6, mentor_team=True)
+    assert org.teams[-1].name == "Team Mentor"
+    mentor_roles = {role for w in org.workers if w.team_id == org.teams[-1].team_id for role in w.roles}
+    assert {"caseworker", "company_consultant", "mentor", "jobcoach"} <= mentor_roles
+    for team in org.teams:
+        put_team(store.engine, team.team_id, TeamIn(name=team.name))
+    for worker in org.workers:
+        put_worker(store.engine, worker.worker_id,
+                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    events = list(generate_events(org, cases=400, months=12, end_month="2026-06", seed=4,
+                                  zone=ZONE.key, until=NOW, review_talks=True))
+    events += supervision_events(org, 12, "2026-06", seed=4, zone=ZONE.key, until=NOW)
+    summary = store.append(events, origin="test")
+    assert summary.rejected == 0, summary.errors[:3]
+    rows = service(store).indicators("mestring", "2025-07", "2026-06")["rows"]
+    values = {name: [r["indicators"][name]["value"] for r in rows if r["worker_id"] is None]
+              for name in ("mid_review_share", "final_review_share", "supervisions_per_worker_year")}
+    # each team near its standard (0.9, 0.9, 4 a year), so the demo shows every status
+    assert all(0.7 <= v <= 1 for v in values["mid_review_share"]), values
+    assert all(0.7 <= v <= 1 for v in values["final_review_share"]), values
+    assert all(2.5 <= v <= 5.5 for v in values["supervisions_per_worker_year"]), values
+
+
+def test_the_talks_leave_the_rest_of_the_simulated_history_as_it_was():
+    from ingest.simulation import generate_events, generate_organisation
+
+    org = generate_organisation(seed=2, teams=2, workers_per_team=4)
+    plain = list(generate_events(org, cases=60, months=6, seed=9))
+    talks = list(generate_events(org, cases=60, months=6, seed=9, review_talks=True))
+    shape = [(e["case_id"], e["type"], e["occurred_at"]) for e in plain]
+    assert any(e["type"] == "review_held" for e in talks)
+    assert [(e["case_id"], e["type"], e["occurred_at"]) for e in talks if e["type"] != "review_held"] == shape
+
+
 def test_review_and_supervision_events_arrive_by_csv_import(store, tmp_path):
     from ingest.imports import import_path
 

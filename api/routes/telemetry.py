@@ -1,0 +1,33 @@
+"""GET /metrics: the Prometheus metrics of this process, or of every worker (core/telemetry.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from api.access import Action
+from api.security import require
+from api.services import ServicesDep
+from core import telemetry
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics: request latency, events, live streams, scheduler jobs, read-model lag",
+    response_class=Response,
+    dependencies=[Depends(require(Action.read_service_metrics))],
+)
+async def metrics(services: ServicesDep) -> Response:
+    def log_position() -> int | None:
+        try:
+            with services.engine.connect() as connection:
+                return connection.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM events").scalar()
+        except Exception:  # the figures of the processes are still worth having
+            return None
+
+    seq = await run_in_threadpool(log_position)
+    body = await run_in_threadpool(telemetry.render, seq)
+    return Response(body, media_type=telemetry.CONTENT_TYPE)

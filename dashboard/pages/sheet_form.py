@@ -1,0 +1,132 @@
+"""The XLSX round-trip on the board of a team lead: download, upload, preview, confirm."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import urlencode
+
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+from flask import g, request
+
+from core.access import Action, allowed
+from core.audit import record as audit_record
+from dashboard import ids, sheet
+from dashboard.components.tables import table
+from dashboard.context import DashboardContext
+from dashboard.i18n import readiness_label, t
+from dashboard.scope import current_user, permit, scope_team
+
+
+def sheet_section(user, lang: str, team_id: str | None):
+    if not allowed(user.role, Action.caseload_sheet) or team_id is None:
+        return None
+    return html.Section(
+        [
+            html.H2(t("sheet_heading", lang)),
+            html.Div([
+                html.A(t("sheet_download", lang), id=ids.SHEET_DOWNLOAD, className="button",
+                       href=f"{sheet.SHEET_PATH}?{urlencode({'team': team_id})}"),
+                # the label names the upload's file input for screen readers; the drop zone itself
+                # takes focus and opens the file chooser with Enter or Space
+                html.Label(dcc.Upload(html.Span(t("sheet_upload", lang), className="button"),
+                                      id=ids.SHEET_UPLOAD, accept=".xlsx", max_size=sheet.MAX_BYTES,
+                                      multiple=False, className="sheet-upload")),
+            ], className="toolbar"),
+            dcc.Store(id=ids.SHEET_PENDING, data=None),
+            dcc.Store(id=ids.SHEET_PENDING_CLEAR, data=None),
+            html.Div(id=ids.SHEET_PREVIEW),
+            html.Div(id=ids.SHEET_MESSAGE, role="status", **{"aria-live": "polite"}),
+        ],
+        className="section no-print sheet",
+    )
+
+
+def _content(contents: str | None) -> bytes:
+    if not isinstance(contents, str) or "," not in contents:
+        raise PreventUpdate
+    try:
+        return base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _team(context: DashboardContext):
+    user = current_user()
+    permit(user, Action.caseload_sheet)
+    return user, scope_team(user, context.metrics.organisation(), None)
+
+
+def preview_table(diff: sheet.Diff, lang: str):
+    if diff.problems:
+        return html.Div([html.Strong(t("sheet_problems", lang)), html.Ul([html.Li(t(p, lang)) for p in diff.problems])],
+                        className="record-problems", role="alert")
+    if not diff.changes:
+        return html.P(t("sheet_nothing", lang), className="sheet-nothing")
+    def before(change):
+        if change.what == "readiness_assessed":
+            return readiness_label(change.before, lang)
+        return change.before or "–"
+
+    rows = [[str(c.row), html.Span(c.case_id, className="mono"),
+             t(f"action_{c.what}", lang) if c.what else "–", before(c), c.value or "–",
+             f"{t(c.problem, lang)} ({t('sheet_not_recorded', lang)})" if c.problem else ""]
+            for c in diff.changes]
+    headers = [t(k, lang) for k in ("sheet_col_row", "sheet_col_case", "sheet_col_change", "sheet_col_before",
+                                    "sheet_col_value", "sheet_col_problem")]
+    return html.Div([
+        html.H3(t("sheet_preview", lang)),
+        html.P([html.Strong(str(len(diff.events)), **{"data-metric": "sheet_events"}), " ",
+                t("sheet_events_to_record", lang)], className="sheet-count"),
+        table(headers, rows, className="sheet-preview",
+              row_class=lambda i: "row-problem" if diff.changes[i].problem else None),
+        html.Button(t("sheet_confirm", lang), id=ids.SHEET_CONFIRM, n_clicks=0, className="button primary",
+                    type="button", disabled=not diff.events),
+    ], className="sheet-pending")
+
+
+def register_sheet(app, context: DashboardContext) -> None:
+    @app.callback(
+        Output(ids.SHEET_PREVIEW, "children"),
+        Output(ids.SHEET_PENDING, "data"),
+        Input(ids.SHEET_UPLOAD, "contents"),
+        prevent_initial_call=True,
+    )
+    def preview_sheet(contents):
+        user, team_id = _team(context)
+        content = _content(contents)
+        diff = sheet.diff_sheet(context, user, team_id, content)
+        # the file stays in the browser until confirmed; confirming reads it again on the server
+        pending = {"contents": contents, "digest": diff.digest()} if diff.events else None
+        return preview_table(diff, g.lang), pending
+
+    @app.callback(
+        Output(ids.SHEET_MESSAGE, "children"),
+        Output(ids.SHEET_PENDING_CLEAR, "data"),
+        Input(ids.SHEET_CONFIRM, "n_clicks"),
+        State(ids.SHEET_PENDING, "data"),
+        prevent_initial_call=True,
+    )
+    def confirm_sheet(clicks, pending):
+        user, team_id = _team(context)
+        lang = g.lang
+        if not clicks or not isinstance(pending, dict):
+            raise PreventUpdate
+        diff = sheet.diff_sheet(context, user, team_id, _content(pending.get("contents")))
+        if not diff.events:
+            return html.P(t("sheet_nothing", lang), className="sheet-nothing"), None
+        if diff.digest() != pending.get("digest"):
+            return html.P(t("sheet_changed_meanwhile", lang), className="record-problems", role="alert"), None
+        summary = context.store.append(diff.events, origin="dashboard")
+        if summary.accepted:
+            audit_record(context.engine, channel="dashboard", actor=f"user:{user.username}", role=user.role.value,
+                         action="record_sheet", team_id=team_id, detail=f"{summary.accepted} events",
+                         address=request.remote_addr)
+        parts = [f"{summary.accepted} {t('sheet_recorded', lang)}"]
+        if summary.duplicates:
+            parts.append(t("record_duplicate", lang))
+        if summary.rejected:
+            parts.append(f"{t('record_refused', lang)}: " + "; ".join(e.reason for e in summary.errors))
+        return html.P(" · ".join(parts), className="record-done", **{"data-metric": "sheet_recorded",
+                                                                     "data-count": str(summary.accepted)}), None

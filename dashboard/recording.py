@@ -1,0 +1,277 @@
+"""Recording casework from the board: a form's values become one case event (events.md and
+docs/events-extensions.md) sent through the one ingest path, `EventStore.append`, with
+`source` = "dashboard" and the acting user in the event's extra field `recorded_by`. The
+permission to record on a case is decided here, on the server, from the read model's state of
+the case and core/access.py's role table."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, text
+
+from core import audit
+from core.access import Action, Role, allowed
+from core.accounts import SignedInUser
+from ingest.store import EventStore, IngestSummary
+from metrics.calendar import add_months, month_of, to_us
+from metrics.readmodel import ReadModel
+
+SOURCE = "dashboard"
+ACTIONS = (
+    "cv_completed", "readiness_assessed", "phase_changed", "placement_started", "placement_ended",
+    "follow_up_held", "hours_reported", "enrolled", "case_closed", "worker_assigned", "case_opened",
+)
+LEVELS = ("ready", "close", "far")
+KINDS = ("internship", "wage_subsidy", "other")
+PARTICIPANTS = ("citizen", "caseworker", "company_consultant", "employer", "jobcoach", "mentor")
+CLOSE_REASONS = ("completed", "dropped_out", "referred_back", "moved", "other")
+OUTCOMES = ("job", "education", "extended_placement", "other")
+ROLES = ("caseworker", "company_consultant", "jobcoach", "mentor")
+# the fields each action's form asks for, besides the date
+FIELDS: dict[str, tuple[str, ...]] = {
+    "cv_completed": (),
+    "readiness_assessed": ("level",),
+    "phase_changed": ("phase",),
+    "placement_started": ("employer", "kind", "hours_per_week"),
+    "placement_ended": ("placement_id", "end_reason"),
+    "follow_up_held": ("participants",),
+    "hours_reported": ("month", "hours"),
+    "enrolled": (),
+    "case_closed": ("reason", "outcome"),
+    "worker_assigned": ("worker_id", "role"),
+    "case_opened": ("citizen", "programme"),
+}
+
+
+def new_form_id() -> str:
+    """The one-time event_id of a form, made when the form opens: a double click sends the
+    same event twice, which the store acknowledges as a duplicate and keeps once."""
+    return f"ob-{uuid.uuid4().hex}"
+
+
+@dataclass
+class CaseInfo:
+    case_id: str
+    exists: bool
+    active: bool
+    team: str | None
+    holders: dict[str, str]
+    programme: str | None
+    placements: list[tuple[str, str | None]]  # the open placements: (placement_id, employer)
+    current_placement: str | None
+
+
+def case_info(model: ReadModel, case_id: str, now: datetime) -> CaseInfo | None:
+    history = model.case(case_id)
+    if history is None:
+        return None
+    t = to_us(now) + 1
+    state = history.state(t)
+    open_ = sorted(state.open_placements, key=lambda p: (p.started, p.placement_id))
+    return CaseInfo(
+        case_id=case_id, exists=state.exists, active=state.active, team=state.team,
+        holders=dict(state.holders), programme=history.programme,
+        placements=[(p.placement_id, p.employer) for p in open_],
+        current_placement=state.placement.placement_id if state.placement else None,
+    )
+
+
+def may_record(user: SignedInUser, info: CaseInfo | None, *, closed_ok: bool = False) -> bool:
+    """A worker records on the cases it holds, a team lead on its team's active cases (a closed
+    one too when `closed_ok`: undoing the close)."""
+    if not allowed(user.role, Action.record_casework) or info is None or not info.exists:
+        return False
+    if not info.active and not closed_ok:
+        return False
+    if user.role is Role.worker:
+        return user.worker_id is not None and user.worker_id in info.holders.values()
+    if user.role is Role.team_lead:
+        return user.team_id is not None and info.team == user.team_id
+    return False
+
+
+@dataclass
+class Entry:
+    """What one form submission records: its events (a new case is opened and assigned)."""
+
+    action: str
+    case_id: str
+    events: list[dict[str, Any]]
+    problems: list[str] = field(default_factory=list)  # i18n keys, each with its field
+
+    @property
+    def event_ids(self) -> list[str]:
+        return [e["event_id"] for e in self.events]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def recent_months(now: datetime, zone, count: int = 6) -> list[str]:
+    current = month_of(now, zone)
+    return [add_months(current, -i) for i in range(count)]
+
+
+def build_entry(
+    action: str, case_id: str | None, values: dict[str, Any], *, user: SignedInUser, form_id: str,
+    today: date, info: CaseInfo | None, team_id: str | None, worker_id: str | None,
+    phases: tuple[str, ...] | None, team_workers: set[str], months: list[str],
+) -> Entry:
+    """The events of one submission, or the problems (keys of dashboard/i18n.py) that stop it
+    before anything is sent."""
+    problems: list[str] = []
+    if action not in ACTIONS:
+        return Entry(action, case_id or "", [], ["invalid_action"])
+    day = values.get("date")
+    try:
+        when = date.fromisoformat(day) if isinstance(day, str) and day else None
+    except ValueError:
+        when = None
+    if when is None:
+        problems.append("invalid_date")
+    elif when > today:
+        problems.append("invalid_future_date")
+    fields: dict[str, Any] = {}
+    if action == "case_opened":
+        citizen = (values.get("citizen") or "").strip()
+        if not citizen:
+            problems.append("invalid_citizen")
+        if team_id is None or worker_id is None:
+            problems.append("invalid_no_team")
+        case_id = "OB-" + form_id.removeprefix("ob-")[:10].upper()
+        fields = {"citizen": citizen, "team_id": team_id, "programme": values.get("programme") or "default"}
+    elif case_id is None or info is None or not info.active:
+        problems.append("invalid_case")
+    elif action == "readiness_assessed":
+        if values.get("level") not in LEVELS:
+            problems.append("invalid_level")
+        fields = {"level": values.get("level")}
+    elif action == "phase_changed":
+        phase = (values.get("phase") or "").strip()
+        if not phase or (phases and phase not in phases):
+            problems.append("invalid_phase")
+        fields = {"phase": phase}
+    elif action == "placement_started":
+        fields = {"placement_id": "P-" + form_id.removeprefix("ob-")[:10].upper(),
+                  "kind": values.get("kind") or "internship"}
+        if fields["kind"] not in KINDS:
+            problems.append("invalid_kind")
+        employer = (values.get("employer") or "").strip()
+        if not employer:
+            problems.append("invalid_employer")
+        fields["employer"] = employer
+        hours = values.get("hours_per_week")
+        if not _blank(hours):
+            number = _number(hours)
+            if number is None or not 0 <= number <= 168:
+                problems.append("invalid_hours_per_week")
+            fields["hours_per_week"] = number
+    elif action == "placement_ended":
+        open_ids = {pid for pid, _ in info.placements}
+        if values.get("placement_id") not in open_ids:
+            problems.append("invalid_placement")
+        fields = {"placement_id": values.get("placement_id")}
+        if not _blank(values.get("end_reason")):
+            fields["reason"] = values["end_reason"].strip()
+    elif action == "follow_up_held":
+        chosen = values.get("participants") or []
+        if not chosen or any(p not in PARTICIPANTS for p in chosen):
+            problems.append("invalid_participants")
+        fields = {"participants": sorted(set(chosen))}
+    elif action == "hours_reported":
+        if values.get("month") not in months:
+            problems.append("invalid_month")
+        number = _number(values.get("hours"))
+        if number is None or not 0 <= number <= 744:
+            problems.append("invalid_hours")
+        fields = {"month": values.get("month"), "hours": number}
+    elif action == "case_closed":
+        if values.get("reason") not in CLOSE_REASONS:
+            problems.append("invalid_reason")
+        fields = {"reason": values.get("reason")}
+        outcome = values.get("outcome")
+        if outcome:
+            if outcome not in OUTCOMES:
+                problems.append("invalid_outcome")
+            fields["outcome"] = outcome
+    elif action == "worker_assigned":
+        if values.get("worker_id") not in team_workers:
+            problems.append("invalid_worker")
+        if values.get("role") not in ROLES:
+            problems.append("invalid_role")
+        fields = {"worker_id": values.get("worker_id"), "role": values.get("role")}
+    if problems:
+        return Entry(action, case_id or "", [], problems)
+    assert when is not None and case_id is not None
+    envelope = {"source": SOURCE, "case_id": case_id, "occurred_at": when.isoformat(),
+                "recorded_by": f"user:{user.username}"}
+    events = [{"event_id": form_id, "type": action, **envelope, **fields}]
+    if action == "case_opened":
+        events.append({"event_id": f"{form_id}-a", "type": "worker_assigned", **envelope,
+                       "worker_id": worker_id, "role": "caseworker"})
+    return Entry(action, case_id, events)
+
+
+def record(store: EventStore, engine: Engine, user: SignedInUser, entry: Entry, *,
+           worker_id: str | None, team_id: str | None, address: str | None) -> IngestSummary:
+    """Sends the entry's events through the ingest path and notes who did it in the audit log
+    (the event type only: never a case or citizen identifier)."""
+    summary = store.append(entry.events, origin="dashboard")
+    if summary.accepted:
+        audit.record(engine, channel="dashboard", actor=f"user:{user.username}", role=user.role.value,
+                     action="record_event", worker_id=worker_id, team_id=team_id, detail=entry.action,
+                     address=address)
+    return summary
+
+
+def recorded(engine: Engine, event_ids: list[str]) -> list[dict[str, Any]]:
+    """The dashboard's stored events of these ids: event_id, type, case_id, recorded_by."""
+    if not event_ids:
+        return []
+    marks = ", ".join(f":e{i}" for i in range(len(event_ids)))
+    query = text(
+        f"SELECT event_id, type, case_id, payload FROM events WHERE source = :source "  # noqa: S608
+        f"AND event_id IN ({marks})"
+    )
+    params = {"source": SOURCE, **{f"e{i}": e for i, e in enumerate(event_ids)}}
+    with engine.connect() as connection:
+        rows = connection.execute(query, params).fetchall()
+    out = []
+    for event_id, event_type, case_id, payload in rows:
+        data = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+        out.append({"event_id": event_id, "type": event_type, "case_id": case_id,
+                    "recorded_by": data.get("recorded_by")})
+    return out
+
+
+def undo_entry(engine: Engine, user: SignedInUser, last: dict[str, Any], now: datetime) -> Entry | None:
+    """The retractions that undo the user's last entry (docs/events-extensions.md), or None when
+    those events are not the user's own entry on the board."""
+    ids = [str(i) for i in (last or {}).get("event_ids") or []][:2]
+    stored = recorded(engine, ids)
+    mine = [e for e in stored if e["recorded_by"] == f"user:{user.username}" and e["type"] != "event_retracted"]
+    if not ids or len(mine) != len(ids) or len({e["case_id"] for e in mine}) != 1:
+        return None
+    case_id = mine[0]["case_id"]
+    events = [
+        {"event_id": f"undo-{e['event_id']}", "type": "event_retracted", "source": SOURCE, "case_id": case_id,
+         "occurred_at": now.isoformat(), "retracts": e["event_id"], "recorded_by": f"user:{user.username}"}
+        for e in mine
+    ]
+    return Entry("event_retracted", case_id, events)
