@@ -17,3 +17,10 @@ def table(headers: list, rows: list[list], *, className: str = "", caption=None,
         ],
         className=f"table {className}".strip(),
     )
+
+
+def scroll_area(children, label: str, **props):
+    """A table that may be wider than the screen: it scrolls sideways, and so it can take the
+    keyboard's focus (arrow keys scroll it) and names itself to a screen reader."""
+    return html.Div(children, className="table-wrap", tabIndex="0", role="region",
+                    **{"aria-label": label}, **props)

@@ -10,7 +10,7 @@ from dashboard import ids
 from dashboard.components.charts import caseload_spread, team_lines
 from dashboard.components.reference import reference_section
 from dashboard.components.status import status_badge, trend_arrow
-from dashboard.components.tables import table
+from dashboard.components.tables import scroll_area, table
 from dashboard.context import DashboardContext
 from dashboard.i18n import is_small, metric_label, month_label, suppressed, t, time_label
 from dashboard.scope import current_user, permit
@@ -135,8 +135,8 @@ def register(app, context: DashboardContext) -> None:
             reference_section(context.engine, metric, last, rows, team_names, lang),
             html.Section([
                 html.H2(f"{t('side_by_side', lang)}, {month_label(last, lang)}"),
-                html.Div(table([t("metric", lang)] + [team_names[r["team_id"]] for r in rows], side_rows,
-                               className="side-by-side"), className="table-wrap"),
+                scroll_area(table([t("metric", lang)] + [team_names[r["team_id"]] for r in rows], side_rows,
+                                  className="side-by-side"), t("side_by_side", lang)),
             ], className="section"),
             html.Section([
                 html.H2(f"{t('caseload_spread', lang)}, {month_label(last, lang)}"),

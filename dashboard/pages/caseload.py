@@ -9,7 +9,7 @@ from core.access import Action, Role
 from dashboard import ids
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.status import norm_flag
-from dashboard.components.tables import table
+from dashboard.components.tables import scroll_area, table
 from dashboard.context import DashboardContext
 from dashboard.i18n import (
     day_label,
@@ -129,12 +129,12 @@ def board_table(cases: list[dict], context: DashboardContext, lang: str):
         ])
     headers = [t(k, lang) for k in ("col_case", "col_citizen", "col_roles", "col_others", "col_days", "col_cv", "col_readiness",
                                     "col_phase", "col_placement", "col_follow_up", "col_hours")]
-    return html.Div([
+    return scroll_area([
         html.P(f"{len(cases)} {t('cases_shown', lang)}", className="muted count-line",
                **{"data-metric": "board_cases"}),
         table(headers, rows, className="board",
               row_class=lambda i: "row-overdue" if cases[i]["overdue"] else None),
-    ], className="table-wrap")
+    ], t("case_board", lang))
 
 
 def register(app, context: DashboardContext) -> None:

@@ -22,7 +22,7 @@ from dashboard.components.charts import funnel_chart, readiness_bar, trend_chart
 from dashboard.components.phases import phase_section
 from dashboard.components.quality import quality_section
 from dashboard.components.status import norm_flag, trend_arrow
-from dashboard.components.tables import table
+from dashboard.components.tables import scroll_area, table
 from dashboard.context import DashboardContext
 from dashboard.downloads import PACK_PATH
 from dashboard.i18n import (
@@ -263,7 +263,7 @@ def worker_table(context: DashboardContext, rows: list[dict], previous: dict[str
         cells.append(dcc.Link(t("nav_talk", lang), href=f"/talk?worker={worker}", className="button quiet small"))
         body.append(cells)
     headers = [t("worker", lang), metric_label("caseload", lang)] + [metric_label(f, lang) for f in WORKER_COLUMNS] + [""]
-    return html.Div(table(headers, body, className="workers"), className="table-wrap")
+    return scroll_area(table(headers, body, className="workers"), t("per_worker", lang))
 
 
 def overdue_table(context: DashboardContext, cases: list[dict], lang: str):
