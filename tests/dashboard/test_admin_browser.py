@@ -4,6 +4,7 @@ keyboard, its outcome on screen and in the services, axe-core clean, screenshots
 from __future__ import annotations
 
 import os
+import re
 import time
 from datetime import UTC, datetime
 
@@ -36,7 +37,8 @@ def choose(page, component: str, text: str) -> None:  # noqa: F811
 
 def message(page, component: str, text: str) -> str:  # noqa: F811
     locator = page.locator(f"#{component}")
-    locator.filter(has_text=text).wait_for(timeout=15_000)
+    # a pattern matches case-sensitively: "Gemt" (saved) is not found in "Ikke gemt" (not saved)
+    locator.filter(has_text=re.compile(re.escape(text))).wait_for(timeout=15_000)
     return locator.inner_text()
 
 

@@ -223,8 +223,7 @@ def test_four_workers_and_a_scheduler_move_every_screen_and_survive_a_killed_wor
         # and uvicorn's supervisor puts a new worker in its place
         deadline = time.monotonic() + 60
         while True:
-            now = [pid for pid in server_workers(server) if psutil.pid_exists(pid)
-                   and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+            now = [pid for pid in server_workers(server) if _alive(pid)]
             if len(now) == 4 and victim not in now:
                 break
             assert time.monotonic() < deadline, f"the killed worker was not replaced: {now}"
@@ -247,8 +246,20 @@ def server_workers(server: Server) -> list[int]:
     children, without multiprocessing's helper process)."""
     deadline = time.monotonic() + 30
     while True:
-        children = [c for c in psutil.Process(server.process.pid).children(recursive=True)
-                    if "multiprocessing.resource_tracker" not in " ".join(c.cmdline())]
+        children = []
+        for child in psutil.Process(server.process.pid).children(recursive=True):
+            try:
+                if "multiprocessing.resource_tracker" not in " ".join(child.cmdline()):
+                    children.append(child)
+            except psutil.Error:  # the killed worker, not yet reaped (a zombie) or gone
+                continue
         if len(children) >= 4 or time.monotonic() > deadline:
             return [c.pid for c in children]
         time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
