@@ -42,8 +42,9 @@ audit: install
 		echo "pip-audit SKIPPED: the advisory database is not reachable from here; run 'make audit' where PyPI is."; exit 0; \
 	fi; echo "$$out"; exit $$rc
 
+# Three processes, each test file in one of them (its module-scoped servers and browsers set up once).
 test: install services chromium lint
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 3 --dist loadfile
 
 test-fast: install
 	$(BIN)/pytest -q -x -p no:cacheprovider
