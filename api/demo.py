@@ -21,11 +21,11 @@ from api.tokens import create_token
 from core.accounts import create_user
 from core.migrate import upgrade
 from core.settings import Settings
-from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker
 from ingest.simulation import (
     generate_events,
     generate_organisation,
     live_events,
+    store_organisation,
     supervision_events,
 )
 
@@ -61,11 +61,7 @@ def prepare_demo(folder: Path, *, teams: int = 6, workers_per_team: int = 12, ca
     upgrade(settings.database_url)
     services = Services.from_settings(settings)
     org = generate_organisation(seed=seed, teams=teams, workers_per_team=workers_per_team, mentor_team=True)
-    for team in org.teams:
-        put_team(services.engine, team.team_id, TeamIn(name=team.name, unit=team.unit))
-    for worker in org.workers:
-        put_worker(services.engine, worker.worker_id,
-                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    store_organisation(services.engine, org)
     now = datetime.now(UTC)
     history = generate_events(
         org, cases=cases, months=months, end_month=current_month(settings.zone), seed=seed,

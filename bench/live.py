@@ -26,8 +26,7 @@ from api.tokens import create_token  # noqa: E402
 from core.accounts import create_user  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker  # noqa: E402
-from ingest.simulation import generate_events, generate_organisation  # noqa: E402
+from ingest.simulation import generate_events, generate_organisation, store_organisation  # noqa: E402
 from metrics.calendar import month_of  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -56,11 +55,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def fill(services: Services, cases: int, months: int, teams: int) -> tuple[str, int]:
     org = generate_organisation(seed=7, teams=teams, workers_per_team=20)
-    for team in org.teams:
-        put_team(services.engine, team.team_id, TeamIn(name=team.name, unit=team.unit))
-    for worker in org.workers:
-        put_worker(services.engine, worker.worker_id,
-                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    store_organisation(services.engine, org)
     now = datetime.now(UTC)
     events = generate_events(org, cases=cases, months=months, end_month=month_of(now, services.settings.zone),
                              seed=7, zone=services.settings.timezone, until=now)

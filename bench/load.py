@@ -45,8 +45,12 @@ from core.accounts import create_user  # noqa: E402
 from core.database import dispose_engine  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker  # noqa: E402
-from ingest.simulation import generate_events, generate_organisation, live_events  # noqa: E402
+from ingest.simulation import (  # noqa: E402
+    generate_events,
+    generate_organisation,
+    live_events,
+    store_organisation,
+)
 from metrics.calendar import month_of  # noqa: E402
 from tests.serverproc import Server, create_token, overblik_command, server_env  # noqa: E402
 
@@ -84,11 +88,7 @@ def fill(url: str, folder: Path, cases: int, teams: int):
     settings = Settings(database_url=url, pseudonym_key=KEY, pseudonym_key_file=folder / "key", scheduler=False)
     services = Services.from_settings(settings)
     org = generate_organisation(seed=11, teams=teams, workers_per_team=12)
-    for team in org.teams:
-        put_team(services.engine, team.team_id, TeamIn(name=team.name, unit=team.unit))
-    for worker in org.workers:
-        put_worker(services.engine, worker.worker_id,
-                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    store_organisation(services.engine, org)
     now = datetime.now(UTC)
     events = generate_events(org, cases=cases, months=6, end_month=month_of(now, settings.zone), seed=11,
                              zone=settings.timezone, until=now)

@@ -152,4 +152,9 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
     for module in (caseload, team, talk, benchmarking, wall, users, admin):
         module.register(app, context)
     server.extensions["overblik_dashboard"] = app
+    # Dash sets itself up (among other things, learns which script files it may serve) on its
+    # first request, marking it done before it is: a new worker asked for a page's scripts by
+    # several connections at once answered some of them 500. Set up now, before any request.
+    with server.test_request_context("/"):
+        app._setup_server()
     return app

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine
+
+from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker
+
 ROLES = ("caseworker", "company_consultant", "jobcoach", "mentor")
 PROGRAMMES = ("default", "mestring")
 PHASES = ("referral", "preparation", "teaching", "placement")
@@ -99,6 +103,15 @@ def generate_organisation(seed: int = 1, teams: int = 4, workers_per_team: int =
             if not by_team_role.get((team.team_id, role)):
                 by_team_role[(team.team_id, role)] = [w.worker_id for w in workers if role in w.roles][:1] or ["w-0001"]
     return Organisation(team_list, workers, by_team_role)
+
+
+def store_organisation(engine: Engine, org: Organisation) -> None:
+    """Puts the simulated teams and workers into the organisation tables."""
+    for team in org.teams:
+        put_team(engine, team.team_id, TeamIn(name=team.name, unit=team.unit))
+    for worker in org.workers:
+        put_worker(engine, worker.worker_id,
+                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
 
 
 def organisation_rows(org: Organisation) -> tuple[list[dict], list[dict]]:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.accounts import create_user
-from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker
-from ingest.simulation import generate_events, generate_organisation
+from ingest.simulation import generate_events, generate_organisation, store_organisation
 from metrics.calendar import month_of
 
 PASSWORDS = {"admin": "admin-secret-1", "chef": "chef-secret-1", "leder": "leder-secret-1",
@@ -28,11 +27,7 @@ class Jobcentre:
 def fill_jobcentre(services, *, cases: int = 240, months: int = 4) -> Jobcentre:
     """Two teams of simulated workers and cases (ingest/simulation.py) and a user per role."""
     org = generate_organisation(seed=3, teams=2, workers_per_team=6)
-    for team in org.teams:
-        put_team(services.engine, team.team_id, TeamIn(name=team.name, unit=team.unit))
-    for worker in org.workers:
-        put_worker(services.engine, worker.worker_id,
-                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    store_organisation(services.engine, org)
     now = datetime.now(UTC)
     events = generate_events(org, cases=cases, months=months, end_month=month_of(now, services.settings.zone),
                              seed=3, zone=services.settings.timezone, until=now)

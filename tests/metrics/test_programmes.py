@@ -271,17 +271,18 @@ def test_the_demo_simulation_fits_the_mestring_preset(store):
 
 
 def test_the_demo_records_evaluation_talks_and_supervision_near_the_standards(store):
-    from ingest.simulation import generate_events, generate_organisation, supervision_events
+    from ingest.simulation import (
+        generate_events,
+        generate_organisation,
+        store_organisation,
+        supervision_events,
+    )
 
     org = generate_organisation(seed=4, teams=2, workers_per_team=6, mentor_team=True)
     assert org.teams[-1].name == "Team Mentor"
     mentor_roles = {role for w in org.workers if w.team_id == org.teams[-1].team_id for role in w.roles}
     assert {"caseworker", "company_consultant", "mentor", "jobcoach"} <= mentor_roles
-    for team in org.teams:
-        put_team(store.engine, team.team_id, TeamIn(name=team.name))
-    for worker in org.workers:
-        put_worker(store.engine, worker.worker_id,
-                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    store_organisation(store.engine, org)
     events = list(generate_events(org, cases=400, months=12, end_month="2026-06", seed=4,
                                   zone=ZONE.key, until=NOW, review_talks=True))
     events += supervision_events(org, 12, "2026-06", seed=4, zone=ZONE.key, until=NOW)
@@ -331,17 +332,13 @@ def test_a_teams_programme_figures_equal_those_read_from_every_case(store):
     """A team's phase views and quality indicators read only the cases the team ever had and its
     workers' (held or supervised): the same figures as from every case."""
     from core.programmes import load_models
-    from ingest.simulation import generate_events, generate_organisation
+    from ingest.simulation import generate_events, generate_organisation, store_organisation
     from metrics import programmes, quality
     from metrics.calendar import to_us
     from metrics.readmodel import get_read_model, load_organisation
 
     sim = generate_organisation(seed=4, teams=3, workers_per_team=4)
-    for team in sim.teams:
-        put_team(store.engine, team.team_id, TeamIn(name=team.name, unit=team.unit))
-    for worker in sim.workers:
-        put_worker(store.engine, worker.worker_id,
-                   WorkerIn(name=worker.name, team_id=worker.team_id, roles=list(worker.roles)))
+    store_organisation(store.engine, sim)
     events = list(generate_events(sim, cases=150, months=6, end_month="2026-07", seed=4, until=NOW))
     # supervisions by workers of every team, on their pseudo cases, some in and some before the period
     for i, worker in enumerate(sim.workers):
