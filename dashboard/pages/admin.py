@@ -102,6 +102,13 @@ def _err(key: str, lang: str, **values) -> FormError:
     return FormError(t(key, lang).format(**values))
 
 
+def _require(lang: str, **fields) -> None:
+    """Refuses the first of the fields (label key = value) left empty, in the order given."""
+    for label, value in fields.items():
+        if not value:
+            raise _err("err_required", lang, field=t(label, lang))
+
+
 def _ok(text: str):
     return html.Span(["✓ ", text], className="ok")
 
@@ -620,12 +627,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         message = ""
         if _clicked():
             try:
-                if not team_id:
-                    raise _err("err_required", lang, field=t("team", lang))
-                if not metric:
-                    raise _err("err_required", lang, field=t("metric", lang))
-                if not month:
-                    raise _err("err_required", lang, field=t("month", lang))
+                _require(lang, team=team_id, metric=metric, month=month)
                 value = _value(metric, raw, lang)
                 context.metrics.put_targets([{"team_id": team_id, "metric": metric, "month": month, "value": value}])
                 _record(context, user, "remove_target" if value is None else "set_target", team_id=team_id,
@@ -656,12 +658,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         message = ""
         if _clicked():
             try:
-                if not team_id:
-                    raise _err("err_required", lang, field=t("team", lang))
-                if not metric:
-                    raise _err("err_required", lang, field=t("metric", lang))
-                if not by:
-                    raise _err("err_required", lang, field=t("to_month", lang))
+                _require(lang, team=team_id, metric=metric, to_month=by)
                 value = _value(metric, raw, lang)
                 if value is None:
                     raise _err("err_required", lang, field=t("value", lang))

@@ -143,6 +143,23 @@ def test_targets_and_goals_are_set_and_the_goals_milestones_shown(app, client, s
     assert "26" in json.dumps(message)
     entry = actions(services.engine, "set_goal")[0]
     assert entry["team_id"] == jobcentre.team and by in entry["detail"]
+    # a form with a field left empty names the first one and stores nothing
+    from dashboard.i18n import t
+
+    def refusal(output_id, click, form, message_id) -> str:
+        answer = post(app, client, output_id, click=click, state=form)
+        return json.dumps(answer.json()["response"][message_id]["children"], ensure_ascii=False)
+
+    no_team = [(ids.ADMIN_TARGET_TEAM, "value", None), *target[1:]]
+    assert t("err_required", "da").format(field=t("team", "da")) in refusal(
+        ids.ADMIN_TARGETS, ids.ADMIN_TARGET_SAVE, no_team, ids.ADMIN_TARGET_MESSAGE)
+    no_month = [*target[:2], (ids.ADMIN_TARGET_MONTH, "value", None), target[3]]
+    assert t("err_required", "da").format(field=t("month", "da")) in refusal(
+        ids.ADMIN_TARGETS, ids.ADMIN_TARGET_SAVE, no_month, ids.ADMIN_TARGET_MESSAGE)
+    no_by = [*goal[:2], (ids.ADMIN_GOAL_MONTH, "value", None), goal[3]]
+    assert t("err_required", "da").format(field=t("to_month", "da")) in refusal(
+        ids.ADMIN_GOALS, ids.ADMIN_GOAL_SAVE, no_by, ids.ADMIN_GOAL_MESSAGE)
+    assert len(actions(services.engine, "set_goal")) == 1
 
 
 def test_norms_are_edited(app, client, services, jobcentre):
