@@ -4,16 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test test-fast lint audit bench clean services chromium
+.PHONY: install install-test lock demo serve test test-fast lint audit bench clean services chromium
 
+# Production: only what the product needs, every file checked against the lock's hashes; the
+# project itself without dependencies (and built with the locked setuptools, not a download).
 install: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Tests and development tools on top of production, from their own lock (same versions).
+TEST_STAMP := $(VENV)/.installed-test
+install-test: $(TEST_STAMP)
+
+$(TEST_STAMP): $(STAMP) requirements-test.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock -r requirements-test.lock
+	touch $(TEST_STAMP)
+
+# Writes both locks anew from pyproject.toml (keeping today's versions where they still fit),
+# with uv in a throwaway venv.
+lock:
+	rm -rf /tmp/overblik-lock-venv && $(PYTHON) -m venv /tmp/overblik-lock-venv
+	/tmp/overblik-lock-venv/bin/pip install --quiet uv
+	$(PYTHON) deploy/lock.py --uv /tmp/overblik-lock-venv/bin/uv
+	rm -rf /tmp/overblik-lock-venv
 
 demo: install
 	$(BIN)/overblik demo
@@ -30,26 +47,26 @@ services:
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-# Known vulnerabilities of requirements.lock (PyPI's advisory data). Where that data cannot be
+# Known vulnerabilities of both locks (PyPI's advisory data). Where that data cannot be
 # reached (no network, or a mirror without it) the check says so and is skipped, not passed.
-audit: install
-	@out=$$($(BIN)/pip-audit -r requirements.lock --no-deps --disable-pip --strict --progress-spinner off 2>&1); rc=$$?; \
+audit: install-test
+	@out=$$($(BIN)/pip-audit -r requirements.lock -r requirements-test.lock --require-hashes --no-deps --disable-pip --strict --progress-spinner off 2>&1); rc=$$?; \
 	if [ $$rc -ne 0 ] && echo "$$out" | grep -qE "could not be audited|ConnectionError|Failed to resolve|Max retries"; then \
 		echo "pip-audit SKIPPED: the advisory database is not reachable from here; run 'make audit' where PyPI is."; exit 0; \
 	fi; echo "$$out"; exit $$rc
 
 # Three processes, each test file in one of them (its module-scoped servers and browsers set up once).
-test: install services chromium lint
+test: install-test services chromium lint
 	$(BIN)/pytest -q -p no:cacheprovider -n 3 --dist loadfile
 
-test-fast: install
+test-fast: install-test
 	$(BIN)/pytest -q -x -p no:cacheprovider
 
-bench: install services
+bench: install-test services
 	$(BIN)/python bench/ingest.py
 
 clean:
