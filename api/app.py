@@ -146,7 +146,10 @@ def install_security_headers(app: FastAPI, settings: Settings) -> None:
             headers.setdefault("X-Frame-Options", "DENY")
         return response
 
-    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    # The client address (throttle, audit log, logs) and the scheme are the peer's own unless the
+    # peer is a configured proxy; with none configured no forwarded header is believed from
+    # anywhere, loopback included (uvicorn itself is started with UVICORN_PROXY_OPTIONS).
+    proxies = settings.trusted_proxy_list
     if proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 

@@ -17,7 +17,7 @@ from api.cli_reports import programme_app, reference_app, report_app
 from api.cli_sources import sources_app
 from api.cli_users import user_app
 from core.logs import configure_logging
-from core.settings import get_settings, reset_settings
+from core.settings import UVICORN_PROXY_OPTIONS, get_settings, reset_settings
 
 app = typer.Typer(help="Overblik: production steering for employment services.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -86,6 +86,7 @@ def serve(
     uvicorn.run(
         "api.asgi:app", host=host, port=port, workers=workers, log_level="warning",
         access_log=False, log_config=None,  # uvicorn's records go to our JSON handler
+        **UVICORN_PROXY_OPTIONS,  # forwarded headers: the app's own rule (OVERBLIK_TRUSTED_PROXIES)
     )
 
 
@@ -122,7 +123,8 @@ def demo(
     typer.echo("A simulator adds live events every few seconds. Ctrl-C stops the demo.\n")
     app_ = create_app(services=setup.services)
     try:
-        uvicorn.run(app_, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        uvicorn.run(app_, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                    **UVICORN_PROXY_OPTIONS)
     finally:
         stop.set()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import secrets
 import shutil
 import threading
 import time
@@ -125,7 +126,8 @@ def demo_targets(services: Services, teams: list[str], months: int) -> None:
 
 
 def demo_users(services: Services, team_id: str, worker_id: str) -> dict[str, tuple[str, str]]:
-    """One dashboard user per role; the passwords are printed, as it is a demo on 127.0.0.1."""
+    """One dashboard user per role; the passwords are printed, as it is a demo on 127.0.0.1. They
+    are new random ones on every start (the password policy holds for the demo too)."""
     accounts = {
         "admin": ("admin", "admin", {}),
         "manager": ("chef", "manager", {}),
@@ -134,7 +136,7 @@ def demo_users(services: Services, team_id: str, worker_id: str) -> dict[str, tu
     }
     users = {}
     for label, (username, role, binding) in accounts.items():
-        password = f"demo-{username}"
+        password = f"demo-{secrets.token_hex(8)}"
         create_user(services.engine, username, password, role, **binding)
         users[label] = (username, password)
     return users

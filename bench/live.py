@@ -25,7 +25,7 @@ from api.services import Services  # noqa: E402
 from api.tokens import create_token  # noqa: E402
 from core.accounts import create_user  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from core.settings import UVICORN_PROXY_OPTIONS, Settings  # noqa: E402
 from ingest.simulation import generate_events, generate_organisation, store_organisation  # noqa: E402
 from metrics.calendar import month_of  # noqa: E402
 
@@ -33,7 +33,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 RESULTS = Path(__file__).parent / "results" / "live-latest.md"
-PASSWORD = "bench-lead-password"
+PASSWORD = "Kaffe-på-5.-sal, tirsdag"
 # records when the team's active-cases figure changes text, in the page's own clock (Date.now())
 WATCH = """(sel) => {
   window.__changes = [];
@@ -73,7 +73,8 @@ def serve(services: Services) -> tuple[uvicorn.Server, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(services=services, run_scheduler=False), host="127.0.0.1",
-                                           port=port, log_level="warning", access_log=False))
+                                           port=port, log_level="warning", access_log=False,
+                                           **UVICORN_PROXY_OPTIONS))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)

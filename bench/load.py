@@ -56,7 +56,7 @@ from tests.serverproc import Server, create_token, overblik_command, server_env 
 
 PG_ADMIN = os.environ.get("OVERBLIK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 KEY = "bench-pseudonym-key-0123456789abcdef"
-PASSWORD = "bench-lead-password-1"
+PASSWORD = "Kaffe-på-5.-sal, tirsdag"
 CHROMIUM = "/usr/bin/chromium"
 RESULTS = REPO / "bench" / "results"
 PLOT = REPO / "docs" / "performance-load.png"

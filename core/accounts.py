@@ -17,10 +17,12 @@ from sqlmodel import select
 from core.access import Role
 from core.database import as_utc, session_scope, utcnow
 from core.models import DashboardSession, DashboardUser
+from core.passwords import MIN_LENGTH, PasswordRefused, canonical_username, check_password
 
 USER_ROLES = (Role.worker, Role.team_lead, Role.manager, Role.admin)
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
-MIN_PASSWORD = 8
+# checked on the folded name (canonical_username): one account per name, however it is typed
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+MIN_PASSWORD = MIN_LENGTH
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -28,6 +30,26 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 class AccountError(ValueError):
     pass
+
+
+class WeakPassword(AccountError):
+    """A password the policy (core/passwords.py) refuses; `reason` names the rule."""
+
+    def __init__(self, refused: PasswordRefused):
+        self.reason = refused.reason
+        super().__init__(str(refused))
+
+
+class UsernameTaken(AccountError):
+    """Another account has the name, however it was typed (case, width)."""
+
+
+def check_new_password(password: str, username: str) -> None:
+    """The password policy, as an AccountError: every path that sets a password calls this."""
+    try:
+        check_password(password, username)
+    except PasswordRefused as refused:
+        raise WeakPassword(refused) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +91,12 @@ def create_user(
     worker_id: str | None = None,
     team_id: str | None = None,
 ) -> SignedInUser:
-    """Creates a user; the password is kept only as its argon2 hash."""
-    username = username.strip()
+    """Creates a user; the password is kept only as its argon2 hash. The name is kept folded
+    (NFKC, case folding): a second user differing only by case is refused as taken."""
+    username = canonical_username(username)
     if not USERNAME.match(username):
         raise AccountError("a username is 2–64 letters, digits or . _ @ -, starting with a letter or digit")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+    check_new_password(password, username)
     checked = check_binding(role, worker_id, team_id)
     user = DashboardUser(
             username=username,
@@ -93,7 +115,7 @@ def create_user(
             session.flush()
             return _signed_in(user)
     except IntegrityError:
-        raise AccountError(f"the username {username!r} is taken") from None
+        raise UsernameTaken(f"the username {username!r} is taken") from None
 
 
 def list_users(engine: Engine) -> list[DashboardUser]:
@@ -121,8 +143,14 @@ def set_disabled(engine: Engine, user_id: int, disabled: bool) -> bool:
 
 
 def set_password(engine: Engine, user_id: int, password: str) -> bool:
-    """Sets a new password and ends every session of the user; False when there is no such user."""
+    """Sets a new password (the policy applies: WeakPassword) and ends every session of the user;
+    False when there is no such user."""
     now = utcnow()
+    with session_scope(engine) as session:
+        user = session.get(DashboardUser, user_id)
+    if user is None:
+        return False
+    check_new_password(password, user.username)
     with session_scope(engine) as session:  # writes first: see create_user
         changed = session.exec(
             update(DashboardUser).where(DashboardUser.id == user_id).values(password_hash=_hasher.hash(password))
@@ -140,7 +168,8 @@ def set_password(engine: Engine, user_id: int, password: str) -> bool:
 def verify_password(engine: Engine, username: str, password: str) -> SignedInUser | None:
     """The user when the username and password match an enabled user, else None."""
     with session_scope(engine) as session:
-        user = session.exec(select(DashboardUser).where(DashboardUser.username == username.strip())).first()
+        user = session.exec(select(DashboardUser).where(DashboardUser.username == canonical_username(username))
+                            ).first()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

@@ -314,13 +314,25 @@ class ReferenceFigure(SQLModel, table=True):
 
 
 class SignInFailure(SQLModel, table=True):
-    """One failed dashboard sign-in, counted per username and per address by every web process.
-    `subject` is a SHA-256 of the lower-cased username or of the address: no name, no address."""
+    """One failed dashboard sign-in, counted per account and address, per address and per account
+    by every web process (core/throttle.py). `subject` is a keyed digest (HMAC-SHA256) of the
+    user name, of the address or of the pair: no name, no address."""
 
     __tablename__ = "sign_in_failures"
     __table_args__ = (Index("ix_sign_in_failures_subject_at", "kind", "subject", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(sa_column=Column(String(8), nullable=False), description="user or address")
+    kind: str = Field(sa_column=Column(String(8), nullable=False), description="pair, user or address")
     subject: str = Field(sa_column=Column(String(64), nullable=False))
+    at: datetime = Field(sa_column=_utc_column(index=True))
+
+
+class SignInKnownAddress(SQLModel, table=True):
+    """An address an account signed in from successfully (keyed digest of the pair), and when
+    last: the account's own addresses stay open while failures from elsewhere close the rest."""
+
+    __tablename__ = "sign_in_known_addresses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     at: datetime = Field(sa_column=_utc_column(index=True))

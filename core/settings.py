@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,8 +50,9 @@ class Settings(BaseSettings):
     )
     trusted_proxies: str = Field(
         default="",
-        description="Comma-separated addresses of reverse proxies whose X-Forwarded-Proto and "
-        "X-Forwarded-For are believed (cookies are then Secure behind TLS); empty: none.",
+        description="Comma-separated addresses (or networks, CIDR) of reverse proxies whose "
+        "X-Forwarded-Proto and X-Forwarded-For are believed (cookies are then Secure behind TLS); "
+        "empty: none, 127.0.0.1 included.",
     )
     wall_frame_ancestors: str = Field(
         default="",
@@ -81,6 +83,30 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    # -- sign-in: forwarded headers only from configured proxies ----------------------------
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (p.strip() for p in value.split(",")):
+            if not item:
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"OVERBLIK_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                                 "(give the proxy's own address; '*' is not allowed)") from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+
+# uvicorn believes X-Forwarded-* from 127.0.0.1 by default; it must believe none itself. The app
+# does, from OVERBLIK_TRUSTED_PROXIES only (api.app.install_security_headers), however it is
+# served: every uvicorn.run / uvicorn.Config of the product passes these options.
+UVICORN_PROXY_OPTIONS = {"proxy_headers": False, "forwarded_allow_ips": ""}
 
 
 @lru_cache

@@ -95,8 +95,9 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
     lifetime = timedelta(hours=settings.session_hours)
     idle = int(settings.session_idle_minutes * 60)
     signer = URLSafeTimedSerializer(session_secret(settings), salt="overblik-dashboard-session")
-    # in the database: every web process of the deployment counts the same failures
-    throttle = SignInThrottle(engine)
+    # in the database: every web process of the deployment counts the same failures; digests
+    # keyed by the session secret, which every process of a deployment shares
+    throttle = SignInThrottle(engine, key=session_secret(settings))
     server.extensions["overblik_sign_in_throttle"] = throttle
 
     def set_session_cookie(response, secret: str) -> None:
@@ -161,6 +162,8 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
     @server.post("/sign-in")
     def sign_in():
         username = request.form.get("username", "")
+        # the peer's address, or the client's as a configured proxy (OVERBLIK_TRUSTED_PROXIES)
+        # names it: never a forwarded header from anyone else
         address = request.remote_addr or "-"
         next_path = _safe_next(request.form.get("next"))
         if throttle.blocked(username, address):
@@ -170,7 +173,7 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
         if user is None:
             throttle.failed(username, address)
             return render_sign_in(g.lang, next_path=next_path, failed=True, username=username), 401
-        throttle.succeeded(username)
+        throttle.succeeded(username, address)
         # a session that came with the browser ends: a new one, with a new secret, replaces it
         previous, _user = session_of_request()
         if previous:

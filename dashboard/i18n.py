@@ -451,6 +451,34 @@ TEXT.update({
 })
 
 
+# Sign-in and passwords: the password policy's refusals (core/passwords.py) and the one rule for
+# user names' case (dashboard/pages/users.py).
+TEXT.update({
+    "password_too_short": ("Adgangskoden skal have mindst 12 tegn.", "The password must have at least 12 characters.",
+                           "Das Passwort muss mindestens 12 Zeichen haben."),
+    "password_too_long": ("Adgangskoden må højst have 256 tegn.", "The password must have at most 256 characters.",
+                          "Das Passwort darf höchstens 256 Zeichen haben."),
+    "password_too_few_characters": ("Adgangskoden skal have mindst 5 forskellige tegn.",
+                                    "The password must have at least 5 different characters.",
+                                    "Das Passwort muss mindestens 5 verschiedene Zeichen haben."),
+    "password_contains_username": ("Adgangskoden må ikke indeholde brugernavnet.",
+                                   "The password must not contain the username.",
+                                   "Das Passwort darf den Benutzernamen nicht enthalten."),
+    "password_contains_product": ("Adgangskoden må ikke indeholde »Overblik«.",
+                                  "The password must not contain “Overblik”.",
+                                  "Das Passwort darf „Overblik“ nicht enthalten."),
+    "password_common": ("Adgangskoden er for almindelig – den står på listen over adgangskoder, angribere prøver først. "
+                        "Vælg en længere sætning.",
+                        "The password is too common – it is on the list of passwords attackers try first. "
+                        "Choose a longer phrase.",
+                        "Das Passwort ist zu verbreitet – es steht auf der Liste der Passwörter, die Angreifer "
+                        "zuerst probieren. Bitte einen längeren Satz wählen."),
+    "username_taken": ("Brugernavnet er optaget (store og små bogstaver tæller ikke som forskellige).",
+                       "The username is taken (upper and lower case do not count as different).",
+                       "Der Benutzername ist vergeben (Groß- und Kleinschreibung gelten nicht als verschieden)."),
+})
+
+
 def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     words = TEXT[key]
     return words[LANGUAGES.index(lang)] if lang in LANGUAGES else words[0]

@@ -36,7 +36,7 @@ def _compile(uv: str, out: Path, *, extras: list[str], constraints: list[Path]) 
     for constraint in constraints:
         if constraint.exists():
             command += ["-c", str(constraint)]
-    subprocess.run(command, check=True)
+    subprocess.run(command, check=True)  # noqa: S603 (uv, with arguments of this script)
 
 
 def _entries(text: str) -> list[str]:

@@ -6,7 +6,15 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from flask import g
 
 from core.access import Action
-from core.accounts import USER_ROLES, AccountError, create_user, list_users, set_disabled
+from core.accounts import (
+    USER_ROLES,
+    AccountError,
+    UsernameTaken,
+    WeakPassword,
+    create_user,
+    list_users,
+    set_disabled,
+)
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
@@ -99,6 +107,10 @@ def register(app, context: DashboardContext) -> None:
                 made = create_user(context.engine, username or "", password or "", role or "",
                                    worker_id=worker_id, team_id=team_id)
                 message = f"✓ {t('created', lang)}: {made.username}"
+            except WeakPassword as exc:
+                message = f"✕ {t('password_' + exc.reason, lang)}"
+            except UsernameTaken:
+                message = f"✕ {t('username_taken', lang)}"
             except AccountError as exc:
                 message = f"✕ {exc}"
         elif isinstance(trigger, dict) and clicked:

@@ -10,8 +10,8 @@ from core.accounts import create_user
 from ingest.simulation import generate_events, generate_organisation, store_organisation
 from metrics.calendar import month_of
 
-PASSWORDS = {"admin": "admin-secret-1", "chef": "chef-secret-1", "leder": "leder-secret-1",
-             "medarbejder": "medarbejder-secret-1", "anden": "anden-secret-1"}
+PASSWORDS = {"admin": "Blå bænk ved søen 4", "chef": "Grøn kaffe hver tirsdag", "leder": "Tre hvide svaner 7!",
+             "medarbejder": "Sort kat i vinduet 12", "anden": "Gul bil på broen 88"}
 
 
 @dataclass

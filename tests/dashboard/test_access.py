@@ -90,7 +90,7 @@ def test_sessions_rotate_on_sign_in_and_end_on_password_change(client, services,
     client.cookies.set(SESSION_COOKIE, second)
     assert client.get("/team").status_code == 200
     user = next(u for u in list_users(services.engine) if u.username == "leder")
-    set_password(services.engine, user.id, "a-new-password-1")
+    set_password(services.engine, user.id, "Nye ord på en ny dag 3")
     assert client.post("/_dash-update-component", json={}).status_code == 401
 
 

@@ -28,34 +28,34 @@ from tests.dashboard.conftest import fill_jobcentre
 
 def test_passwords_are_argon2_and_checked(services):
     engine = services.engine
-    user = create_user(engine, "sb1", "correct horse", "worker", worker_id="w-0001")
+    user = create_user(engine, "sb1", "correct horse battery", "worker", worker_id="w-0001")
     with session_scope(engine) as session:
         stored = session.get(DashboardUser, user.user_id)
     assert stored.password_hash.startswith("$argon2id$")
-    assert "correct horse" not in stored.password_hash
-    assert verify_password(engine, "sb1", "correct horse").worker_id == "w-0001"
-    assert verify_password(engine, "sb1", "wrong horse") is None
-    assert verify_password(engine, "nobody", "correct horse") is None
+    assert "correct horse battery" not in stored.password_hash
+    assert verify_password(engine, "sb1", "correct horse battery").worker_id == "w-0001"
+    assert verify_password(engine, "sb1", "wrong horse battery") is None
+    assert verify_password(engine, "nobody", "correct horse battery") is None
 
 
 def test_user_rules(services):
     engine = services.engine
     with pytest.raises(AccountError):
-        create_user(engine, "x1", "longenough", "worker")  # no worker id
+        create_user(engine, "x1", "lang nok til mig 42", "worker")  # no worker id
     with pytest.raises(AccountError):
-        create_user(engine, "x2", "longenough", "team_lead")  # no team id
+        create_user(engine, "x2", "lang nok til mig 42", "team_lead")  # no team id
     with pytest.raises(AccountError):
-        create_user(engine, "x3", "longenough", "ingest")  # not a dashboard role
+        create_user(engine, "x3", "lang nok til mig 42", "ingest")  # not a dashboard role
     with pytest.raises(AccountError):
-        create_user(engine, "x4", "short", "manager")
-    create_user(engine, "x5", "longenough", "manager")
+        create_user(engine, "x4", "kort", "manager")
+    create_user(engine, "x5", "lang nok til mig 42", "manager")
     with pytest.raises(AccountError):
-        create_user(engine, "x5", "longenough", "manager")
+        create_user(engine, "x5", "lang nok til mig 42", "manager")
 
 
 def test_sessions_end_expire_and_follow_disabling(services):
     engine = services.engine
-    user = create_user(engine, "leder", "longenough", "team_lead", team_id="team-01")
+    user = create_user(engine, "leder", "lang nok til mig 42", "team_lead", team_id="team-01")
     secret, _ = start_session(engine, user, timedelta(hours=1))
     assert session_user(engine, secret).team_id == "team-01"
     end_session(engine, secret)
@@ -65,9 +65,9 @@ def test_sessions_end_expire_and_follow_disabling(services):
     live, _ = start_session(engine, user, timedelta(hours=1))
     set_disabled(engine, user.user_id, True)
     assert session_user(engine, live) is None
-    assert verify_password(engine, "leder", "longenough") is None
+    assert verify_password(engine, "leder", "lang nok til mig 42") is None
     set_disabled(engine, user.user_id, False)
-    assert verify_password(engine, "leder", "longenough") is not None
+    assert verify_password(engine, "leder", "lang nok til mig 42") is not None
 
 
 def test_cli_user_create(settings, services):
@@ -76,11 +76,11 @@ def test_cli_user_create(settings, services):
     done = subprocess.run(
         [sys.executable, "-m", "api.cli", "user", "create", "kiosk", "--role", "team_lead", "--team-id", "team-02",
          "--password-stdin"],
-        input="a good password\n", capture_output=True, text=True, env=env, timeout=60,
+        input="Toget kører kl 7.42 fra perron 3\n", capture_output=True, text=True, env=env, timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert [u.username for u in list_users(services.engine)] == ["kiosk"]
-    assert verify_password(services.engine, "kiosk", "a good password").team_id == "team-02"
+    assert verify_password(services.engine, "kiosk", "Toget kører kl 7.42 fra perron 3").team_id == "team-02"
 
 
 # -- the dashboard over HTTP, without a browser ------------------------------------------------

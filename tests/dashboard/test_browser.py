@@ -17,7 +17,7 @@ from api.app import create_app
 from api.services import Services
 from core.database import dispose_engine
 from core.migrate import upgrade
-from core.settings import Settings
+from core.settings import UVICORN_PROXY_OPTIONS, Settings
 from tests.conftest import TEST_KEY
 from tests.dashboard.conftest import Jobcentre, fill_jobcentre
 
@@ -52,7 +52,8 @@ def site(tmp_path_factory) -> Iterator[Site]:
     jobcentre = fill_jobcentre(services)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(services=services, run_scheduler=False), host="127.0.0.1",
-                                           port=port, log_level="warning", access_log=False))
+                                           port=port, log_level="warning", access_log=False,
+                                           **UVICORN_PROXY_OPTIONS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
