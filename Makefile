@@ -54,7 +54,7 @@ lint: install-test
 # Known vulnerabilities of both locks (PyPI's advisory data). Where that data cannot be
 # reached (no network, or a mirror without it) the check says so and is skipped, not passed.
 audit: install-test
-	@out=$$($(BIN)/pip-audit -r requirements.lock -r requirements-test.lock --require-hashes --no-deps --disable-pip --strict --progress-spinner off 2>&1); rc=$$?; \
+	@out=$$($(BIN)/pip-audit -r requirements.lock -r requirements-test.lock --require-hashes --disable-pip --strict --progress-spinner off 2>&1); rc=$$?; \
 	if [ $$rc -ne 0 ] && echo "$$out" | grep -qE "could not be audited|ConnectionError|Failed to resolve|Max retries"; then \
 		echo "pip-audit SKIPPED: the advisory database is not reachable from here; run 'make audit' where PyPI is."; exit 0; \
 	fi; echo "$$out"; exit $$rc

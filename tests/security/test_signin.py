@@ -391,3 +391,74 @@ def test_the_migration_folds_existing_names_and_disables_case_twins(kind, tmp_pa
         dispose_engine(url)
         if name:
             drop_postgres(name)
+
+
+# -- supply chain: a production lock without test tools, both locks with hashes ----------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _lock(name: str) -> dict[str, tuple[str, list[str]]]:
+    """name → (version, hashes) of a lock file; fails on any line that is not an entry, a hash or
+    a comment, and on an entry without a hash."""
+    import re
+
+    entries: dict[str, tuple[str, list[str]]] = {}
+    current = None
+    for line in (REPO / name).read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if entry := re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\]+)( \\)?", line):
+            current = re.sub(r"[-_.]+", "-", entry.group(1)).lower()
+            assert current not in entries, f"{name}: {current} twice"
+            entries[current] = (entry.group(2), [])
+        elif hashed := re.fullmatch(r"    --hash=sha256:([0-9a-f]{64})( \\)?", line):
+            assert current, f"{name}: a hash before any entry"
+            entries[current][1].append(hashed.group(1))
+        else:
+            raise AssertionError(f"{name}: unexpected line {line!r}")
+    assert all(hashes for _version, hashes in entries.values()), f"{name}: an entry without a hash"
+    return entries
+
+
+def _requirements(group: list[str]) -> dict[str, str]:
+    from packaging.requirements import Requirement
+
+    return {__import__("re").sub(r"[-_.]+", "-", Requirement(r).name).lower(): r for r in group}
+
+
+def test_the_production_lock_holds_what_the_product_needs_and_no_test_tool():
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    production, tests = _lock("requirements.lock"), _lock("requirements-test.lock")
+    needed = _requirements(project["dependencies"])
+    test_tools = set(_requirements(project["optional-dependencies"]["test"])) | {
+        "pytest", "ruff", "playwright", "hypothesis", "schemathesis", "import-linter", "pip-audit",
+        "py-spy", "pytest-xdist", "pytest-timeout", "pypdf", "matplotlib", "psutil"}
+    assert not test_tools & set(production), test_tools & set(production)
+    for name, requirement in needed.items():  # every dependency, at a version it allows
+        assert name in production, name
+        assert Requirement(requirement).specifier.contains(production[name][0], prereleases=True), requirement
+    assert {"uvloop", "httptools", "websockets"} <= set(production)  # uvicorn[standard]'s extras
+    # the test lock adds the tools on top, never a second version of a production package
+    assert test_tools <= set(tests) and not set(tests) & set(production)
+
+
+def test_make_install_and_the_image_install_production_only_with_hashes():
+    makefile = (REPO / "Makefile").read_text()
+    install = makefile.split("$(STAMP): ")[1].split("\n\n")[0]
+    assert "--require-hashes -r requirements.lock" in install and "requirements-test.lock" not in install
+    assert "--no-deps" in install and "[test]" not in install
+    test_install = makefile.split("$(TEST_STAMP): ")[1].split("\n\n")[0]
+    assert "--require-hashes -r requirements.lock -r requirements-test.lock" in test_install
+    for target in ("test", "test-fast", "lint", "audit", "bench"):
+        line = next(x for x in makefile.splitlines() if x.startswith(f"{target}:"))
+        assert "install-test" in line, line
+    audit = makefile.split("\naudit:")[1].split("\n\n")[0]
+    assert "-r requirements.lock -r requirements-test.lock" in audit
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
+    assert "pip install --require-hashes -r requirements.lock" in dockerfile
+    assert "requirements-test.lock" not in dockerfile and "[test]" not in dockerfile
