@@ -128,8 +128,8 @@ def test_cookies_are_secure_behind_a_trusted_proxy(settings, jobcentre):
 
     from api.app import create_app
 
-    proxied = create_app(settings.model_copy(update={"trusted_proxies": "testclient"}), run_scheduler=False)
-    with TestClient(proxied) as client:
+    proxied = create_app(settings.model_copy(update={"trusted_proxies": "192.0.2.1"}), run_scheduler=False)
+    with TestClient(proxied, client=("192.0.2.1", 40000)) as client:
         answer = client.post("/sign-in", data={"username": "leder", "password": jobcentre.users["leder"]},
                              headers={"X-Forwarded-Proto": "https"}, follow_redirects=False)
         assert answer.status_code == 303 and "Secure" in answer.headers["set-cookie"]
