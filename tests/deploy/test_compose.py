@@ -43,8 +43,8 @@ def test_every_variable_compose_needs_is_in_the_example_env():
 def test_the_image_installs_what_make_install_installs_and_runs_unprivileged():
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     makefile = (DEPLOY.parent / "Makefile").read_text()
-    assert "pip install -r requirements.lock" in dockerfile
-    assert "pip install --quiet -r requirements.lock" in makefile
+    assert "pip install --require-hashes -r requirements.lock" in dockerfile
+    assert "pip install --quiet --require-hashes -r requirements.lock\n" in makefile
     assert "\nUSER overblik\n" in dockerfile and "HEALTHCHECK" in dockerfile
     base = [line for line in dockerfile.splitlines() if line.startswith("FROM ")]
     assert all(":" in line.split()[1] and "latest" not in line for line in base)
