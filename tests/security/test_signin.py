@@ -63,6 +63,19 @@ def sign_in(client, username: str, password: str) -> httpx.Response:
     return client.post("/sign-in", data={"username": username, "password": password}, follow_redirects=False)
 
 
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch):
+    """argon2 with its cheapest parameters in this process: the rules under test are the
+    throttle's and the policy's, and each of the many sign-ins would otherwise take ~0.1 s."""
+    from argon2 import PasswordHasher
+
+    import core.accounts
+
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(core.accounts, "_hasher", quick)
+    monkeypatch.setattr(core.accounts, "_DUMMY_HASH", quick.hash("not a password of anyone"))
+
+
 @pytest.fixture
 def accounts(services):
     create_user(services.engine, "leder", LEDER, "team_lead", team_id="t1")
