@@ -92,7 +92,7 @@ def _rvnr_found(match: re.Match[str]) -> bool:
     return total % 10 == int(match[5])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Pattern:
     name: str
     regex: re.Pattern[str]
@@ -173,31 +173,57 @@ def _normalised(text: str) -> tuple[str, list[int] | None]:
     return "".join(out), origin
 
 
-def _spans(text: str, patterns: tuple[Pattern, ...]) -> Iterable[tuple[str, int, int]]:
+_PLAIN = re.compile(r"[0-9]+-?[0-9]+")
+
+
+# nine decimal digits of any script, anything between them (compiled for str: \d is Unicode)
+_NINE_DIGITS = re.compile(r"\d(?:\D*\d){8}")
+
+
+@lru_cache(maxsize=16)
+def _built_in_only(patterns: tuple[Pattern, ...]) -> bool:
+    return all(BUILT_IN.get(p.name) is p for p in patterns)
+
+
+def _spans(
+    text: str, patterns: tuple[Pattern, ...], plain_ok: bool = False
+) -> Iterable[tuple[str, int, int]]:
     normal, origin = _normalised(text)
     for pattern in patterns:
+        if pattern.regex.search(normal) is None:  # the common case, without a Python loop
+            continue
         for start, end in pattern.spans(normal):
-            if origin is None:
-                yield pattern.name, start, end
-            else:
-                yield pattern.name, origin[start], origin[end - 1] + 1
+            if origin is not None:
+                start, end = origin[start], origin[end - 1] + 1
+            if plain_ok and _PLAIN.fullmatch(text, start, end):
+                continue
+            yield pattern.name, start, end
 
 
-def detect(text: str, patterns: tuple[Pattern, ...] | None = None) -> str | None:
-    """The name of the first identity-number pattern the text holds, or None."""
+def detect(text: str, patterns: tuple[Pattern, ...] | None = None, *, plain_ok: bool = False) -> str | None:
+    """The name of the first identity-number pattern the text holds, or None. `plain_ok`:
+    numbers written as ASCII digits with at most one hyphen pass (a reference such as a case
+    number may look like that); any other form of them (spaces, dots, slashes, other dashes,
+    other digits) is found."""
     patterns = active_patterns() if patterns is None else patterns
-    for name, _start, _end in _spans(text, patterns):
+    if _NINE_DIGITS.search(text) is None and _built_in_only(patterns):
+        return None  # most text: every built-in form has nine digits or more
+    for name, _start, _end in _spans(text, patterns, plain_ok):
         return name
+    if plain_ok or len(text) > 40:
+        return None
     number = _number_form(_normalised(text)[0])
     if number is not None:
         return detect_number(number, patterns)
     return None
 
 
-def mask(text: str, patterns: tuple[Pattern, ...] | None = None) -> str:
-    """The text with every identity number replaced by MASK."""
+def mask(text: str, patterns: tuple[Pattern, ...] | None = None, *, plain_ok: bool = False) -> str:
+    """The text with every identity number replaced by MASK (`plain_ok` as for detect)."""
     patterns = active_patterns() if patterns is None else patterns
-    spans = sorted((s, e) for _n, s, e in _spans(text, patterns))
+    spans = sorted((s, e) for _n, s, e in _spans(text, patterns, plain_ok))
+    if not spans and plain_ok:
+        return text
     if not spans:
         number = _number_form(_normalised(text)[0])
         return MASK if number is not None and detect_number(number, patterns) else text
@@ -219,7 +245,7 @@ def _number_form(text: str) -> int | None:
     """A text that is a whole number only, as spreadsheets and exports write numbers
     (`101801234`, `101801234.0`, `1.01801234E+08`), as that number."""
     text = text.strip()
-    if len(text) > 24 or not _NUMBER_TEXT.fullmatch(text) or text.isdigit() and len(text) >= 10:
+    if len(text) > 24 or not _NUMBER_TEXT.fullmatch(text) or (text.isdigit() and len(text) >= 10):
         return None  # ten or more plain digits are searched as text already
     try:
         value = float(text)
@@ -230,15 +256,13 @@ def _number_form(text: str) -> int | None:
 
 def detect_number(value: int | float, patterns: tuple[Pattern, ...] | None = None) -> str | None:
     """A JSON number that is an identity number, its leading zero lost (`101801234`)."""
-    patterns = active_patterns() if patterns is None else patterns
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not 10_000_000 <= value < 1e13:
         return None
     if isinstance(value, float):
-        if not value.is_integer() or not 0 <= value < 1e13:
+        if not value.is_integer():
             return None
         value = int(value)
-    if value < 10_000_000:
-        return None
+    patterns = active_patterns() if patterns is None else patterns
     digits = str(value)
     for candidate in (digits, digits.zfill(10)):
         for name, _s, _e in _spans(candidate, patterns):

@@ -128,10 +128,24 @@ REFERENCE_FIELDS = frozenset({
 _CITIZEN = frozenset({"citizen"})
 
 
+_PSEUDONYM = frozenset({"citizen", "citizen_pseudonym"})
+_SCREENED_REFERENCES = tuple(sorted(REFERENCE_FIELDS - _PSEUDONYM))
+
+
 def _identity_outside_citizen(value: Any) -> str | None:
-    """The pattern name of an identity number anywhere in the event but `citizen` and the
-    references, or None."""
-    return identity.find_in(value, skip_keys=_CITIZEN, skip_top=REFERENCE_FIELDS)
+    """The pattern name of an identity number anywhere in the event but `citizen`, or None.
+    References are searched only for forms no numbering scheme writes (a space, dot, slash or
+    dash other than `-` between the parts, other digits than 0-9): `150324-0001` may be a case
+    number, `150324 0001` and `１５０３２４-０００１` are not."""
+    patterns = identity.active_patterns()
+    if isinstance(value, dict):
+        for key in _SCREENED_REFERENCES:
+            reference = value.get(key)
+            if isinstance(reference, str):
+                found = identity.detect(reference, patterns, plain_ok=True)
+                if found:
+                    return found
+    return identity.find_in(value, skip_keys=_CITIZEN, skip_top=REFERENCE_FIELDS, patterns=patterns)
 
 
 def _strip_citizen(
@@ -148,7 +162,8 @@ def _strip_citizen(
                 out["citizen_pseudonym"] = pseudonymise(item)
                 continue
             if top and key in REFERENCE_FIELDS:
-                out[key] = item
+                plain = key not in _PSEUDONYM and isinstance(item, str)
+                out[key] = identity.mask(item, plain_ok=True) if plain else item
                 continue
             masked_key = identity.mask(key) if isinstance(key, str) else key
             while masked_key in out:
