@@ -238,6 +238,15 @@ def mask(text: str, patterns: tuple[Pattern, ...] | None = None, *, plain_ok: bo
     return "".join(out)
 
 
+def mask_file_name(name: str, patterns: tuple[Pattern, ...] | None = None) -> str:
+    """A file name with every identity number masked, its stem also read as a whole value
+    (`810589170.csv`: a CPR number that lost its leading zero)."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        return mask(name, patterns)
+    return f"{mask(stem, patterns)}.{mask(suffix, patterns)}"
+
+
 # -- numbers --------------------------------------------------------------------------------------
 
 

@@ -141,7 +141,7 @@ def collect_folder(
             break
         heartbeat()
         # the name as stored and logged: a file name may carry a citizen's number
-        shown = identity.mask(path.name)
+        shown = identity.mask_file_name(path.name)
         try:
             if mapping is not None:
                 result = import_mapped(
@@ -192,7 +192,7 @@ def move_aside(path: Path, folder: Path) -> Path:
     """Moves `path` into `folder` (0700) under its masked name, never over an earlier file of
     the same name; the file is made private (0600)."""
     private_dir(folder)
-    target = _unique(folder, identity.mask(path.name))
+    target = _unique(folder, identity.mask_file_name(path.name))
     try:
         os.replace(path, target)
     except OSError:
@@ -206,7 +206,7 @@ def keep_scrubbed(store: EventStore, path: Path, folder: Path, mapping: Mapping 
     """A copy of an imported file fit to be kept: one JSON object a line (the file's rows), the
     citizen pseudonymised and every identity number masked, mode 0600."""
     private_dir(folder)
-    name = identity.mask(path.name)
+    name = identity.mask_file_name(path.name)
     target = _unique(folder, f"{Path(name).stem}{SCRUBBED_SUFFIX}")
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:

@@ -220,7 +220,7 @@ def _cell_value(name: str, value: Any) -> Any:
 def _start_run(engine: Engine, origin: str, filename: str, source_name: str | None) -> int:
     # a file name may carry a citizen's number (`0101801234 CV.csv`): kept masked
     with session_scope(engine) as session:
-        run = ImportRun(origin=origin, filename=identity.mask(filename), source_name=source_name, started_at=utcnow())
+        run = ImportRun(origin=origin, filename=identity.mask_file_name(filename), source_name=source_name, started_at=utcnow())
         session.add(run)
         session.flush()
         return run.id  # type: ignore[return-value]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from flask import g
 
 from core.access import Action
@@ -159,8 +159,9 @@ def register(app, context: DashboardContext) -> None:
                               kind=kind, text=text or "", created_by=user.username)
                 text = ""
             except IdentityInText:
-                # nothing stored; the text stays in the field to be corrected
+                # nothing stored, nothing sent back: the text stays in the field to be corrected
                 refused = html.P(t("identity_in_text", lang), className="form-error", role="alert")
+                text = no_update
         elif isinstance(trigger, dict) and clicked:
             mark_done(context.engine, int(trigger["id"]), team_id=team_id)
         log = agreement_log(agreements_of(context.engine, team_id=team_id, worker_id=worker_id), lang, ids.TALK_DONE)
