@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli_app
 from core import identity
-from core.settings import reset_settings
+from core.settings import Settings, reset_settings
 from ingest.dropfolder import DropFolderConfig, collect_folder
 from ingest.sources import add_source, run_source
 from ingest.store import CPR_REASON
@@ -471,3 +472,209 @@ def dashboard_entry_points(app, client, services, jobcentre, tally: Tally) -> li
         assert connection.execute(text("SELECT count(*) FROM teams WHERE team_id LIKE 'dash-%'")).scalar() == 0
     client.cookies.clear()
     return answers
+
+
+# -- erasure -----------------------------------------------------------------------------------
+
+ERASED = "erase-case-7q"
+PHRASES = ("Kvistgaard Smedie", "Zephyrine Holm")  # unique to the erased case
+
+
+def test_case_erase_leaves_no_trace_in_the_database_files_or_rows(
+    client, admin_token, services, settings, env_settings
+):
+    """`overblik case erase`: the case's events, quarantine entries and the notes naming it leave
+    nothing in the SQLite file and its WAL (read while the server's connections are open), nor
+    in PostgreSQL's tables, whose dead tuples are vacuumed."""
+    from dashboard.agreements import add_agreement, agreements_of
+
+    h = bearer(admin_token)
+    citizen = "1502761234"
+    events = [opened(ERASED, citizen),
+              {"event_id": f"{ERASED}-p", "type": "placement_started", "case_id": ERASED, "occurred_at": "2026-01-07",
+               "placement_id": "p1", "employer": PHRASES[0], "kind": "internship"},
+              {"event_id": f"{ERASED}-x", "type": "enrolled", "case_id": ERASED, "occurred_at": "2026-01-08",
+               "note": f"{PHRASES[1]} 0101"},
+              {"event_id": f"{ERASED}-q", "type": "no_such_type", "case_id": ERASED,  # quarantined
+               "occurred_at": "2026-01-08", "note": PHRASES[1]}]
+    events += [opened(f"other-{i}") for i in range(30)]  # other cases' rows around it
+    assert client.post("/api/v1/events", json=events, headers=h).json()["accepted"] == 33
+    add_agreement(services.engine, team_id="t1", worker_id=None, month="2026-01", kind="action",
+                  text=f"Følg op på {ERASED} inden fredag", created_by="leder")
+    add_agreement(services.engine, team_id="t1", worker_id="w1", month="2026-01", kind="note",
+                  text=f"Sag {ERASED}: ny praktik", created_by="leder")
+    add_agreement(services.engine, team_id="t1", worker_id=None, month="2026-01", kind="note",
+                  text=f"Sag {ERASED}x er en anden sag", created_by="leder")
+    pseudonym = services.store.pseudonymise(citizen)
+    needles = [ERASED.encode(), *(p.encode() for p in PHRASES), pseudonym.encode()]
+    sqlite = settings.database_url.startswith("sqlite")
+    if sqlite:
+        assert all(n in raw_sqlite(settings) for n in needles[1:])  # the check can see them
+
+    result = CliRunner().invoke(cli_app, ["case", "erase", ERASED, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "erased 3 events and 1 quarantine entries; 2 notes" in result.output
+
+    texts = sorted(a.text for a in agreements_of(services.engine, team_id="t1", worker_id=None)) + \
+        [a.text for a in agreements_of(services.engine, team_id="t1", worker_id="w1")]
+    assert texts == ["Følg op på [erased case] inden fredag", f"Sag {ERASED}x er en anden sag",
+                     "Sag [erased case]: ny praktik"]
+    rows = database_rows(services)
+    for needle in needles:
+        assert needle.decode() not in rows.replace(f"{ERASED}x", ""), needle
+    assert "other-29" in rows
+    if sqlite:
+        raw = raw_sqlite(settings).replace(f"{ERASED}x".encode(), b"")
+        for needle in needles:
+            assert needle not in raw, needle
+        wal = Path(settings.database_url.removeprefix("sqlite:///") + "-wal")
+        assert not wal.exists() or ERASED.encode() not in wal.read_bytes()
+    else:
+        with services.engine.connect() as connection:
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pgstattuple"))
+            connection.commit()
+            for table in ("events", "quarantine", "agreed_actions"):
+                dead = connection.execute(text(f"SELECT dead_tuple_count FROM pgstattuple('{table}')")).scalar()
+                assert dead == 0, table
+
+
+def raw_sqlite(settings) -> bytes:
+    db_file = settings.database_url.removeprefix("sqlite:///")
+    return b"".join(Path(db_file + s).read_bytes() for s in ("", "-wal") if Path(db_file + s).exists())
+
+
+def database_rows(services) -> str:
+    with services.engine.connect() as connection:
+        return "\n".join(str(list(connection.execute(text(f'SELECT * FROM "{t}"'))))  # noqa: S608
+                         for t in inspect(connection).get_table_names())
+
+
+# -- file modes --------------------------------------------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_files_the_server_creates_are_its_own(tmp_path, store):
+    """0600 files and 0700 folders: a database made by the command line under a permissive umask,
+    an older database file made 0644, the key files, reports and a drop folder's copies."""
+    import subprocess
+    import sys
+
+    from core.database import create_database_engine
+    from dashboard.auth import session_secret
+    from ingest.pseudonym import load_or_create_key
+    from metrics.report_files import write_report
+
+    folder = tmp_path / "var"
+    folder.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OVERBLIK_DATABASE_URL": f"sqlite:///{folder / 'cli.db'}"}
+    subprocess.run([sys.executable, "-c", "import os, sys; os.umask(0o022); from api.cli import main; "
+                    "sys.argv = ['overblik', 'db', 'upgrade']; main()"],
+                   env=env, check=True, cwd=ROOT, capture_output=True, timeout=120)
+    made = [p for p in folder.iterdir() if p.name.startswith("cli.db")]
+    assert made and all(_mode(p) == 0o600 for p in made), [(p.name, oct(_mode(p))) for p in made]
+
+    old = tmp_path / "old.db"
+    old.touch()
+    old.chmod(0o644)
+    engine = create_database_engine(f"sqlite:///{old}")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x)")
+        connection.commit()
+    assert {p.name: _mode(p) for p in tmp_path.iterdir() if p.name.startswith("old.db")} == {
+        "old.db": 0o600, "old.db-wal": 0o600, "old.db-shm": 0o600}
+    engine.dispose()
+
+    os.umask(0o022)  # what a careless start would leave: the files below still come out private
+    try:
+        load_or_create_key(tmp_path / "keys" / "overblik-pseudonym.key")
+        session_secret(Settings(pseudonym_key_file=tmp_path / "keys" / "overblik-pseudonym.key"))
+        assert {p.name: _mode(p) for p in (tmp_path / "keys").iterdir()} == {
+            "overblik-pseudonym.key": 0o600, "overblik-session.key": 0o600}
+        written = write_report({"rows": [{"team": "t1", "count": 7}]}, tmp_path / "reports", "q1",
+                               {"title": "Quarterly"})
+        assert _mode(tmp_path / "reports") == 0o700 and all(_mode(p) == 0o600 for p in written)
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        (inbox / "a.ndjson").write_bytes(orjson.dumps(opened("m1")) + b"\n")
+        (inbox / "b.xlsx").write_bytes(b"not a workbook")
+        collect_folder(store, "drop", DropFolderConfig(path=str(inbox), settle_seconds=0, keep_days=1))
+        assert _mode(inbox / "processed") == 0o700 and _mode(inbox / "failed") == 0o700
+        kept = [*(inbox / "processed").iterdir(), *(inbox / "failed").iterdir()]
+        assert len(kept) == 2 and all(_mode(p) == 0o600 for p in kept)
+    finally:
+        os.umask(0o077)
+
+
+# -- the screen itself -------------------------------------------------------------------------
+
+
+def test_the_screen_finds_every_variant_and_spares_ordinary_values():
+    patterns = identity.parse_patterns("cpr")
+    for v in VARIANTS:
+        assert identity.find_in(v.fields(), patterns=patterns) == "cpr", v.label
+        masked = identity.mask_in(v.fields(), patterns=patterns)
+        assert traces(orjson.dumps(masked).decode(), [v.digits]) == [], v.label
+        assert identity.detect(v.in_text("Team"), patterns) == "cpr", v.label
+    for name in FILE_NAME_VARIANTS:
+        assert identity.MASK in identity.mask_file_name(f"{name.in_text('cv')}.csv", patterns), name.label
+    ordinary = ["2026-01-05", "2026-01-05T10:11:12+01:00", "05.01.2026 10:30", "case-000123", "ob-3f9a1c0d2e",
+                "Bageriet A/S", "+45 12 34 56 78", "12345678", "3.1415926535", "1767225600", "20260105",
+                "uge 12, 37 timer", "P-2026-000451", "CVR 12345678", 37.5, 20, 1767225600, 9_999_999]
+    assert [v for v in ordinary if identity.find_in({"note": v}, patterns=patterns)] == []
+    # references: a case number written like a CPR number passes, other forms of it do not
+    assert identity.detect("150324-0001", patterns, plain_ok=True) is None
+    assert identity.detect("150324 0001", patterns, plain_ok=True) == "cpr"
+    # the date check: how many random ten-digit numbers pass it (why references are spared)
+    import random
+
+    rng = random.Random(13)
+    sample = [f"{rng.randrange(10**10):010d}" for _ in range(20_000)]
+    share = sum(identity.detect(s, patterns) is not None for s in sample) / len(sample)
+    assert 0.025 < share < 0.045, share
+
+
+def test_a_german_install_adds_its_own_patterns(client, admin_token, monkeypatch):
+    monkeypatch.setenv("OVERBLIK_IDENTITY_PATTERNS", "cpr; de_steuer_id, de_rvnr; kundennr=KD-[0-9]{6}")
+    reset_settings()
+    try:
+        h = bearer(admin_token)
+        notes = {"de_steuer_id": "Steuer-ID 65 929 970 489", "de_rvnr": "RVNR 65 170839 J 003",
+                 "kundennr": "Kunde KD-123456", "cpr": "cpr 010180-1234"}
+        answer = client.post("/api/v1/events", headers=h, json=[
+            with_variant(f"de-{name}", Variant(name, "0", note)) for name, note in notes.items()])
+        reasons = {e["event_id"]: e["reason"] for e in answer.json()["errors"]}
+        assert reasons == {
+            "de-de_steuer_id": "a value looks like an identity number (de_steuer_id); send a citizen's number "
+                               "only as citizen",
+            "de-de_rvnr": "a value looks like an identity number (de_rvnr); send a citizen's number only as citizen",
+            "de-kundennr": "a value looks like an identity number (kundennr); send a citizen's number only as citizen",
+            "de-cpr": CPR_REASON,
+        }
+        stored = client.get("/api/v1/quarantine", headers=h).text
+        assert "929" not in stored and "170839" not in stored and "123456" not in stored
+        # an invalid check digit is no tax id
+        assert identity.detect("65929970488", identity.parse_patterns("de_steuer_id")) is None
+    finally:
+        monkeypatch.delenv("OVERBLIK_IDENTITY_PATTERNS")
+        reset_settings()
+    for bad in ("nosuch", "x=(", "empty=.*", ";"):
+        with pytest.raises(ValueError, match="identity pattern"):
+            Settings(identity_patterns=bad)
+
+
+def test_kept_drop_folder_copies_expire(store, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.ndjson").write_bytes(orjson.dumps(opened("k1")) + b"\n")
+    config = DropFolderConfig(path=str(inbox), settle_seconds=0, keep_days=2)
+    collect_folder(store, "drop", config)
+    (copy,) = (inbox / "processed").iterdir()
+    assert copy.name == "a.scrubbed.ndjson" and not (inbox / "a.ndjson").exists()
+    assert b"citizen_pseudonym" in copy.read_bytes() and b"0303031234" not in copy.read_bytes()
+    old = time.time() - 3 * 86400
+    os.utime(copy, (old, old))
+    collect_folder(store, "drop", config)
+    assert list((inbox / "processed").iterdir()) == []
