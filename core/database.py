@@ -36,9 +36,9 @@ def configure_sqlite(dbapi_connection, _record=None) -> None:
     # Index pages of a growing log stay in memory (the default 2 MiB thrashes past ~100k events).
     cursor.execute("PRAGMA cache_size=-32768")
     cursor.execute("PRAGMA foreign_keys=ON")
-    if get_settings().sqlite_secure_delete:
-        # deleted rows (an erased case) are overwritten with zeros, not left in free pages
-        cursor.execute("PRAGMA secure_delete=ON")
+    # deleted rows (an erased case) are overwritten with zeros, not left in free space (some
+    # builds of SQLite do it by default, others not: set either way)
+    cursor.execute(f"PRAGMA secure_delete={'ON' if get_settings().sqlite_secure_delete else 'OFF'}")
     # the database file and its -wal/-shm are the server's alone (0600), also when an older
     # version or another tool created them wider
     for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
