@@ -33,7 +33,7 @@ def erase_case(engine: Engine, case_id: str, *, compact: bool = True) -> Erased:
     id (and any identity number) from the notes and actions of steering meetings and caseload
     talks that name it. Then nothing of it stays in the database's files: the SQLite WAL is
     checkpointed and emptied, PostgreSQL's tables vacuumed (`compact=False`: the caller does
-    that once for many cases, with `compact_after_erasure`). Read models must then forget it
+    that once for many cases, with `finish_erasure`). Read models must then forget it
     (metrics.readmodel.ReadModel.forget_case)."""
     with session_scope(engine) as session:
         events = session.execute(delete(Event).where(Event.case_id == case_id)).rowcount
@@ -42,8 +42,23 @@ def erase_case(engine: Engine, case_id: str, *, compact: bool = True) -> Erased:
         ).rowcount
         notes = scrub_agreements(session, [case_id])
     if compact:
-        compact_after_erasure(engine, ERASED_TABLES)
+        finish_erasure(engine)
     return Erased(events or 0, quarantined or 0, notes)
+
+
+def finish_erasure(engine: Engine) -> int:
+    """After one or more erasures: every identity number left in a note or action (one written
+    before the screen existed) masked, then the tables compacted so that no copy of a deleted
+    row stays behind; how many notes changed."""
+    with session_scope(engine) as session:
+        changed = 0
+        for row in session.scalars(select(AgreedAction)):
+            masked = identity.mask(row.text)
+            if masked != row.text:
+                row.text = masked
+                changed += 1
+    compact_after_erasure(engine, ERASED_TABLES)
+    return changed
 
 
 def scrub_agreements(session, case_ids: Iterable[str]) -> int:

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from core import audit
-from core.database import compact_after_erasure, is_sqlite, utcnow
-from ingest.erasure import ERASED_TABLES, closed_before, erase_case
+from core.database import is_sqlite, utcnow
+from ingest.erasure import closed_before, erase_case, finish_erasure
 from ingest.sourcelock import SourceBusy, _pg_advisory_lock
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,6 @@ def _erase_before(engine: Engine, cutoff: datetime, on_erased) -> int:
                     f"{erased.quarantined} quarantine entries",
                 )
     if count:
-        compact_after_erasure(engine, ERASED_TABLES)  # once for the whole run
+        finish_erasure(engine)  # once for the whole run
         log.info("retention erased %d closed cases", count)
     return count

@@ -90,6 +90,10 @@ class Refusal:
     scrubbed: Any
     line: int | None = None
 
+    def __post_init__(self) -> None:
+        # a reason may name what it read (a column's header, a code): never an identity number
+        self.reason = identity.mask(self.reason)
+
     def envelope(self, name: str, limit: int = 256) -> str | None:
         """An envelope field as the quarantine's columns hold it (the whole event is kept
         beside them, so a cut value loses nothing)."""

@@ -486,6 +486,8 @@ def test_case_erase_leaves_no_trace_in_the_database_files_or_rows(
     """`overblik case erase`: the case's events, quarantine entries and the notes naming it leave
     nothing in the SQLite file and its WAL (read while the server's connections are open), nor
     in PostgreSQL's tables, whose dead tuples are vacuumed."""
+    from core.database import session_scope
+    from core.models import AgreedAction
     from dashboard.agreements import add_agreement, agreements_of
 
     h = bearer(admin_token)
@@ -505,6 +507,10 @@ def test_case_erase_leaves_no_trace_in_the_database_files_or_rows(
                   text=f"Sag {ERASED}: ny praktik", created_by="leder")
     add_agreement(services.engine, team_id="t1", worker_id=None, month="2026-01", kind="note",
                   text=f"Sag {ERASED}x er en anden sag", created_by="leder")
+    with session_scope(services.engine) as session:  # a note written before the screen existed
+        now = datetime.now(UTC)
+        session.add(AgreedAction(team_id="t2", month="2025-12", kind="note", text="Gammel note: 010190-1234",
+                                 created_at=now, updated_at=now))
     pseudonym = services.store.pseudonymise(citizen)
     needles = [ERASED.encode(), *(p.encode() for p in PHRASES), pseudonym.encode()]
     sqlite = settings.database_url.startswith("sqlite")
@@ -522,7 +528,9 @@ def test_case_erase_leaves_no_trace_in_the_database_files_or_rows(
     rows = database_rows(services)
     for needle in needles:
         assert needle.decode() not in rows.replace(f"{ERASED}x", ""), needle
-    assert "other-29" in rows
+    assert [a.text for a in agreements_of(services.engine, team_id="t2", worker_id=None)] == [
+        f"Gammel note: {identity.MASK}"]
+    assert "other-29" in rows and "0101901234" not in rows.replace("-", "")
     if sqlite:
         raw = raw_sqlite(settings).replace(f"{ERASED}x".encode(), b"")
         for needle in needles:
