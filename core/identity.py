@@ -35,6 +35,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from core.settings import get_settings
+
 MASK = "[identity number removed]"
 
 # Separators between the parts of a number: ASCII and Unicode dashes, minus signs, spaces
@@ -147,10 +149,16 @@ def parse_patterns(spec: str) -> tuple[Pattern, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def active_patterns() -> tuple[Pattern, ...]:
-    from core.settings import get_settings
+_active: list[Any] = [None, ()]  # the settings object the patterns were read from, and them
 
-    return parse_patterns(get_settings().identity_patterns)
+
+def active_patterns() -> tuple[Pattern, ...]:
+    """The patterns OVERBLIK_IDENTITY_PATTERNS names (read again when the settings are)."""
+    settings = get_settings()
+    if _active[0] is not settings:
+        _active[1] = parse_patterns(settings.identity_patterns)
+        _active[0] = settings
+    return _active[1]
 
 
 # -- text -----------------------------------------------------------------------------------------
@@ -221,6 +229,8 @@ def detect(text: str, patterns: tuple[Pattern, ...] | None = None, *, plain_ok: 
 def mask(text: str, patterns: tuple[Pattern, ...] | None = None, *, plain_ok: bool = False) -> str:
     """The text with every identity number replaced by MASK (`plain_ok` as for detect)."""
     patterns = active_patterns() if patterns is None else patterns
+    if _NINE_DIGITS.search(text) is None and _built_in_only(patterns):
+        return text
     spans = sorted((s, e) for _n, s, e in _spans(text, patterns, plain_ok))
     if not spans and plain_ok:
         return text
