@@ -16,6 +16,7 @@ from api.cli_privacy import case_app
 from api.cli_reports import programme_app, reference_app, report_app
 from api.cli_sources import sources_app
 from api.cli_users import user_app
+from core.files import restrict_umask
 from core.logs import configure_logging
 from core.settings import UVICORN_PROXY_OPTIONS, get_settings, reset_settings
 
@@ -316,6 +317,7 @@ def workers_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    restrict_umask()  # every file the server creates is its own: 0600, folders 0700
     app(prog_name="overblik")
 
 

@@ -24,6 +24,7 @@ def case_erase(
         typer.confirm("Erase this case's events and quarantine entries for good?", abort=True)
     services = Services.from_settings(get_settings())
     erased = erase(services, case_id, f"cli:{getpass.getuser()}", "admin", "cli")
-    typer.echo(f"erased {erased['events']} events and {erased['quarantined']} quarantine entries")
+    typer.echo(f"erased {erased['events']} events and {erased['quarantined']} quarantine entries; "
+               f"{erased['notes']} notes and actions had the case removed")
     if not erased["events"] and not erased["quarantined"]:
         raise typer.Exit(1)

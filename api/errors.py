@@ -4,8 +4,11 @@ app answers with the status below and the refusal's own reason."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from core import identity
 from core.programmes import ProcessModelError
 from metrics.calendar import MonthError
 from metrics.closing import ClosingError
@@ -32,3 +35,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for kind in REFUSALS:
         app.add_exception_handler(kind, refused)
+
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's answer, except that an identity number in the input it echoes is masked
+        return JSONResponse({"detail": identity.mask_in(jsonable_encoder(exc.errors()))}, status_code=422)
+
+    app.add_exception_handler(RequestValidationError, invalid)

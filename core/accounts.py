@@ -14,6 +14,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from core import identity
 from core.access import Role
 from core.database import as_utc, session_scope, utcnow
 from core.models import DashboardSession, DashboardUser
@@ -96,6 +97,8 @@ def create_user(
     username = canonical_username(username)
     if not USERNAME.match(username):
         raise AccountError("a username is 2–64 letters, digits or . _ @ -, starting with a letter or digit")
+    if identity.detect(username):
+        raise AccountError("a username must not be an identity number (such as a CPR number)")
     check_new_password(password, username)
     checked = check_binding(role, worker_id, team_id)
     user = DashboardUser(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -11,7 +12,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from core.files import private_file, restrict_umask
 from core.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -32,6 +36,15 @@ def configure_sqlite(dbapi_connection, _record=None) -> None:
     # Index pages of a growing log stay in memory (the default 2 MiB thrashes past ~100k events).
     cursor.execute("PRAGMA cache_size=-32768")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # deleted rows (an erased case) are overwritten with zeros, not left in free space (some
+    # builds of SQLite do it by default, others not: set either way)
+    cursor.execute(f"PRAGMA secure_delete={'ON' if get_settings().sqlite_secure_delete else 'OFF'}")
+    # the database file and its -wal/-shm are the server's alone (0600), also when an older
+    # version or another tool created them wider
+    for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
+        if name == "main" and path:
+            for suffix in ("", "-wal", "-shm"):
+                private_file(path + suffix)
     cursor.close()
 
 
@@ -40,6 +53,8 @@ def _on_sqlite_begin(conn) -> None:
 
 
 def create_database_engine(url: str) -> Engine:
+    # every file this process creates from here on (the database, its WAL, keys, reports) is 0600
+    restrict_umask()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -111,3 +126,26 @@ def db_time(engine: Engine, value: datetime):
     if is_sqlite(engine):
         return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     return value
+
+
+def compact_after_erasure(engine: Engine, tables: Iterable[str]) -> None:
+    """Leaves no copy of deleted rows behind the live tables. SQLite: the WAL, which still holds
+    the pages as they were before the delete, is checkpointed into the database file (whose
+    freed content secure_delete has zeroed) and truncated to nothing. PostgreSQL: VACUUM the
+    tables (outside a transaction), so their dead tuples are pruned and the space reused; WAL
+    archives and backups keep old values until they expire (docs/security.md)."""
+    if is_sqlite(engine):
+        connection = engine.raw_connection()  # no BEGIN around it: a checkpoint runs on its own
+        try:
+            cursor = connection.cursor()
+            busy, _log, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        if busy:
+            log.warning("the WAL could not be emptied after an erasure: a reader held it; "
+                        "the next erasure or checkpoint empties it")
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in tables:
+            connection.exec_driver_sql(f'VACUUM "{table}"')

@@ -80,6 +80,33 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Address the scheduler's /metrics listens on."
     )
 
+    # -- identity numbers on disk: the screen, drop-folder copies, file modes ------------------
+    identity_patterns: str = Field(
+        default="cpr",
+        description="Identity numbers screened out of everything but the citizen field: built-in "
+        "names (cpr, de_steuer_id, de_rvnr) and NAME=REGEX entries, separated by ';' "
+        "(core/identity.py).",
+    )
+    drop_keep_days: int = Field(
+        default=0, ge=0, le=3650,
+        description="0: a drop folder's imported file is deleted. N > 0: a scrubbed copy (citizen "
+        "pseudonymised, identity numbers masked, mode 0600) is kept in processed/ for N days.",
+    )
+    sqlite_secure_delete: bool = Field(
+        default=True,
+        description="SQLite overwrites deleted content with zeros (PRAGMA secure_delete), so an "
+        "erased case leaves nothing in free pages.",
+    )
+
+    @field_validator("identity_patterns")
+    @classmethod
+    def _known_patterns(cls, value: str) -> str:
+        from core.identity import parse_patterns
+
+        if not parse_patterns(value):
+            raise ValueError("name at least one identity pattern (e.g. cpr)")
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

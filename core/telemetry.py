@@ -27,6 +27,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from core.files import private_dir
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -76,7 +78,7 @@ def multiprocess_dir() -> Path | None:
 def prepare_multiprocess_dir(path: Path) -> None:
     """An empty folder for the workers' metric files, before they start (they read the
     variable when they import prometheus-client)."""
-    path.mkdir(parents=True, exist_ok=True)
+    private_dir(path)
     for stale in path.glob("*.db"):
         stale.unlink()
     os.environ[MULTIPROC_ENV] = str(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, update
 from sqlmodel import select
 
+from core import identity
 from core.database import session_scope, utcnow
 from core.models import AgreedAction
 
@@ -12,11 +13,23 @@ KINDS = ("action", "note")
 MAX_TEXT = 2000
 
 
+class IdentityInText(ValueError):
+    """The text holds an identity number (core/identity.py): refused, nothing stored. The
+    message names the kind of number, never the value."""
+
+    def __init__(self, pattern: str):
+        super().__init__(identity.reason(pattern))
+        self.pattern = pattern
+
+
 def add_agreement(engine: Engine, *, team_id: str, worker_id: str | None, month: str, kind: str, text: str,
                   created_by: str) -> AgreedAction | None:
     text = (text or "").strip()[:MAX_TEXT]
     if not text or kind not in KINDS:
         return None
+    found = identity.detect(text)
+    if found:
+        raise IdentityInText(found)
     now = utcnow()
     with session_scope(engine) as session:
         row = AgreedAction(team_id=team_id, worker_id=worker_id, month=month, kind=kind, text=text,

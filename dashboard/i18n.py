@@ -300,6 +300,13 @@ TEXT: dict[str, tuple[str, str, str]] = {
                        "Ein Teamleitungsschlüssel muss an ein Team gebunden sein."),
     "err_unknown_team": ("Teamet findes ikke.", "There is no such team.", "Dieses Team gibt es nicht."),
     "no_stories": ("Ingen endnu – de kommer.", "None yet – they will come.", "Noch keine – sie kommen."),
+    # -- identity numbers: free text that holds one is refused, never repeated --------------------
+    "identity_in_text": (
+        "Teksten ser ud til at indeholde et cpr-nummer eller et andet personnummer. Fjern det, og gem igen.",
+        "The text seems to contain a CPR number or another identity number. Remove it and save again.",
+        "Der Text scheint eine CPR-Nummer oder eine andere Identifikationsnummer zu enthalten. "
+        "Bitte entfernen und erneut speichern.",
+    ),
 }
 
 READINESS_KEYS = {"ready": "ready", "close": "close_to", "far": "far", "unknown": "unknown"}

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, text
 
-from core import audit
+from core import audit, identity
 from core.access import Action, Role, allowed
 from core.accounts import SignedInUser
 from ingest.store import EventStore, IngestSummary
@@ -22,6 +22,7 @@ from metrics.calendar import add_months, month_of, to_us
 from metrics.readmodel import ReadModel
 
 SOURCE = "dashboard"
+CITIZEN_FIELD = frozenset({"citizen"})
 ACTIONS = (
     "cv_completed", "readiness_assessed", "phase_changed", "placement_started", "placement_ended",
     "follow_up_held", "hours_reported", "enrolled", "case_closed", "worker_assigned", "case_opened",
@@ -216,6 +217,10 @@ def build_entry(
         if values.get("role") not in ROLES:
             problems.append("invalid_role")
         fields = {"worker_id": values.get("worker_id"), "role": values.get("role")}
+    if identity.find_in(fields, skip_keys=CITIZEN_FIELD):
+        # free text (an employer, a reason, a phase) holding an identity number: refused here,
+        # with a message that does not repeat it, before anything reaches the store
+        problems.append("identity_in_text")
     if problems:
         return Entry(action, case_id or "", [], problems)
     assert when is not None and case_id is not None

@@ -1,6 +1,9 @@
 """The drop-folder collector: imports each new CSV, XLSX or NDJSON file of a folder once,
-then moves it aside (into processed/, or failed/ when it cannot be read at all). With a
-`mapping`, the folder receives a case system's exports (CSV or XLSX) read through it."""
+then deletes it (default), or keeps a scrubbed copy in processed/ for `keep_days` (citizens
+pseudonymised, identity numbers masked, mode 0600) — never the file as it came. A file that
+cannot be read at all is moved to failed/ (mode 0600, its name masked) for the operator, and
+deleted after FAILED_KEEP_DAYS (or `keep_days`, if longer). With a `mapping`, the folder
+receives a case system's exports (CSV or XLSX) read through it."""
 
 from __future__ import annotations
 
@@ -9,19 +12,34 @@ import os
 import shutil
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core import identity
 from core.database import utcnow
+from core.files import private_dir, private_file
+from core.settings import get_settings
 from ingest.collector import CollectorOutcome, Heartbeat, never_stopped
-from ingest.imports import FORMATS, UnreadableFile, import_path
-from ingest.mapping import MAPPED_FORMATS, MappingError, import_mapped, load_mapping
+from ingest.imports import FORMATS, UnreadableFile, file_format, import_path, read_rows
+from ingest.mapping import (
+    MAPPED_FORMATS,
+    Mapping,
+    MappingError,
+    import_mapped,
+    load_mapping,
+    read_export,
+)
 from ingest.store import EventStore
 
 log = logging.getLogger(__name__)
 
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload")
+SCRUBBED_SUFFIX = ".scrubbed.ndjson"
+FAILED_KEEP_DAYS = 14
 
 
 class DropFolderConfig(BaseModel):
@@ -30,7 +48,14 @@ class DropFolderConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: str = Field(min_length=1, description="The folder that is watched (not its subfolders).")
-    processed_dir: str | None = Field(default=None, description="Default: <path>/processed.")
+    processed_dir: str | None = Field(
+        default=None, description="Where scrubbed copies are kept (keep_days > 0). Default: <path>/processed."
+    )
+    keep_days: int | None = Field(
+        default=None, ge=0, le=3650,
+        description="0: an imported file is deleted; N: a scrubbed copy is kept N days. "
+        "Default: OVERBLIK_DROP_KEEP_DAYS.",
+    )
     failed_dir: str | None = Field(default=None, description="Default: <path>/failed.")
     event_source: str | None = Field(
         default=None, max_length=128, description="`source` of events that carry none; default: the source's name."
@@ -109,11 +134,14 @@ def collect_folder(
             # the files are not at fault: they stay for the run after the mapping is fixed
             outcome.error = f"cannot use the mapping {exc}"
             return outcome
+    keep_days = config.keep_days if config.keep_days is not None else get_settings().drop_keep_days
     problems: list[str] = []
     for path in pending_files(config):
         if stop.is_set():
             break
         heartbeat()
+        # the name as stored and logged: a file name may carry a citizen's number
+        shown = identity.mask_file_name(path.name)
         try:
             if mapping is not None:
                 result = import_mapped(
@@ -132,27 +160,95 @@ def collect_folder(
         except UnreadableFile as exc:
             moved = move_aside(path, config.failed)
             outcome.failed_files.append(moved.name)
-            problems.append(f"{path.name}: {exc}")
+            problems.append(f"{shown}: {identity.mask(str(exc))}")
             continue
         # Any other error (the database gone, say) leaves the file where it is for the next
         # run; importing it again then is harmless, since its events are idempotent.
         outcome.summary.add(result.summary)
-        outcome.files.append(move_aside(path, config.processed).name)
+        if keep_days:
+            kept = keep_scrubbed(store, path, config.processed, mapping)
+            outcome.files.append(kept.name)
+        else:
+            outcome.files.append(shown)
+        path.unlink(missing_ok=True)
+        log.info("imported and removed %s", shown)
+    prune(config.processed, keep_days, (SCRUBBED_SUFFIX,))
+    prune(config.failed, max(keep_days, FAILED_KEEP_DAYS), None)
     if problems:
         outcome.error = "could not read " + "; ".join(problems)
     return outcome
 
 
-def move_aside(path: Path, folder: Path) -> Path:
-    """Moves `path` into `folder`, never over an earlier file of the same name."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
+def _unique(folder: Path, name: str) -> Path:
+    target = folder / name
     if target.exists():
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
+        path = Path(name)
         target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    return target
+
+
+def move_aside(path: Path, folder: Path) -> Path:
+    """Moves `path` into `folder` (0700) under its masked name, never over an earlier file of
+    the same name; the file is made private (0600)."""
+    private_dir(folder)
+    target = _unique(folder, identity.mask_file_name(path.name))
     try:
         os.replace(path, target)
     except OSError:
         shutil.move(path, target)  # another file system
-    log.info("moved %s to %s", path, target)
+    private_file(target)
+    log.info("moved %s to %s", identity.mask(str(path)), target)
     return target
+
+
+def keep_scrubbed(store: EventStore, path: Path, folder: Path, mapping: Mapping | None) -> Path:
+    """A copy of an imported file fit to be kept: one JSON object a line (the file's rows), the
+    citizen pseudonymised and every identity number masked, mode 0600."""
+    private_dir(folder)
+    name = identity.mask_file_name(path.name)
+    target = _unique(folder, f"{Path(name).stem}{SCRUBBED_SUFFIX}")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        for row in _scrubbed_rows(store, path, mapping):
+            handle.write(orjson.dumps(row, default=str) + b"\n")
+    return target
+
+
+def _scrubbed_rows(store: EventStore, path: Path, mapping: Mapping | None):
+    if mapping is not None:
+        citizen_columns = {
+            spec.column for rule in mapping.events for name, spec in rule.fields.items()
+            if name == "citizen" and spec.column
+        }
+        for row in read_export(path, mapping, path.name):
+            cells: dict[str, Any] = {}
+            for column, value in row.cells.items():
+                if column in citizen_columns:
+                    if value not in (None, ""):
+                        cells["citizen_pseudonym"] = store.pseudonymise(str(value))
+                    continue
+                cells[str(column)] = value
+            yield identity.mask_in(cells)
+        return
+    for row in read_rows(path, file_format(path.name)):
+        event = row.event
+        if isinstance(event, dict) and "citizen" in event:
+            event = {**event, "citizen": None, "citizen_pseudonym": store.pseudonymise(event["citizen"])}
+            del event["citizen"]
+        yield identity.mask_in(event)
+
+
+def prune(folder: Path, days: int, suffixes: tuple[str, ...] | None) -> int:
+    """Deletes the files of `folder` (those ending in `suffixes`, or all) older than `days`."""
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - timedelta(days=days).total_seconds()
+    removed = 0
+    for entry in os.scandir(folder):
+        if not entry.is_file() or (suffixes and not entry.name.endswith(suffixes)):
+            continue
+        if entry.stat().st_mtime <= cutoff:
+            Path(entry.path).unlink(missing_ok=True)
+            removed += 1
+    return removed

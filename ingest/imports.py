@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
+from core import identity
 from core.database import session_scope, utcnow
 from core.models import ImportRun
 from ingest.store import EventStore, IngestSummary, Refusal
@@ -217,8 +218,9 @@ def _cell_value(name: str, value: Any) -> Any:
 
 
 def _start_run(engine: Engine, origin: str, filename: str, source_name: str | None) -> int:
+    # a file name may carry a citizen's number (`0101801234 CV.csv`): kept masked
     with session_scope(engine) as session:
-        run = ImportRun(origin=origin, filename=filename, source_name=source_name, started_at=utcnow())
+        run = ImportRun(origin=origin, filename=identity.mask_file_name(filename), source_name=source_name, started_at=utcnow())
         session.add(run)
         session.flush()
         return run.id  # type: ignore[return-value]
@@ -234,6 +236,6 @@ def _finish_run(engine: Engine, run_id: int, summary: IngestSummary, status: str
         run.accepted = summary.accepted
         run.duplicates = summary.duplicates
         run.rejected = summary.rejected
-        run.error = error
+        run.error = identity.mask(error) if error else error
 
 

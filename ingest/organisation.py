@@ -8,22 +8,38 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
-from pydantic import BaseModel, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, StringConstraints, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from core import identity
 from core.database import session_scope, utcnow
 from core.models import Team, Worker
 from ingest.events import ROLES, Role
 
 NO_NUL = r"^[^\x00]*$"  # no database text holds NUL
+
+
+def no_identity_number(value: str) -> str:
+    """Names are shown on every screen and in every report: one holding an identity number is
+    refused (the reason names the kind of number, never the value)."""
+    found = identity.detect(value)
+    if found:
+        raise ValueError(identity.reason(found))
+    return value
+
+
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=NO_NUL)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NO_NUL)]
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=256, pattern=NO_NUL), AfterValidator(no_identity_number)
+]
 
 
 class TeamIn(BaseModel):
     name: Name
-    unit: Annotated[str, StringConstraints(max_length=256, pattern=NO_NUL)] | None = None
+    unit: Annotated[
+        str, StringConstraints(max_length=256, pattern=NO_NUL), AfterValidator(no_identity_number)
+    ] | None = None
 
 
 class TeamOut(BaseModel):

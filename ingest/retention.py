@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from core import audit
 from core.database import is_sqlite, utcnow
-from ingest.erasure import closed_before, erase_case
+from ingest.erasure import closed_before, erase_case, finish_erasure
 from ingest.sourcelock import SourceBusy, _pg_advisory_lock
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def _erase_before(engine: Engine, cutoff: datetime, on_erased) -> int:
     count = 0
     while batch := closed_before(engine, cutoff):
         for case_id in batch:
-            erased = erase_case(engine, case_id)
+            erased = erase_case(engine, case_id, compact=False)
             if on_erased is not None:
                 on_erased(case_id)
             if erased.events:
@@ -65,5 +65,6 @@ def _erase_before(engine: Engine, cutoff: datetime, on_erased) -> int:
                     f"{erased.quarantined} quarantine entries",
                 )
     if count:
+        finish_erasure(engine)  # once for the whole run
         log.info("retention erased %d closed cases", count)
     return count

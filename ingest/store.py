@@ -5,7 +5,6 @@ entries of what it refused. A batch is acknowledged only after that transaction 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +15,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from core import notify, telemetry
+from core import identity, notify, telemetry
 from core.database import as_utc, db_time, is_sqlite, utcnow
 from ingest.events import (
     NormalisedEvent,
@@ -91,6 +90,10 @@ class Refusal:
     scrubbed: Any
     line: int | None = None
 
+    def __post_init__(self) -> None:
+        # a reason may name what it read (a column's header, a code): never an identity number
+        self.reason = identity.mask(self.reason)
+
     def envelope(self, name: str, limit: int = 256) -> str | None:
         """An envelope field as the quarantine's columns hold it (the whole event is kept
         beside them, so a cut value loses nothing)."""
@@ -105,41 +108,55 @@ class CitizenFieldError(ValueError):
     pass
 
 
-# A Danish citizen number (CPR: DDMMYY-NNNN) written into some other field, e.g. a free-text note.
-CPR_LIKE = re.compile(r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
-CPR_MASK = "[citizen number removed]"
+# A citizen's identity number written into some other field than `citizen`, e.g. a free-text
+# note, an extra field's key or a number: core/identity.py is the one screen for it.
+CPR_MASK = identity.MASK
 CPR_REASON = "a value looks like a citizen number (CPR); send it only as citizen"
+
+
+def identity_reason(name: str) -> str:
+    """The refusal of an event holding an identity number outside `citizen` (never the value)."""
+    if name == "cpr":
+        return CPR_REASON
+    return f"{identity.reason(name)}; send a citizen's number only as citizen"
 
 
 # Identifiers and codes are the source's references, checked by their own rules; numeric case
 # and event numbers would often look like a CPR number (3-4 % of 10-digit numbers do), so only
-# free text and extra fields are searched.
+# free text and extra fields are searched (their keys, strings and numbers, at every depth).
 REFERENCE_FIELDS = frozenset({
     "event_id", "case_id", "source", "type", "occurred_at", "team_id", "worker_id",
     "placement_id", "month", "role", "level", "kind", "programme", "phase", "citizen",
     "citizen_pseudonym", "retracts",
 })
+_CITIZEN = frozenset({"citizen"})
 
 
-def _cpr_outside_citizen(value: Any, top: bool = True) -> bool:
-    if isinstance(value, str):
-        return CPR_LIKE.search(value) is not None
+_PSEUDONYM = frozenset({"citizen", "citizen_pseudonym"})
+_SCREENED_REFERENCES = tuple(sorted(REFERENCE_FIELDS - _PSEUDONYM))
+
+
+def _identity_outside_citizen(value: Any) -> str | None:
+    """The pattern name of an identity number anywhere in the event but `citizen`, or None.
+    References are searched only for forms no numbering scheme writes (a space, dot, slash or
+    dash other than `-` between the parts, other digits than 0-9): `150324-0001` may be a case
+    number, `150324 0001` and `１５０３２４-０００１` are not."""
+    patterns = identity.active_patterns()
     if isinstance(value, dict):
-        return any(
-            _cpr_outside_citizen(v, False)
-            for k, v in value.items()
-            if k != "citizen" and not (top and k in REFERENCE_FIELDS)
-        )
-    if isinstance(value, list):
-        return any(_cpr_outside_citizen(v, False) for v in value)
-    return False
+        for key in _SCREENED_REFERENCES:
+            reference = value.get(key)
+            if isinstance(reference, str):
+                found = identity.detect(reference, patterns, plain_ok=True)
+                if found:
+                    return found
+    return identity.find_in(value, skip_keys=_CITIZEN, skip_top=REFERENCE_FIELDS, patterns=patterns)
 
 
 def _strip_citizen(
     value: Any, pseudonymise: Callable[[object], str], top: bool = True
 ) -> tuple[Any, bool]:
-    """A copy of `value` in which every `citizen` key holds a pseudonym instead, and CPR-like
-    numbers in free text are masked; and whether a citizen was found."""
+    """A copy of `value` in which every `citizen` key holds a pseudonym instead, and identity
+    numbers elsewhere (strings, numbers, keys) are masked; and whether a citizen was found."""
     if isinstance(value, dict):
         found = False
         out = {}
@@ -149,18 +166,20 @@ def _strip_citizen(
                 out["citizen_pseudonym"] = pseudonymise(item)
                 continue
             if top and key in REFERENCE_FIELDS:
-                out[key] = item
+                plain = key not in _PSEUDONYM and isinstance(item, str)
+                out[key] = identity.mask(item, plain_ok=True) if plain else item
                 continue
-            out[key], inner = _strip_citizen(item, pseudonymise, False)
+            masked_key = identity.mask(key) if isinstance(key, str) else key
+            while masked_key in out:
+                masked_key = f"{masked_key}_"
+            out[masked_key], inner = _strip_citizen(item, pseudonymise, False)
             found = found or inner
         return out, found
     if isinstance(value, list):
         items = [_strip_citizen(v, pseudonymise, False) for v in value]
         return [v for v, _ in items], any(f for _, f in items)
-    if isinstance(value, str) and CPR_LIKE.search(value):
-        # never kept, not even in the quarantine: masked, and the event refused (screen)
-        return CPR_LIKE.sub(CPR_MASK, value), False
-    return value, False
+    # never kept, not even in the quarantine: masked, and the event refused (screen)
+    return identity.mask_in(value), False
 
 
 AcceptedListener = Callable[[Sequence[NormalisedEvent]], None]
@@ -210,8 +229,9 @@ class EventStore:
             return Refusal(
                 index, f"fields nested deeper than {MAX_DEPTH} levels", self.scrub(flat), line
             )
-        if _cpr_outside_citizen(raw):
-            return Refusal(index, CPR_REASON, self.scrub(raw), line)
+        found = _identity_outside_citizen(raw)
+        if found:
+            return Refusal(index, identity_reason(found), self.scrub(raw), line)
         event = raw
         if nested_citizen or "citizen" in raw or "citizen_pseudonym" in raw:
             event, _ = _strip_citizen(raw, self.pseudonymise)

@@ -8,6 +8,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from core.files import private_dir, private_file
+
 TITLES = {
     "funnel": "Cohort funnel (cases opened in the quarter, by team)",
     "channels": "Referral channels (cases opened in the quarter)",
@@ -31,7 +33,7 @@ def write_report(
     tables: dict[str, list[dict[str, Any]]], out_dir: Path, stem: str, header: dict[str, str]
 ) -> list[Path]:
     """The files written, in the order CSVs, XLSX, PDF."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     paths = []
     for name, rows in tables.items():
         path = out_dir / f"{stem}-{name}.csv"
@@ -59,6 +61,8 @@ def write_report(
     pdf = out_dir / f"{stem}.pdf"
     _write_pdf(tables, pdf, header)
     paths.append(pdf)
+    for path in paths:
+        private_file(path)  # a report holds a funder's figures: the server's alone
     return paths
 
 

@@ -103,3 +103,44 @@ def test_nothing_written_to_disk_holds_a_citizen_identifier(client, admin_token,
         at = blob.find(citizen.encode())
         assert at < 0, blob[max(0, at - 300):at + 50]
     assert b"case-1" in blob and b"open_board" in blob  # the scan saw the events and the audit log
+
+
+def test_citizen_numbers_in_any_written_form_are_nowhere(client, admin_token, services, settings, tmp_path):
+    """The citizen numbers above written as people and systems write them (other dashes, spaces,
+    dots, full-width digits, a JSON number without its leading zero, a key) in events, an import
+    and its file name, and a meeting note: refused or masked, and nowhere on disk."""
+    import pytest
+
+    from dashboard.agreements import IdentityInText, add_agreement
+    from tests.security.test_identifiers import FULL_WIDTH, traces
+
+    h = bearer(admin_token)
+
+    def forms(c: str) -> list:
+        return [f"{c[:6]}\u2013{c[6:]}", f"{c[:6]} {c[6:]}", f"{c[:2]}.{c[2:4]}.{c[4:6]}-{c[6:]}",
+                c.translate(FULL_WIDTH), int(c), float(int(c))]
+
+    events = []
+    for n, citizen in enumerate(CITIZENS):
+        for m, form in enumerate(forms(citizen)):
+            base = {"event_id": f"f{n}-{m}", "type": "enrolled", "case_id": f"c{n}", "occurred_at": "2026-01-06"}
+            events += [{**base, "note": form}, {**base, "event_id": f"k{n}-{m}", "answers": {str(form): 1}}]
+    answer = client.post("/api/v1/events", json=events, headers=h)
+    assert answer.json()["rejected"] == len(events)
+    rows = "".join(f"i{n},enrolled,2026-01-06,c{n},{forms(c)[1]}\n" for n, c in enumerate(CITIZENS))
+    answer = client.post("/api/v1/imports", headers=h, files={"file": (
+        f"{forms(CITIZENS[0])[0]}.csv", f"event_id,type,occurred_at,case_id,note\n{rows}".encode(), "text/csv")})
+    assert answer.json()["rejected"] == len(CITIZENS)
+    for citizen in CITIZENS:
+        with pytest.raises(IdentityInText):
+            add_agreement(services.engine, team_id="t1", worker_id=None, month="2026-01", kind="note",
+                          text=f"Borger {forms(citizen)[0]} ringede", created_by="leder")
+    (tmp_path / "quarantine.json").write_bytes(client.get("/api/v1/quarantine?status=all", headers=h).content)
+    services.engine.dispose()
+    written = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
+    blob = "\n".join(b.decode("latin-1") + b.decode("utf-8", "ignore") for b in written)
+    with services.engine.connect() as connection:
+        for table in inspect(connection).get_table_names():
+            blob += str(list(connection.execute(text(f'SELECT * FROM "{table}"'))))
+    assert traces(blob, CITIZENS) == []
+    assert "[identity number removed]" in blob  # the scan saw the masked quarantine

@@ -75,7 +75,8 @@ def erase(services: Services, case_id: str, actor: str, role: str, channel: str,
     get_read_model(services.engine, services.settings.zone, catch_up=False).forget_case(case_id)
     audit.record(
         services.engine, channel=channel, actor=actor, role=role, action="erase_case",
-        detail=f"{erased.events} events, {erased.quarantined} quarantine entries", address=address,
+        detail=f"{erased.events} events, {erased.quarantined} quarantine entries, {erased.notes} notes",
+        address=address,
     )
     return erased.as_dict()
 

@@ -13,7 +13,7 @@ from dash.exceptions import PreventUpdate
 from flask import g, request
 from pydantic import ValidationError
 
-from core import audit
+from core import audit, identity
 from core.access import Action, Role
 from core.accounts import SignedInUser
 from core.database import as_utc, utcnow
@@ -512,6 +512,8 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
                     raise _err("err_ident", lang, field=t("team_id", lang))
                 if name is None:
                     raise _err("err_required", lang, field=t("name", lang))
+                if identity.detect(name) or identity.detect(_text(unit) or ""):
+                    raise _err("identity_in_text", lang)
                 existed = any(x.team_id == team_id for x in list_teams(context.engine))
                 saved = put_team(context.engine, team_id, TeamIn(name=name, unit=_text(unit)))
                 _record(context, user, "rename_team" if existed else "create_team", team_id=team_id)
@@ -566,6 +568,8 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
                     raise _err("err_ident", lang, field=t("worker_id", lang))
                 if name is None:
                     raise _err("err_required", lang, field=t("name", lang))
+                if identity.detect(name):
+                    raise _err("identity_in_text", lang)
                 if team_id is not None and team_id not in {x.team_id for x in list_teams(context.engine)}:
                     raise _err("err_unknown_team", lang)
                 chosen = [r for r in (roles or []) if r in WORKER_ROLES]

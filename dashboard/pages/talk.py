@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from flask import g
 
 from core.access import Action
 from dashboard import ids
-from dashboard.agreements import add_agreement, agreements_of, mark_done
+from dashboard.agreements import IdentityInText, add_agreement, agreements_of, mark_done
 from dashboard.components.agreement_log import agreement_log
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.status import norm_flag
@@ -152,14 +152,20 @@ def register(app, context: DashboardContext) -> None:
         lang = g.lang
         trigger = ctx.triggered_id
         clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
+        refused = None
         if trigger == ids.TALK_ADD and clicked:
-            add_agreement(context.engine, team_id=team_id, worker_id=worker_id, month=context.current_month(),
-                          kind=kind, text=text or "", created_by=user.username)
-            text = ""
+            try:
+                add_agreement(context.engine, team_id=team_id, worker_id=worker_id, month=context.current_month(),
+                              kind=kind, text=text or "", created_by=user.username)
+                text = ""
+            except IdentityInText:
+                # nothing stored, nothing sent back: the text stays in the field to be corrected
+                refused = html.P(t("identity_in_text", lang), className="form-error", role="alert")
+                text = no_update
         elif isinstance(trigger, dict) and clicked:
             mark_done(context.engine, int(trigger["id"]), team_id=team_id)
         log = agreement_log(agreements_of(context.engine, team_id=team_id, worker_id=worker_id), lang, ids.TALK_DONE)
-        return log, text
+        return (log if refused is None else [refused, log]), text
 
     @app.callback(Output(ids.TALK_PDF, "href"), Input(ids.TALK_WORKER, "value"))
     def talk_pdf(worker_id):

@@ -15,7 +15,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from core.access import Action
 from dashboard import ids
-from dashboard.agreements import add_agreement, agreements_of, mark_done
+from dashboard.agreements import IdentityInText, add_agreement, agreements_of, mark_done
 from dashboard.components.agreement_log import agreement_log
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.charts import funnel_chart, readiness_bar, trend_chart
@@ -439,11 +439,17 @@ def register(app, context: DashboardContext) -> None:
         # the text field is emptied only once its text is recorded: what is typed while the
         # log is first drawn stays
         cleared = no_update
+        refused = None
         if trigger == ids.TEAM_ACTION_ADD and clicked:
-            add_agreement(context.engine, team_id=team_id, worker_id=None, month=month or context.current_month(),
-                          kind=kind, text=text or "", created_by=user.username)
-            cleared = ""
+            try:
+                add_agreement(context.engine, team_id=team_id, worker_id=None, month=month or context.current_month(),
+                              kind=kind, text=text or "", created_by=user.username)
+                cleared = ""
+            except IdentityInText:
+                # nothing stored; the text stays in the field to be corrected
+                refused = html.P(t("identity_in_text", g.lang), className="form-error", role="alert")
         elif isinstance(trigger, dict) and clicked:
             mark_done(context.engine, int(trigger["id"]), team_id=team_id)
         items = agreements_of(context.engine, team_id=team_id, worker_id=None)
-        return agreement_log(items, g.lang, ids.TEAM_ACTION_DONE), cleared
+        log = agreement_log(items, g.lang, ids.TEAM_ACTION_DONE)
+        return (log if refused is None else [refused, log]), cleared

@@ -54,7 +54,7 @@ def test_erasure_removes_a_case_everywhere_and_leaves_an_anonymous_entry(client,
     with services.engine.connect() as connection:
         newest = connection.execute(text("SELECT max(seq) FROM events")).scalar()
     answer = client.delete(f"/api/v1/cases/{erased}", headers=h)
-    assert answer.status_code == 200 and answer.json()["erased"] == {"events": 1, "quarantined": 1}
+    assert answer.status_code == 200 and answer.json()["erased"] == {"events": 1, "quarantined": 1, "notes": 0}
     assert model.case(erased) is None and model.case(kept) is not None
     with services.engine.connect() as connection:
         for table in ("events", "quarantine", "audit_log"):

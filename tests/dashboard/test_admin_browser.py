@@ -134,7 +134,7 @@ def test_a_source_is_added_run_and_removed(page, site, tmp_path):  # noqa: F811
     message(page, "admin-source-message", "Gemt: fagsystem-drop")
     page.get_by_role("button", name="Kør nu: fagsystem-drop").click()
     assert "4 nye" in message(page, "admin-source-message", "Kørt")
-    assert (folder / "processed" / "cases.ndjson").exists()
+    assert not (folder / "cases.ndjson").exists()  # imported, then deleted
     page.locator("#admin-sources tr", has_text="fagsystem-drop").filter(has_text="4").wait_for()
     page.get_by_role("button", name="Fjern: fagsystem-drop").click()
     message(page, "admin-source-message", "Fjernet")

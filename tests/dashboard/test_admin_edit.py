@@ -228,7 +228,7 @@ def test_a_drop_folder_source_is_added_run_and_removed(app, client, services, jo
               [{"id": run, "property": "n_clicks", "value": 1}], [{"id": remove, "property": "n_clicks", "value": 0}]]
     answer = post(app, client, ids.ADMIN_SOURCES, click=run, inputs=inputs, state=form)
     assert "Kørt: drop-test – 3 nye, 0 dubletter, 0 afvist" in answer.text
-    assert (folder / "processed" / "events.ndjson").exists()
+    assert not (folder / "events.ndjson").exists()  # imported, then deleted
     assert all(c not in answer.text for c in CITIZENS[:3])
     assert "drop-test: ok" in actions(services.engine, "run_source")[0]["detail"]
 

@@ -319,7 +319,7 @@ CSV = (
 )
 
 
-def test_drop_folder_imports_each_file_once_and_moves_it(store, tmp_path):
+def test_drop_folder_imports_each_file_once_and_deletes_it(store, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     write_settled(inbox / "a.ndjson", ndjson([opened(i) for i in range(3)]))
@@ -334,7 +334,7 @@ def test_drop_folder_imports_each_file_once_and_moves_it(store, tmp_path):
     assert result.status == "ok", result.error
     assert result.outcome.summary.accepted == 5
     assert sorted(result.outcome.files) == ["a.ndjson", "b.csv"]
-    assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["a.ndjson", "b.csv"]
+    assert not (inbox / "processed").exists()  # no copy kept (OVERBLIK_DROP_KEEP_DAYS=0)
     assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [".d.csv", "c.csv.part", "e.csv"]
     assert len(stored_ids(store, "inbox")) == 5
     assert count(store, "SELECT count(*) FROM import_runs WHERE origin = 'folder' "
@@ -344,11 +344,11 @@ def test_drop_folder_imports_each_file_once_and_moves_it(store, tmp_path):
     again = run_source(store, "inbox")
     assert (again.outcome.files, again.outcome.summary.accepted) == ([], 0)
 
-    # The same name dropped again does not overwrite the processed file.
+    # The same file dropped again: its events are duplicates, and it is deleted again.
     write_settled(inbox / "b.csv", CSV)
     third = run_source(store, "inbox")
     assert third.outcome.summary.duplicates == 2
-    assert len(list((inbox / "processed").iterdir())) == 3
+    assert not (inbox / "b.csv").exists()
 
 
 def test_drop_folder_moves_an_unreadable_file_to_failed(store, tmp_path):
@@ -363,7 +363,7 @@ def test_drop_folder_moves_an_unreadable_file_to_failed(store, tmp_path):
     assert result.status == "failed"
     assert result.outcome.failed_files == ["broken.xlsx"]
     assert (inbox / "failed" / "broken.xlsx").exists()
-    assert (inbox / "processed" / "good.ndjson").exists()
+    assert not (inbox / "good.ndjson").exists() and not (inbox / "processed").exists()
     assert stored_ids(store, "excel") == ["e1"]
     source = get_source(store.engine, "inbox")
     assert "broken.xlsx" in source.last_error and source.last_success_at is None
@@ -475,7 +475,7 @@ def test_scheduler_picks_up_sources_and_runs_them_by_itself(store, tmp_path):
                    interval_seconds=1)
         assert wait_for(lambda: "inbox" in scheduler.scheduled_sources())
         write_settled(inbox / "a.ndjson", ndjson([opened(i) for i in range(4)]))
-        assert wait_for(lambda: (inbox / "processed" / "a.ndjson").exists())
+        assert wait_for(lambda: not (inbox / "a.ndjson").exists())
         assert wait_for(lambda: get_source(store.engine, "inbox").events_taken == 4)
         assert len(stored_ids(store, "inbox")) == 4
 

@@ -444,7 +444,7 @@ def test_a_drop_folder_with_a_mapping(store, tmp_path):
     first = collect_folder(store, "sagssystem-drop", config)
     assert first.error is None and first.files == [WEEK_1.name]
     assert first.summary.accepted == len(stored(store)) > 0
-    assert (inbox / "processed" / WEEK_1.name).exists() and (inbox / "notes.ndjson").exists()
+    assert not (inbox / WEEK_1.name).exists() and (inbox / "notes.ndjson").exists()
     assert {e["source"] for e in stored(store)} == {"sagssystem"}  # the mapping's source
 
     shutil.copy(WEEK_1, inbox / WEEK_1.name)  # delivered again
