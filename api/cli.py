@@ -83,9 +83,12 @@ def serve(
         folder = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="overblik-metrics-"))
         prepare_multiprocess_dir(folder)
     typer.echo(f"Overblik API on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/docs)")
+    from api.server import uvicorn_options
+
     uvicorn.run(
         "api.asgi:app", host=host, port=port, workers=workers, log_level="warning",
         access_log=False, log_config=None,  # uvicorn's records go to our JSON handler
+        **uvicorn_options(get_settings()),  # header and idle deadlines, connection cap (api/server.py)
     )
 
 
@@ -122,7 +125,10 @@ def demo(
     typer.echo("A simulator adds live events every few seconds. Ctrl-C stops the demo.\n")
     app_ = create_app(services=setup.services)
     try:
-        uvicorn.run(app_, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        from api.server import uvicorn_options
+
+        uvicorn.run(app_, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                    **uvicorn_options(setup.services.settings))
     finally:
         stop.set()
 
