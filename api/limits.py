@@ -119,7 +119,7 @@ class Guard:
                 if not declared.strip().isdigit():
                     raise Refused(400, "Content-Length is not a number")
                 if int(declared) > limit:
-                    raise Refused(413, f"the body is {int(declared)} bytes; this route takes at most {limit}")
+                    raise Refused(413, f"the body is {int(declared)} bytes, larger than {limit} bytes, this route's limit")
         except Refused as refusal:
             return await answer(send, refusal.status, refusal.reason, refusal.headers)
         if not path.startswith(API_PREFIX) and path != "/metrics":
@@ -146,29 +146,38 @@ class Guard:
 
     async def streamed(self, scope, receive, send, limit: int) -> None:
         received = 0
-        started = False
+        started = answered = False
 
         async def counting_receive():
-            nonlocal received
+            nonlocal received, answered
+            if answered:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge(limit)
+                    if started:  # cannot happen for a route that reads its body first
+                        raise BodyTooLarge(limit)
+                    # answered here, at once; to the route the client is gone, so it stops
+                    answered = True
+                    await answer(send, 413, BodyTooLarge(limit).detail, {})
+                    return {"type": "http.disconnect"}
             return message
 
         async def watching_send(message):
             nonlocal started
+            if answered:
+                return  # whatever the route says after the 413 is not sent
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, counting_receive, watching_send)
-        except BodyTooLarge as exc:
-            # normally answered inside (an HTTPException); here only if something let it through
-            if not started:
-                await answer(send, 413, exc.detail, {"Connection": "close"})
+        except BaseException:
+            if not answered:
+                raise
+            # the route's reaction to the vanished body (ClientDisconnect, …): already answered
 
     async def buffered(self, scope, receive, send, limit: int) -> None:
         chunks: list[bytes] = []

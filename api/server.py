@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -59,7 +60,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             transport.close()
             return
         super().connection_made(transport)
-        self._last_data = self.loop.time()
+        self._last_data = time.monotonic()
         self._headers_by = self._last_data + self.header_timeout  # type: ignore[operator]
         self._arm()
 
@@ -72,7 +73,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        self._last_data = self.loop.time()
+        self._last_data = time.monotonic()
         super().data_received(data)
 
     # -- a request's headers ------------------------------------------------------------------
@@ -80,7 +81,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         self._header_bytes = 0
         if self._headers_by is None:  # a pipelined or kept-alive request: its own deadline
-            self._headers_by = self.loop.time() + self.header_timeout  # type: ignore[operator]
+            self._headers_by = time.monotonic() + self.header_timeout  # type: ignore[operator]
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
@@ -105,7 +106,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().on_response_complete()
         if not self.transport.is_closing():
             # the next request's headers are due within the deadline (keep-alive or not)
-            self._headers_by = self.loop.time() + self.header_timeout  # type: ignore[operator]
+            self._headers_by = time.monotonic() + self.header_timeout  # type: ignore[operator]
 
     # -- the deadlines --------------------------------------------------------------------
 
@@ -117,7 +118,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._watch = None
         if self.transport is None or self.transport.is_closing():
             return
-        now = self.loop.time()
+        now = time.monotonic()
         cycle = self.cycle
         mid_body = cycle is not None and not cycle.response_complete and cycle.more_body
         if self._headers_by is not None and now >= self._headers_by:
@@ -129,7 +130,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._arm()
 
     def _close_slow(self, what: str) -> None:
-        log.info("closed a connection whose request %s did not arrive in time", what)
+        log.debug("closed a connection whose request %s did not arrive in time", what)
         cycle = self.cycle
         if cycle is None or cycle.response_complete or not cycle.response_started:
             with contextlib.suppress(RuntimeError):  # the transport is already going

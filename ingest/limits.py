@@ -102,11 +102,9 @@ def not_events_reason(count: int, total: int | None = None) -> str:
             "not events and was refused as a whole; nothing was stored")
 
 
-def check_batch(items: list[Any], max_events: int) -> None:
+def check_batch(items: list[Any]) -> None:
     """Refuses (NotEvents) a request's batch with more than MAX_NOT_EVENTS items that are not
-    JSON objects, or more than `max_events` items."""
-    if len(items) > max_events:
-        raise NotEvents(f"the request holds {len(items)} events; at most {max_events} per request")
+    JSON objects."""
     bad = sum(1 for item in items if type(item) is not dict)
     if bad > MAX_NOT_EVENTS:
         raise NotEvents(not_events_reason(bad, len(items)))

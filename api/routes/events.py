@@ -78,14 +78,14 @@ async def post_events(
             raw = parse_json_body(body)
     except BodyError as exc:
         raise HTTPException(exc.status, exc.reason) from None
+    try:
+        # a body that is mostly not events is refused as one, not as one quarantine entry an item
+        check_batch(raw)
+    except NotEvents as exc:
+        raise HTTPException(422, str(exc)) from None
     if len(raw) > services.settings.max_batch_events:
         raise HTTPException(413, f"the request holds {len(raw)} events; at most "
                             f"{services.settings.max_batch_events} per request: send smaller batches")
-    try:
-        # a body that is mostly not events is refused as one, not as one quarantine entry an item
-        check_batch(raw, services.settings.max_batch_events)
-    except NotEvents as exc:
-        raise HTTPException(422, str(exc)) from None
     summary = await run_in_threadpool(ingest_raw, services, raw, "api")
     return summary.as_dict()
 
