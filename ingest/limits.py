@@ -92,6 +92,11 @@ def summarised(raw: dict[str, Any], reason: str) -> dict[str, Any]:
 MAX_NOT_EVENTS = 100
 
 
+# The most one page of an HTTP feed may unpack to (a feed may answer gzip; a compressed bomb is
+# refused while it is read, not after).
+FEED_PAGE_BYTES = 64 * 1024 * 1024
+
+
 class NotEvents(ValueError):
     """A batch (request body or file) that as a whole is not events; nothing of it is stored."""
 

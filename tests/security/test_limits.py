@@ -21,6 +21,10 @@ from openpyxl import Workbook
 from sqlalchemy import text
 
 from api.app import create_app
+from api.tokens import create_token
+from core.accounts import create_user
+from core.database import dispose_engine, get_engine
+from core.migrate import upgrade
 from dashboard import ids
 from ingest.dropfolder import DropFolderConfig, collect_folder
 from ingest.imports import UnreadableFile
@@ -41,11 +45,12 @@ from tests.security.payloads import (
     wide_sheet,
     xlsx_bomb,
 )
-from tests.serverproc import Server, create_token, overblik_command, server_env
+from tests.serverproc import Server, overblik_command, server_env
 
 CASES_MAPPING = Path(__file__).resolve().parents[2] / "docs" / "mappings" / "cases.yaml"
 DASH_ROUTES = [("POST", "/_dash-update-component"), ("POST", "/sign-in"), ("POST", "/sign-out"),
                ("POST", "/caseload.xlsx"), ("PUT", "/admin"), ("POST", "/live")]
+PASSPHRASE = "a long enough passphrase 42"
 GROWTH = 40 * MIB  # the most a refused abusive request may grow the server by
 
 
@@ -323,13 +328,13 @@ def server(tmp_path_factory):
                      OVERBLIK_MAX_CONNECTIONS="400", OVERBLIK_LIVE_STREAMS_PER_SESSION="2",
                      OVERBLIK_LIVE_STREAMS_PER_ADDRESS="3", OVERBLIK_SESSION_SECRET="limits-test-session-secret",
                      TMPDIR=str(temp))
-    subprocess.run([*overblik_command(), "db", "upgrade"], env=env, cwd=folder, check=True,
-                   capture_output=True, timeout=120)
-    admin = create_token(env, "admin", folder)
+    url = env["OVERBLIK_DATABASE_URL"]
+    upgrade(url)
+    engine = get_engine(url)
+    admin = create_token(engine, "admin", name="limits test")
     for name in ("anna", "bo"):
-        subprocess.run([*overblik_command(), "user", "create", name, "--role", "manager", "--password-stdin"],
-                       input="a long enough passphrase 42\n", env=env, cwd=folder, check=True,
-                       capture_output=True, text=True, timeout=60)
+        create_user(engine, name, PASSPHRASE, "manager")
+    dispose_engine(url)
     with Server(env, folder, folder / "server.log") as running:
         running.admin = admin
         running.temp = temp
@@ -447,7 +452,7 @@ def test_connections_above_the_cap_are_closed_at_once(server):
 def test_live_streams_are_capped_per_session_and_per_address(server):
     def signed_in(name):
         client = httpx.Client(base_url=server.url, timeout=10)
-        answer = client.post("/sign-in", data={"username": name, "password": "a long enough passphrase 42"},
+        answer = client.post("/sign-in", data={"username": name, "password": PASSPHRASE},
                              follow_redirects=False)
         assert answer.status_code == 303, answer.text
         return client
@@ -485,3 +490,22 @@ def test_live_streams_are_capped_per_session_and_per_address(server):
             stream.__exit__(None, None, None)
         anna.close()
         bo.close()
+
+
+def test_a_compressed_feed_page_is_unpacked_only_up_to_its_limit():
+    import gzip
+    import threading as _threading
+
+    from ingest.feed import FeedConfig, FeedError, fetch_page
+
+    bomb = gzip.compress(b" " * (200 * MIB), compresslevel=9)  # 200 KB on the wire
+
+    def answer(request):
+        return httpx.Response(200, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+                              content=iter([bomb[i:i + 65536] for i in range(0, len(bomb), 65536)]))
+
+    config = FeedConfig(url="https://feed.example/events", max_attempts=1)
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        result, peak = _bounded(lambda: fetch_page(client, config, config.url, {}, _threading.Event()))
+    assert isinstance(result, FeedError) and "larger than" in str(result)
+    assert peak < 150 * MIB
