@@ -5,6 +5,7 @@ these functions, so each limit exists once (docs/security.md, "Limits before wor
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -95,6 +96,30 @@ MAX_NOT_EVENTS = 100
 # The most one page of an HTTP feed may unpack to (a feed may answer gzip; a compressed bomb is
 # refused while it is read, not after).
 FEED_PAGE_BYTES = 64 * 1024 * 1024
+
+
+# Values (numbers, strings, objects, …) one request body may hold, per event it may hold: a
+# body of 32 MiB `[1,1,…]` would otherwise become a list of 16 million numbers before anything
+# could count its items. Counted on the bytes, outside strings, before the body is parsed.
+VALUES_PER_EVENT = 64
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def values_problem(body: bytes, max_events: int, *, ndjson: bool = False) -> str | None:
+    """Why a request body holds too many JSON values (or NDJSON lines) to be a batch of at most
+    `max_events` events, or None; decided on the bytes, without parsing them."""
+    if ndjson:
+        lines = body.count(b"\n")
+        if lines > 4 * max_events + MAX_NOT_EVENTS:
+            return f"the body has {lines} lines; at most {max_events} events per request"
+        return None
+    limit = max_events * VALUES_PER_EVENT
+    if body.count(b",") <= limit:  # the common case: no need to look inside strings
+        return None
+    if _STRING.sub(b"", body).count(b",") <= limit:
+        return None
+    return (f"the body holds more than {limit} JSON values; at most {max_events} events per request "
+            "(send smaller batches)")
 
 
 class NotEvents(ValueError):

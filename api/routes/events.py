@@ -12,7 +12,7 @@ from api.schemas import IngestSummaryOut
 from api.security import require
 from api.services import ServicesDep
 from api.tokens import Caller
-from ingest.limits import NotEvents, check_batch
+from ingest.limits import NotEvents, check_batch, values_problem
 from ingest.store import Refusal
 from ingest.wire import BodyError, UnreadableLine, parse_json_body, parse_ndjson
 
@@ -71,11 +71,13 @@ async def post_events(
 ) -> dict[str, Any]:
     body = await read_limited_body(request, services.settings.max_body_bytes)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ndjson = content_type in ("application/x-ndjson", "application/ndjson", "application/jsonl")
+    # counted on the bytes: a body of a million tiny values is refused before it is parsed
+    too_many = values_problem(body, services.settings.max_batch_events, ndjson=ndjson)
+    if too_many:
+        raise HTTPException(413, too_many)
     try:
-        if content_type in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
-            raw = parse_ndjson(body)
-        else:
-            raw = parse_json_body(body)
+        raw = parse_ndjson(body) if ndjson else parse_json_body(body)
     except BodyError as exc:
         raise HTTPException(exc.status, exc.reason) from None
     try:

@@ -171,9 +171,15 @@ def test_a_batch_of_ones_is_one_refusal(client, ingest_token, services):
     answer = client.post("/api/v1/events", content=ones(MIB), headers=bearer(ingest_token))
     assert answer.status_code == 422 and "not event objects" in answer.json()["detail"]
     assert len(answer.content) < 500 and time.monotonic() - started < 10
-    ndjson = client.post("/api/v1/events", content=b"1\n" * 100_000,
+    ndjson = client.post("/api/v1/events", content=b"1\n" * 10_000,
                          headers={**bearer(ingest_token), "Content-Type": "application/x-ndjson"})
     assert ndjson.status_code == 422 and "not event objects" in ndjson.json()["detail"]
+    # more values or lines than any batch of events holds: refused on the bytes, before parsing
+    lines = client.post("/api/v1/events", content=b"1\n" * 100_000,
+                        headers={**bearer(ingest_token), "Content-Type": "application/x-ndjson"})
+    assert lines.status_code == 413 and "lines" in lines.json()["detail"]
+    values = client.post("/api/v1/events", content=ones(4 * MIB), headers=bearer(ingest_token))
+    assert values.status_code == 413 and "JSON values" in values.json()["detail"]
     garbage = client.post("/api/v1/events", content=b"not json\n" * 1000,
                           headers={**bearer(ingest_token), "Content-Type": "application/x-ndjson"})
     assert garbage.status_code == 422
