@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError as SADataError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api.errors import install_error_handlers
+from api.limits import Guard
 from api.routes.events import router as events_router
 from api.routes.health import router as health_router
 from api.routes.imports import router as imports_router
@@ -77,7 +78,7 @@ def create_app(
     app.include_router(metrics_router, prefix=API_PREFIX)
     app.include_router(programmes_router, prefix=API_PREFIX)
     app.include_router(telemetry_router)  # /metrics, where Prometheus looks by default
-    mount_dashboard(app, services)
+    dashboard_server = mount_dashboard(app, services)
 
     @app.middleware("http")
     async def refuse_nul(request: Request, call_next):
@@ -89,6 +90,9 @@ def create_app(
     install_security_headers(app, settings)
     install_error_handlers(app)
     install_request_timing(app)
+    # outermost: authenticated from the headers, and the body held to its limit, before any work
+    app.add_middleware(Guard, settings=settings, engine=services.engine,
+                       session_of_cookie=dashboard_server.extensions.get("overblik_signed_in_cookie"))
 
     @app.exception_handler(SADataError)
     @app.exception_handler(psycopg.DataError)
@@ -207,7 +211,7 @@ def install_request_timing(app: FastAPI) -> None:
                 time.perf_counter() - started)
 
 
-def mount_dashboard(app: FastAPI, services: Services) -> None:
+def mount_dashboard(app: FastAPI, services: Services):
     """The dashboard at /, after every API route, so /api/v1/* is always answered by the API."""
     from a2wsgi import WSGIMiddleware
 
@@ -215,9 +219,13 @@ def mount_dashboard(app: FastAPI, services: Services) -> None:
 
     dashboard = create_dashboard(services.settings, services.engine, store=services.store)
     # the live stream as ASGI: an open screen must not hold one of the WSGI bridge's threads
-    app.add_route(LIVE_PATH, live_stream(dashboard.server, services.engine, services.settings.zone),
+    settings = services.settings
+    app.add_route(LIVE_PATH, live_stream(dashboard.server, services.engine, settings.zone,
+                                         per_session=settings.live_streams_per_session,
+                                         per_address=settings.live_streams_per_address),
                   methods=["GET"])
     app.mount("/", WSGIMiddleware(dashboard.server))
+    return dashboard.server
 
 
 def start_follower(services: Services):

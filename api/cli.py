@@ -18,7 +18,7 @@ from api.cli_sources import sources_app
 from api.cli_users import user_app
 from core.files import restrict_umask
 from core.logs import configure_logging
-from core.settings import UVICORN_PROXY_OPTIONS, get_settings, reset_settings
+from core.settings import get_settings, reset_settings
 
 app = typer.Typer(help="Overblik: production steering for employment services.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -84,10 +84,12 @@ def serve(
         folder = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="overblik-metrics-"))
         prepare_multiprocess_dir(folder)
     typer.echo(f"Overblik API on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/docs)")
+    from api.server import uvicorn_options
+
     uvicorn.run(
         "api.asgi:app", host=host, port=port, workers=workers, log_level="warning",
         access_log=False, log_config=None,  # uvicorn's records go to our JSON handler
-        **UVICORN_PROXY_OPTIONS,  # forwarded headers: the app's own rule (OVERBLIK_TRUSTED_PROXIES)
+        **uvicorn_options(get_settings()),  # header and idle deadlines, connection cap (api/server.py)
     )
 
 
@@ -124,8 +126,10 @@ def demo(
     typer.echo("A simulator adds live events every few seconds. Ctrl-C stops the demo.\n")
     app_ = create_app(services=setup.services)
     try:
+        from api.server import uvicorn_options
+
         uvicorn.run(app_, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                    **UVICORN_PROXY_OPTIONS)
+                    **uvicorn_options(setup.services.settings))
     finally:
         stop.set()
 

@@ -18,9 +18,13 @@ bearer = HTTPBearer(auto_error=False, description="An access token from `overbli
 
 
 async def current_caller(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
+    known = getattr(request.state, "caller", None)
+    if isinstance(known, Caller):  # authenticated from the headers before the body (api/limits.py)
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

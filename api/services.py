@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from core.database import get_engine, utcnow
 from core.settings import Settings
+from ingest.limits import ArchiveLimits, EventLimits
 from ingest.programmes import PhaseCheck
 from ingest.pseudonym import Pseudonymiser
 from ingest.store import EventStore
@@ -29,6 +30,8 @@ class Services:
     def from_settings(cls, settings: Settings) -> Services:
         engine = get_engine(settings.database_url)
         store = EventStore(engine, settings.zone, Pseudonymiser.from_settings(settings))
+        store.limits = EventLimits.from_settings(settings)
+        store.archive_limits = ArchiveLimits.from_settings(settings)
         store.checks.append(PhaseCheck(engine))
         return cls(settings=settings, engine=engine, store=store)
 

@@ -107,6 +107,59 @@ class Settings(BaseSettings):
             raise ValueError("name at least one identity pattern (e.g. cpr)")
         return value
 
+    # -- limits before work: body sizes, event shape, archives, connections, live streams --
+    max_config_body_bytes: int = Field(
+        default=256 * 1024, ge=1024,
+        description="Largest body of the configuration routes (teams, workers, targets, goals, "
+        "norms, programmes, sources, tokens, resubmits) and of other small requests (413 above).",
+    )
+    max_dash_body_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=64 * 1024,
+        description="Largest body of a dashboard callback (an uploaded caseload sheet travels in one).",
+    )
+    max_batch_events: int = Field(
+        default=10_000, ge=1, description="Most events one POST /api/v1/events takes (413 above).",
+    )
+    max_field_chars: int = Field(
+        default=10_000, ge=64, description="Longest text of any one field of an event, extra fields included.",
+    )
+    max_event_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest event, its fields together (as JSON).",
+    )
+    max_event_keys: int = Field(
+        default=256, ge=16, description="Most fields of an event, nested objects' fields counted too.",
+    )
+    max_unpacked_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest total an XLSX (ZIP) file may unpack to; refused before it is read.",
+    )
+    max_unpacked_member_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024 * 1024,
+        description="Largest single part of an XLSX file once unpacked (a sheet, its shared texts).",
+    )
+    max_compression_ratio: int = Field(
+        default=100, ge=10, description="Largest ratio of unpacked to packed size of an XLSX file's parts.",
+    )
+    max_sheet_columns: int = Field(default=512, ge=16, description="Most columns of an imported sheet.")
+    header_timeout_seconds: float = Field(
+        default=10, gt=0, description="A connection that has not sent a request's headers within this is closed.",
+    )
+    idle_timeout_seconds: float = Field(
+        default=30, gt=0, description="A connection that sends nothing for this long in the middle of a request "
+        "is closed.",
+    )
+    keep_alive_seconds: float = Field(default=5, gt=0, description="An idle kept-alive connection is closed after this.")
+    max_connections: int = Field(
+        default=1000, ge=8, description="Open connections per server process; more are closed at once, "
+        "and requests beyond it are answered 503.",
+    )
+    live_streams_per_session: int = Field(
+        default=8, ge=1, description="Live-update streams one dashboard sign-in may hold open (429 above).",
+    )
+    live_streams_per_address: int = Field(
+        default=64, ge=1, description="Live-update streams one client address may hold open (429 above).",
+    )
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

@@ -23,6 +23,7 @@ from dashboard.i18n import t
 from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
+from ingest.limits import ArchiveLimits, EventLimits
 from ingest.programmes import PhaseCheck
 from ingest.pseudonym import Pseudonymiser
 from ingest.store import EventStore
@@ -58,6 +59,8 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
     server = Flask("overblik.dashboard")
     if store is None:  # as api/services.py builds it
         store = EventStore(engine, settings.zone, Pseudonymiser.from_settings(settings))
+        store.limits = EventLimits.from_settings(settings)
+        store.archive_limits = ArchiveLimits.from_settings(settings)
         store.checks.append(PhaseCheck(engine))
     context = DashboardContext(
         settings=settings,

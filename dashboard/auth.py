@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, g, jsonify, redirect, render_template_string, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
+from werkzeug.http import parse_cookie
 
 from core.access import Role
 from core.accounts import SignedInUser, end_session, session_user, start_session, verify_password
@@ -113,15 +115,34 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
             return chosen
         return best_language([tag for tag, _q in request.accept_languages])
 
-    def session_of_request() -> tuple[str | None, SignedInUser | None]:
-        cookie = request.cookies.get(SESSION_COOKIE)
+    def secret_of(cookie: str | None) -> str | None:
         if not cookie:
-            return None, None
+            return None
         try:
-            secret = signer.loads(cookie, max_age=min(idle, int(lifetime.total_seconds())))
+            return signer.loads(cookie, max_age=min(idle, int(lifetime.total_seconds())))
         except BadSignature:  # also SignatureExpired: idle for too long
+            return None
+
+    def session_of_request() -> tuple[str | None, SignedInUser | None]:
+        secret = secret_of(request.cookies.get(SESSION_COOKIE))
+        if secret is None:
             return None, None
         return secret, session_user(engine, secret)
+
+    def signed_in_cookie(cookie_header: str) -> bool:
+        """Whether a request's Cookie header holds a live session: checked by api/limits.py
+        before the body of a dashboard request is read."""
+        secret = secret_of(parse_cookie(cookie_header).get(SESSION_COOKIE))
+        return secret is not None and session_user(engine, secret) is not None
+
+    def session_key(cookie_header: str) -> str | None:
+        """A key of the session a Cookie header names (no secret in it): live streams are
+        counted per session (dashboard/live.py)."""
+        secret = secret_of(parse_cookie(cookie_header).get(SESSION_COOKIE))
+        return None if secret is None else hashlib.sha256(secret.encode()).hexdigest()[:32]
+
+    server.extensions["overblik_signed_in_cookie"] = signed_in_cookie
+    server.extensions["overblik_session_key"] = session_key
 
     @server.before_request
     def check_session():

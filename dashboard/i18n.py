@@ -455,6 +455,12 @@ TEXT.update({
     "xlsx_readiness": ("Parathed", "Readiness", "Bereitschaft"),
     "xlsx_placement": ("Virksomhedsforløb", "Placement", "Betriebspraktikum"),
     "xlsx_hours": ("Timer", "Hours", "Stunden"),
+    # limits before work: an oversized sheet, a preview of bounded size
+    "sheet_cell_too_long": ("En celle i arket er for lang (højst 200 tegn).",
+                            "A cell of the sheet is too long (200 characters at most).",
+                            "Eine Zelle der Tabelle ist zu lang (höchstens 200 Zeichen)."),
+    "sheet_more_changes": ("Flere ændringer, ikke vist her", "More changes, not shown here",
+                           "Weitere Änderungen, hier nicht gezeigt"),
 })
 
 

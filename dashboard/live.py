@@ -39,8 +39,57 @@ async def counted(stream: AsyncIterator[str]) -> AsyncIterator[str]:
         LIVE_SUBSCRIBERS.dec()
 
 
-def live_stream(server: Flask, engine: Engine, zone: ZoneInfo):
-    """The /live endpoint (ASGI, so an open screen holds no WSGI worker thread)."""
+class StreamCounts:
+    """Open live streams per session and per client address (one process; asyncio, one thread)."""
+
+    def __init__(self, per_session: int, per_address: int):
+        self.per_session = per_session
+        self.per_address = per_address
+        self.sessions: dict[str, int] = {}
+        self.addresses: dict[str, int] = {}
+
+    def refusal(self, session: str, address: str) -> str | None:
+        if self.sessions.get(session, 0) >= self.per_session:
+            return (f"this sign-in already has {self.per_session} live streams open (the limit): "
+                    "close other Overblik tabs")
+        if self.addresses.get(address, 0) >= self.per_address:
+            return f"this address already has {self.per_address} live streams open (the limit)"
+        return None
+
+    def opened(self, session: str, address: str) -> None:
+        self.sessions[session] = self.sessions.get(session, 0) + 1
+        self.addresses[address] = self.addresses.get(address, 0) + 1
+
+    def closed(self, session: str, address: str) -> None:
+        for table, key in ((self.sessions, session), (self.addresses, address)):
+            left = table.get(key, 0) - 1
+            if left > 0:
+                table[key] = left
+            else:
+                table.pop(key, None)
+
+
+class HeldStream(StreamingResponse):
+    """The stream's answer, released from its session's and address's count however it ends
+    (closed by the screen, ended by the server, or never started)."""
+
+    def __init__(self, content, counts: StreamCounts, session: str, address: str, **kwargs):
+        super().__init__(content, **kwargs)
+        self._release = (counts, session, address)
+
+    async def __call__(self, scope, receive, send) -> None:
+        counts, session, address = self._release
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            counts.closed(session, address)
+
+
+def live_stream(server: Flask, engine: Engine, zone: ZoneInfo, *, per_session: int = 8, per_address: int = 64):
+    """The /live endpoint (ASGI, so an open screen holds no WSGI worker thread); at most
+    `per_session` streams of one sign-in and `per_address` of one client address (429 above)."""
+    counts = StreamCounts(per_session, per_address)
+    session_key = server.extensions.get("overblik_session_key")
 
     def signed_in(cookie: str, language: str) -> bool:
         # the dashboard's own session check (dashboard/auth.py), as for a page request to /live
@@ -81,8 +130,16 @@ def live_stream(server: Flask, engine: Engine, zone: ZoneInfo):
         language = request.headers.get("accept-language", "")
         if not await run_in_threadpool(signed_in, cookie, language):
             return Response("sign in first", status_code=401, media_type="text/plain")
-        return StreamingResponse(
-            counted(events(cookie, language)), media_type="text/event-stream",
+        session = (session_key(cookie) if session_key else None) or cookie
+        address = request.client.host if request.client else "-"
+        refused = counts.refusal(session, address)
+        if refused:
+            # the screen's script tries again later (assets/live.js); its figures still load
+            return Response(refused, status_code=429, media_type="text/plain",
+                            headers={"Retry-After": "30", "Cache-Control": "no-store"})
+        counts.opened(session, address)
+        return HeldStream(
+            counted(events(cookie, language)), counts, session, address, media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from core.access import Action
 from core.accounts import SignedInUser
@@ -20,12 +20,14 @@ from dashboard.context import DashboardContext
 from dashboard.i18n import LANGUAGES, readiness_label, t
 from dashboard.recording import LEVELS, SOURCE
 from dashboard.scope import audit_open, current_user, permit, scope_team
+from ingest.limits import ARCHIVE_LIMITS, ArchiveLimits, ArchiveRefused, open_workbook, sheet_rows
 from metrics.calendar import add_months, month_of, to_us
 
 SHEET_PATH = "/caseload.xlsx"
 SHEET_NAME = "Sager"
 MAX_BYTES = 2_000_000
 MAX_ROWS = 20_000
+CELL_CHARS = 200  # the longest cell read back (an employer's name); a longer one refuses the sheet
 YES = {"ja", "yes", "y", "x", "1", "true", "✓"}
 NO = {"nej", "no", "nein", "n", "0", "false", "", "-", "–"}
 # the columns, by key; their headings are the user's language (any of the three is read back)
@@ -157,30 +159,38 @@ def _column_of(heading: Any) -> str | None:
     return None
 
 
-def read_sheet(content: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+def read_sheet(content: bytes, limits: ArchiveLimits = ARCHIVE_LIMITS) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     """(row number, values by column key) of every row, or the problems (i18n keys)."""
     if len(content) > MAX_BYTES:
         return [], ["sheet_too_big"]
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not an XLSX workbook
+        # the archive's sizes are checked before openpyxl unpacks anything (ingest/limits.py)
+        book = open_workbook(content, limits)
+    except ArchiveRefused as exc:
+        return [], ["sheet_too_big" if "at most" in str(exc) else "sheet_not_xlsx"]
+    try:
+        rows = sheet_rows(book.worksheets[0], limits)
+        header = next(rows, None)
+        if header is None:
+            return [], ["sheet_no_header"]
+        keys = [_column_of(h) for h in header]
+        if "case_id" not in keys:
+            return [], ["sheet_no_header"]
+        out = []
+        for number, row in enumerate(rows, start=2):
+            if number > MAX_ROWS:
+                return [], ["sheet_too_big"]
+            values = {k: _plain(v) for k, v in zip(keys, row, strict=False) if k}
+            if any(len(v) > CELL_CHARS for v in values.values()):
+                return [], ["sheet_cell_too_long"]
+            if any(values.values()):
+                out.append((number, values))
+    except ArchiveRefused:
+        return [], ["sheet_too_big"]
+    except Exception:  # openpyxl raises many kinds for a sheet it cannot parse
         return [], ["sheet_not_xlsx"]
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        return [], ["sheet_no_header"]
-    keys = [_column_of(h) for h in header]
-    if "case_id" not in keys:
-        return [], ["sheet_no_header"]
-    out = []
-    for number, row in enumerate(rows, start=2):
-        if number > MAX_ROWS:
-            return [], ["sheet_too_big"]
-        values = {k: _plain(v) for k, v in zip(keys, row, strict=False) if k}
-        if any(values.values()):
-            out.append((number, values))
-    book.close()
+    finally:
+        book.close()
     return out, []
 
 
@@ -192,7 +202,7 @@ def _hours(text: str) -> float | None:
 
 def diff_sheet(context: DashboardContext, user: SignedInUser, team_id: str, content: bytes) -> Diff:
     """What recording the edited sheet would send: one event per changed cell."""
-    rows, problems = read_sheet(content)
+    rows, problems = read_sheet(content, context.store.archive_limits if context.store else ARCHIVE_LIMITS)
     if problems:
         return Diff(problems=problems)
     known = {c.case_id: c for c in team_cases(context, team_id)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -14,6 +15,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ingest.collector import CollectorOutcome, Heartbeat, never_stopped
+from ingest.limits import FEED_PAGE_BYTES
 from ingest.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -155,7 +157,7 @@ def fetch_page(
         retry_after: float | None = None
         try:
             # Merged by hand: httpx would replace a query the URL already has with `params`.
-            response = client.get(httpx.URL(url).copy_merge_params(params), headers=headers)
+            response = get_limited(client, httpx.URL(url).copy_merge_params(params), headers)
         except httpx.TransportError as exc:
             problem = f"{type(exc).__name__} ({exc or 'no detail'})"
         else:
@@ -173,6 +175,43 @@ def fetch_page(
             raise FeedError("stopped while waiting to retry")
         delay *= 2
     raise AssertionError("unreachable")
+
+
+def get_limited(client: httpx.Client, url: httpx.URL, headers: dict[str, str],
+                limit: int = FEED_PAGE_BYTES) -> httpx.Response:
+    """A GET whose body is read, and unpacked (gzip, deflate), only up to `limit` bytes: a
+    compressed bomb from a feed is refused (FeedError) instead of unpacked into memory."""
+    with client.stream("GET", url, headers={**headers, "Accept-Encoding": "gzip, deflate"}) as streamed:
+        encoding = streamed.headers.get("content-encoding", "identity").strip().lower()
+        if encoding in ("gzip", "x-gzip"):
+            unpack: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            unpack = zlib.decompressobj()
+        elif encoding in ("", "identity"):
+            unpack = None
+        else:
+            raise FeedError(f"the feed at {_display(str(url))} answered in an encoding this server does "
+                            f"not read ({encoding[:32]})")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for raw in streamed.iter_raw(64 * 1024):
+                pending = raw
+                while pending:
+                    if unpack is None:
+                        out, pending = pending, b""
+                    else:
+                        out = unpack.decompress(pending, limit - size + 1)  # never more than the limit
+                        pending = unpack.unconsumed_tail
+                    size += len(out)
+                    if size > limit:
+                        raise FeedError(f"a page of the feed at {_display(str(url))} is larger than {limit} "
+                                        "bytes (unpacked); nothing of it was stored")
+                    chunks.append(out)
+        except zlib.error:
+            raise FeedError(f"the feed at {_display(str(url))} answered a broken {encoding} body") from None
+    kept = {k: v for k, v in streamed.headers.items() if k.lower() not in ("content-encoding", "content-length")}
+    return httpx.Response(streamed.status_code, headers=kept, content=b"".join(chunks), request=streamed.request)
 
 
 def parse_page(response: httpx.Response) -> FeedPage:

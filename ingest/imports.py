@@ -12,7 +12,6 @@ decides) and is read as UTF-8 (a byte-order mark is fine).
 from __future__ import annotations
 
 import csv
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +24,13 @@ from sqlalchemy import Engine
 from core import identity
 from core.database import session_scope, utcnow
 from core.models import ImportRun
+from ingest.limits import (
+    ARCHIVE_LIMITS,
+    MAX_NOT_EVENTS,
+    ArchiveLimits,
+    ArchiveRefused,
+    not_events_reason,
+)
 from ingest.store import EventStore, IngestSummary, Refusal
 
 REQUIRED_COLUMNS = ("event_id", "type", "occurred_at", "case_id")
@@ -79,7 +85,7 @@ def import_path(
     run_id = _start_run(store.engine, origin, filename, source_name)
     summary = IngestSummary()
     try:
-        rows = read_rows(Path(path), file_format(filename))
+        rows = read_rows(Path(path), file_format(filename), store.archive_limits)
         for batch in _batches(rows, batch_size):
             prepared = store.prepare_many(
                 [row.event for row in batch],
@@ -108,11 +114,11 @@ def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
-def read_rows(path: Path, kind: str) -> Iterator[Row]:
+def read_rows(path: Path, kind: str, limits: ArchiveLimits = ARCHIVE_LIMITS) -> Iterator[Row]:
     if kind == "csv":
         return _csv_rows(path)
     if kind == "xlsx":
-        return _xlsx_rows(path)
+        return _xlsx_rows(path, limits)
     return _ndjson_rows(path)
 
 
@@ -147,26 +153,32 @@ def _csv_rows(path: Path) -> Iterator[Row]:
         handle.close()
 
 
-def _xlsx_rows(path: Path) -> Iterator[Row]:
-    from openpyxl import load_workbook
+def _xlsx_rows(path: Path, limits: ArchiveLimits = ARCHIVE_LIMITS) -> Iterator[Row]:
+    from ingest.limits import open_workbook, sheet_rows
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+        # the archive's sizes are checked before openpyxl unpacks anything (ingest/limits.py)
+        workbook = open_workbook(path, limits)
+    except ArchiveRefused as exc:
+        raise UnreadableFile(str(exc)) from None
     try:
         sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = sheet_rows(sheet, limits)
         try:
             header = _check_header(list(next(rows)))
         except StopIteration:
             raise UnreadableFile("the workbook's first sheet is empty") from None
+        except ArchiveRefused as exc:
+            raise UnreadableFile(str(exc)) from None
         index = 0
-        for number, cells in enumerate(rows, start=2):
-            if not any(c is not None and str(c).strip() for c in cells):
-                continue
-            yield Row(index, number, _event_from_cells(header, list(cells)))
-            index += 1
+        try:
+            for number, cells in enumerate(rows, start=2):
+                if not any(c is not None and str(c).strip() for c in cells):
+                    continue
+                yield Row(index, number, _event_from_cells(header, list(cells)))
+                index += 1
+        except ArchiveRefused as exc:
+            raise UnreadableFile(str(exc)) from None
     finally:
         workbook.close()
 
@@ -174,6 +186,7 @@ def _xlsx_rows(path: Path) -> Iterator[Row]:
 def _ndjson_rows(path: Path) -> Iterator[Row]:
     with open(path, "rb") as handle:
         index = 0
+        not_events = 0
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -181,6 +194,11 @@ def _ndjson_rows(path: Path) -> Iterator[Row]:
                 event = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 event = Refusal(index, f"line {number} is not valid JSON ({exc.msg})", None, number)
+            if type(event) is not dict:
+                not_events += 1
+                if not_events > MAX_NOT_EVENTS:
+                    # a file of anything but events is one refusal, not one quarantine entry a line
+                    raise UnreadableFile(not_events_reason(not_events))
             yield Row(index, number, event)
             index += 1
 

@@ -29,7 +29,6 @@ import codecs
 import csv
 import hashlib
 import re
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -54,6 +53,7 @@ from ingest.imports import (
     _start_run,
     file_format,
 )
+from ingest.limits import ARCHIVE_LIMITS, ArchiveLimits, ArchiveRefused, open_workbook, sheet_rows
 from ingest.store import EventStore, IngestError, IngestSummary, Refusal
 from ingest.timeparse import format_instant, local_to_utc
 
@@ -498,11 +498,12 @@ class ExportRow:
     cells: dict[str, Any]
 
 
-def read_export(path: Path, mapping: Mapping, filename: str) -> Iterator[ExportRow]:
+def read_export(path: Path, mapping: Mapping, filename: str,
+                limits: ArchiveLimits = ARCHIVE_LIMITS) -> Iterator[ExportRow]:
     kind = mapping.file.format or file_format(filename)
     if kind == "ndjson":
         raise UnreadableFile("a mapping reads CSV or XLSX exports, not NDJSON")
-    return _csv_export(path, mapping) if kind == "csv" else _xlsx_export(path, mapping)
+    return _csv_export(path, mapping) if kind == "csv" else _xlsx_export(path, mapping, limits)
 
 
 def _header(cells: Sequence[Any], mapping: Mapping) -> list[str]:
@@ -543,13 +544,12 @@ def _csv_export(path: Path, mapping: Mapping) -> Iterator[ExportRow]:
         handle.close()
 
 
-def _xlsx_export(path: Path, mapping: Mapping) -> Iterator[ExportRow]:
-    from openpyxl import load_workbook
-
+def _xlsx_export(path: Path, mapping: Mapping, limits: ArchiveLimits = ARCHIVE_LIMITS) -> Iterator[ExportRow]:
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+        # the archive's sizes are checked before openpyxl unpacks anything (ingest/limits.py)
+        workbook = open_workbook(path, limits)
+    except ArchiveRefused as exc:
+        raise UnreadableFile(str(exc)) from None
     try:
         if mapping.file.sheet:
             if mapping.file.sheet not in workbook.sheetnames:
@@ -558,15 +558,17 @@ def _xlsx_export(path: Path, mapping: Mapping) -> Iterator[ExportRow]:
         else:
             sheet = workbook.worksheets[0]
         start = mapping.file.header_row
-        rows = sheet.iter_rows(min_row=start, values_only=True)
+        rows = sheet_rows(sheet, limits, min_row=start)
         try:
             header = _header(list(next(rows)), mapping)
+            for number, cells in enumerate(rows, start=start + 1):
+                if not any(c is not None and str(c).strip() for c in cells):
+                    continue
+                yield ExportRow(number, dict(zip(header, cells, strict=False)))
         except StopIteration:
             raise UnreadableFile("the sheet has no header row") from None
-        for number, cells in enumerate(rows, start=start + 1):
-            if not any(c is not None and str(c).strip() for c in cells):
-                continue
-            yield ExportRow(number, dict(zip(header, cells, strict=False)))
+        except ArchiveRefused as exc:
+            raise UnreadableFile(str(exc)) from None
     finally:
         workbook.close()
 
@@ -1008,11 +1010,11 @@ def import_mapped(
         state = LogState(store)
         # A first pass reads only the case ids, so that the log is read once for the whole export.
         state.load([
-            _cell_text(case) for row in read_export(Path(path), mapping, filename)
+            _cell_text(case) for row in read_export(Path(path), mapping, filename, store.archive_limits)
             if (case := _cell(row, mapping.case_id)) is not None
         ])
         sent = 0
-        for batch in _batches(read_export(Path(path), mapping, filename), batch_size):
+        for batch in _batches(read_export(Path(path), mapping, filename, store.archive_limits), batch_size):
             rows += len(batch)
             items = [item for row in batch for item in mapper.row(row)]
             part, count = _append(store, items, state, origin, run_id, sent, preview if dry_run else None)

@@ -25,6 +25,7 @@ from ingest.events import (
     validate_many,
     validation_reason,
 )
+from ingest.limits import ArchiveLimits, EventLimits, shape_problem, summarised
 from ingest.pseudonym import Pseudonymiser
 from ingest.timeparse import format_instant
 
@@ -202,6 +203,9 @@ class EventStore:
         self._p = p
         self.listeners: list[AcceptedListener] = []
         self.checks: list[BatchCheck] = []
+        # how large an event and an imported workbook may be (ingest/limits.py; set from settings)
+        self.limits = EventLimits()
+        self.archive_limits = ArchiveLimits()
 
     # -- one event ---------------------------------------------------------------------
 
@@ -222,6 +226,9 @@ class EventStore:
         where it does not belong) before anything else looks at the event."""
         if not isinstance(raw, dict):
             return Refusal(index, "an event must be a JSON object", None, line)
+        oversized = self.size_refusal(raw, index, line)
+        if oversized is not None:
+            return oversized
         too_deep, nested_citizen = _nesting(raw)
         if too_deep:
             # Kept without its nested fields: they could not be stored or scrubbed safely.
@@ -241,6 +248,14 @@ class EventStore:
         if default_source and event.get("source") in (None, ""):
             event = {**event, "source": default_source}
         return event
+
+    def size_refusal(self, raw: dict[str, Any], index: int, line: int | None) -> Refusal | None:
+        """An event larger or deeper than the limits is refused before anything else reads it;
+        the quarantine keeps only its envelope, cut short (ingest/limits.py)."""
+        problem = shape_problem(raw, self.limits)
+        if problem is None:
+            return None
+        return Refusal(index, problem, self.scrub(summarised(raw, problem)), line)
 
     def prepare(self, raw: Any, index: int, **options: Any) -> NormalisedEvent | Refusal:
         """Validates and normalises one raw event."""

@@ -12,6 +12,7 @@ from api.schemas import IngestSummaryOut
 from api.security import require
 from api.services import ServicesDep
 from api.tokens import Caller
+from ingest.limits import NotEvents, check_batch, values_problem
 from ingest.store import Refusal
 from ingest.wire import BodyError, UnreadableLine, parse_json_body, parse_ndjson
 
@@ -70,13 +71,23 @@ async def post_events(
 ) -> dict[str, Any]:
     body = await read_limited_body(request, services.settings.max_body_bytes)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ndjson = content_type in ("application/x-ndjson", "application/ndjson", "application/jsonl")
+    # counted on the bytes: a body of a million tiny values is refused before it is parsed
+    too_many = values_problem(body, services.settings.max_batch_events, ndjson=ndjson)
+    if too_many:
+        raise HTTPException(413, too_many)
     try:
-        if content_type in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
-            raw = parse_ndjson(body)
-        else:
-            raw = parse_json_body(body)
+        raw = parse_ndjson(body) if ndjson else parse_json_body(body)
     except BodyError as exc:
         raise HTTPException(exc.status, exc.reason) from None
+    try:
+        # a body that is mostly not events is refused as one, not as one quarantine entry an item
+        check_batch(raw)
+    except NotEvents as exc:
+        raise HTTPException(422, str(exc)) from None
+    if len(raw) > services.settings.max_batch_events:
+        raise HTTPException(413, f"the request holds {len(raw)} events; at most "
+                            f"{services.settings.max_batch_events} per request: send smaller batches")
     summary = await run_in_threadpool(ingest_raw, services, raw, "api")
     return summary.as_dict()
 

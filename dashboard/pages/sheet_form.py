@@ -18,6 +18,8 @@ from dashboard.context import DashboardContext
 from dashboard.i18n import readiness_label, t
 from dashboard.scope import current_user, permit, scope_team
 
+PREVIEW_ROWS = 200  # changes listed in the preview; the rest are counted
+
 
 def sheet_section(user, lang: str, team_id: str | None):
     if not allowed(user.role, Action.caseload_sheet) or team_id is None:
@@ -69,10 +71,12 @@ def preview_table(diff: sheet.Diff, lang: str):
             return readiness_label(change.before, lang)
         return change.before or "–"
 
+    shown = diff.changes[:PREVIEW_ROWS]  # a preview, not the sheet again: its size is bounded
     rows = [[str(c.row), html.Span(c.case_id, className="mono"),
              t(f"action_{c.what}", lang) if c.what else "–", before(c), c.value or "–",
              f"{t(c.problem, lang)} ({t('sheet_not_recorded', lang)})" if c.problem else ""]
-            for c in diff.changes]
+            for c in shown]
+    hidden = len(diff.changes) - len(shown)
     headers = [t(k, lang) for k in ("sheet_col_row", "sheet_col_case", "sheet_col_change", "sheet_col_before",
                                     "sheet_col_value", "sheet_col_problem")]
     return html.Div([
@@ -81,6 +85,8 @@ def preview_table(diff: sheet.Diff, lang: str):
                 t("sheet_events_to_record", lang)], className="sheet-count"),
         table(headers, rows, className="sheet-preview",
               row_class=lambda i: "row-problem" if diff.changes[i].problem else None),
+        html.P(f"{t('sheet_more_changes', lang)}: {hidden}", className="sheet-more",
+               **{"data-metric": "sheet_hidden"}) if hidden else None,
         html.Button(t("sheet_confirm", lang), id=ids.SHEET_CONFIRM, n_clicks=0, className="button primary",
                     type="button", disabled=not diff.events),
     ], className="sheet-pending")
