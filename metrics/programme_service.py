@@ -197,7 +197,9 @@ class ProgrammeService:
             "quarter": quarter,
             "as_of": now.isoformat(timespec="seconds"),
             "suppression": f"counts under {reporting.MIN_CELL}, and figures derived from fewer "
-            f"than {reporting.MIN_CELL} cases, are shown as {reporting.SUPPRESSED}",
+            f"than {reporting.MIN_CELL} cases, are shown as {reporting.SUPPRESSED}; counts that a "
+            f"total or a difference would let one compute one of those from are shown as "
+            f"{reporting.COMPLEMENTARY} ({reporting.MIN_CELL} or more)",
         }
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in programme)
         return write_report(tables, out_dir, f"quarterly-{safe}-{quarter}", header)
