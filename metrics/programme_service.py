@@ -213,6 +213,7 @@ class ProgrammeService:
     def benchmark(self, metric: str, month: str, now: datetime | None = None) -> dict[str, Any]:
         """The teams' own value of a figure in a month, beside the outside reference figures."""
         from metrics.service import MetricsService
+        from metrics.suppression import PRIMARY, small_figure
 
         if metric not in SCALAR_METRICS:
             raise MonthError(f"metric must be one of {', '.join(SCALAR_METRICS)}")
@@ -220,6 +221,9 @@ class ProgrammeService:
         return {
             "metric": metric,
             "month": month,
-            "teams": [{"team_id": r["team_id"], "value": r.get(metric)} for r in rows],
+            # as the benchmarking view shows them: a small group's figure as "<5"
+            "teams": [{"team_id": r["team_id"],
+                       "value": PRIMARY if small_figure(metric, r.get(metric), r) else r.get(metric)}
+                      for r in rows],
             "references": reference.load_figures(self.engine, metric, month),
         }
