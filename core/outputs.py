@@ -6,8 +6,8 @@
   "this is text" mark), never as a formula; control characters XLSX cannot hold are removed;
   numbers stay numbers.
 - CSV cells (`csv_cell`, `csv_row`): the same strings get a leading `'` (OWASP's advice for
-  CSV injection), control characters other than tab and newlines are removed; numbers stay
-  numbers.
+  CSV injection), control characters other than tab and LF are removed (a CR becomes LF, so the
+  cell is quoted and cannot start a row of its own); numbers stay numbers.
 - PDF text (`pdf_text`): for reportlab's Paragraph, which reads a subset of HTML (`<img>` of a
   local file, `<a href>`, `<font>`, `<para>`, entities): `&`, `<` and `>` are escaped, so
   nothing from data becomes markup; control characters are removed and line breaks become
@@ -76,7 +76,8 @@ def csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool) or _is_number(value):
         return value
-    text = _CONTROL.sub("", str(value))
+    # a lone CR is a line break to a spreadsheet, but Python's csv leaves it unquoted with "\n" endings
+    text = _CONTROL.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     return "'" + text if starts_formula(text) else text
 
 

@@ -9,10 +9,12 @@ MIN_CELL. `protect` hides the primary cells, then, until nothing changes:
 1. in every equation with exactly one hidden cell, the smallest visible part (or, when every
    part is hidden, the total) is hidden as well;
 2. a primary cell is recoverable when no other table fits everything published: the search
-   (`recoverable`) tries a change of -1, 0 or +1 to each hidden cell with the primary cell
-   changed, keeping every equation, ordering and marker (on sum tables like these a unit change
-   exists whenever any other table does); for a recoverable cell the smallest visible cell of
-   an equation it is in (the one with the fewest hidden cells first) is hidden too.
+   (`recoverable`) changes the cell by one and repairs, one unit at a time, each equation or
+   ordering that breaks (a change travelling round a cycle of the table), keeping every marker's
+   range; on sum tables like these such a unit change exists whenever any other table does. A
+   search that runs out of budget counts the cell as recoverable. For a recoverable cell the
+   smallest visible cell of an equation it is in (the one with the fewest hidden cells first;
+   else the nearest through hidden neighbours) is hidden too.
 
 Every step hides at least one more cell, so it ends; at worst every cell of the tied lines is
 hidden.
@@ -48,130 +50,77 @@ def is_primary(value: float | int | None) -> bool:
     return value is not None and value < MIN_CELL
 
 
-def bounds(
-    values: Mapping[Cell, float],
-    hidden: set[Cell],
-    primary: set[Cell],
-    equations: Iterable[Equation],
-    orderings: Iterable[tuple[Cell, Cell]] = (),
-) -> dict[Cell, tuple[float, float]]:
-    """What a reader can deduce of each cell: its smallest and largest possible value, from the
-    published cells, the markers (primary: under MIN_CELL; complementary: MIN_CELL or more), the
-    equations and the orderings (a ≤ b), propagated until nothing changes."""
-    equations = list(equations)
-    orderings = list(orderings)
-    low: dict[Cell, float] = {}
-    high: dict[Cell, float] = {}
-    for cell, value in values.items():
-        if cell not in hidden:
-            low[cell] = high[cell] = value
-        elif cell in primary:
-            low[cell], high[cell] = 0, MIN_CELL - 1
-        else:
-            low[cell], high[cell] = MIN_CELL, INFINITE
-    for _ in range(200):
-        changed = False
-        for eq in equations:
-            parts_low = sum(low[p] for p in eq.parts)
-            parts_high = sum(high[p] for p in eq.parts)
-            if parts_low > low[eq.total]:
-                low[eq.total], changed = parts_low, True
-            if parts_high < high[eq.total]:
-                high[eq.total], changed = parts_high, True
-            for part in eq.parts:
-                others_low = parts_low - low[part]
-                others_high = sum(high[p] for p in eq.parts if p != part)
-                top = high[eq.total] - others_low
-                bottom = low[eq.total] - others_high
-                if top < high[part]:
-                    high[part], changed = top, True
-                if bottom > low[part]:
-                    low[part], changed = bottom, True
-        for small, large in orderings:
-            if high[large] < high[small]:
-                high[small], changed = high[large], True
-            if low[small] > low[large]:
-                low[large], changed = low[small], True
-        if not changed:
-            break
-    return {cell: (low[cell], high[cell]) for cell in values}
-
-
 SEARCH_BUDGET = 20_000  # search steps per cell; a search that runs out counts the cell as recoverable
+SEARCH_DEPTH = 40  # cells changed at most in one other table
 
 
 def _witness(
     values: Mapping[Cell, float],
     hidden: set[Cell],
     primary: set[Cell],
-    equations: list[Equation],
-    orderings: list[tuple[Cell, Cell]],
+    constraints_of: Mapping[Cell, list[tuple[str, tuple]]],
     cell: Cell,
     step: int,
 ) -> dict[Cell, int] | None:
-    """Another table that fits everything published, with `cell` changed by `step`: a change of
-    -1, 0 or +1 to each hidden cell (on these sum tables a unit change exists whenever any other
-    table fits). None when there is none (or the search runs out)."""
-    box: dict[Cell, tuple[int, int]] = {}
-    for c, value in values.items():
+    """Another table that fits everything published, with `cell` changed by `step` (±1) and
+    other hidden cells by ±1 each: found by repairing, one unit at a time, each equation or
+    ordering the change breaks (the way a change travels round a cycle of a sum table). None
+    when there is none within the search budget."""
+
+    def allowed(c: Cell, delta: int) -> bool:
         if c not in hidden:
-            box[c] = (0, 0)
-        elif c in primary:
-            box[c] = (max(-1, -int(value)), min(1, MIN_CELL - 1 - int(value)))
-        else:
-            box[c] = (max(-1, MIN_CELL - int(value)), 1)
-    if not box[cell][0] <= step <= box[cell][1]:
+            return False
+        new = values[c] + delta
+        return 0 <= new <= MIN_CELL - 1 if c in primary else new >= MIN_CELL
+
+    if not allowed(cell, step):
         return None
-    box[cell] = (step, step)
     budget = [SEARCH_BUDGET]
-    order = sorted(hidden, key=repr)
 
-    def narrow(box: dict[Cell, tuple[int, int]]) -> bool:
-        changed = True
-        while changed:
-            changed = False
-            for eq in equations:
-                lows = [box[p][0] for p in eq.parts]
-                highs = [box[p][1] for p in eq.parts]
-                t_low, t_high = box[eq.total]
-                new = (max(t_low, sum(lows)), min(t_high, sum(highs)))
-                if new != (t_low, t_high):
-                    box[eq.total], changed = new, True
-                    t_low, t_high = new
-                for i, p in enumerate(eq.parts):
-                    low = max(box[p][0], t_low - (sum(highs) - highs[i]))
-                    high = min(box[p][1], t_high - (sum(lows) - lows[i]))
-                    if (low, high) != box[p]:
-                        box[p], changed = (low, high), True
-                        lows[i], highs[i] = low, high
-            for small, large in orderings:
-                gap = values[large] - values[small]  # small + d_small <= large + d_large
-                s_low, s_high = box[small]
-                l_low, l_high = box[large]
-                if s_high > gap + l_high:
-                    box[small], changed = (s_low, gap + l_high), True
-                if l_low < s_low - gap:
-                    box[large], changed = (s_low - gap, l_high), True
-            if any(low > high for low, high in box.values()):
-                return False
-        return True
+    def broken(change: dict[Cell, int]) -> list[tuple[Cell, int]] | None:
+        """The fixes of the most constrained broken equation or ordering; None when none is broken."""
+        best: list[tuple[Cell, int]] | None = None
+        seen: set[int] = set()
+        for c in change:
+            for kind, data in constraints_of.get(c, ()):
+                if id(data) in seen:
+                    continue
+                seen.add(id(data))
+                if kind == "eq":
+                    total, parts = data
+                    residual = change.get(total, 0) - sum(change.get(p, 0) for p in parts)
+                    if residual == 0:
+                        continue
+                    sign = 1 if residual > 0 else -1  # lower the total or raise a part, or the reverse
+                    fixes = [(total, -sign)] + [(p, sign) for p in parts]
+                else:
+                    small, large = data
+                    if values[small] + change.get(small, 0) <= values[large] + change.get(large, 0):
+                        continue
+                    fixes = [(small, -1), (large, 1)]
+                fixes = [(c2, d) for c2, d in fixes if c2 not in change and allowed(c2, d)]
+                if best is None or len(fixes) < len(best):
+                    best = fixes
+                    if not fixes:
+                        return best
+        return best
 
-    def search(box: dict[Cell, tuple[int, int]]) -> dict[Cell, tuple[int, int]] | None:
+    def search(change: dict[Cell, int], depth: int) -> dict[Cell, int] | None:
         budget[0] -= 1
-        if budget[0] < 0 or not narrow(box):
+        if budget[0] < 0:
             return None
-        for c in order:
-            low, high = box[c]
-            if low < high:
-                for d in range(low, high + 1):
-                    found = search({**box, c: (d, d)})
-                    if found is not None:
-                        return found
-                return None
-        return box
+        fixes = broken(change)
+        if fixes is None:
+            return change
+        if depth == 0:
+            return None
+        for c, delta in fixes:
+            found = search({**change, c: delta}, depth - 1)
+            if found is not None:
+                return found
+        return None
 
-    found = search(dict(box))
-    return None if found is None else {c: found[c][0] for c in hidden}
+    return search({cell: step}, SEARCH_DEPTH)
 
 
 def recoverable(
@@ -183,17 +132,24 @@ def recoverable(
 ) -> set[Cell]:
     """The hidden primary cells a reader can pin down to one value: those for which no other
     table fits the published cells, the markers, the equations and the orderings."""
-    equations = list(equations)
-    orderings = list(orderings)
+    constraints_of: dict[Cell, list[tuple[str, tuple]]] = {}
+    for eq in equations:
+        data = (eq.total, eq.parts)
+        for c in eq.cells:
+            constraints_of.setdefault(c, []).append(("eq", data))
+    for small, large in orderings:
+        data = (small, large)
+        constraints_of.setdefault(small, []).append(("order", data))
+        constraints_of.setdefault(large, []).append(("order", data))
     safe: set[Cell] = set()
     out = set()
     for cell in sorted(primary & hidden, key=repr):
         if cell in safe:
             continue
         for step in (1, -1):
-            witness = _witness(values, hidden, primary, equations, orderings, cell, step)
+            witness = _witness(values, hidden, primary, constraints_of, cell, step)
             if witness is not None:
-                safe.update(c for c, d in witness.items() if d)  # each of these has another value too
+                safe.update(witness)  # each of these has another value too
                 break
         else:
             out.add(cell)
@@ -254,22 +210,19 @@ def protect(
         if added:
             continue
         for cell in sorted(recoverable(values, hidden, primary_cells, equations, orderings), key=repr):
+            extra = None
             # the line with the fewest hidden cells first: the cheapest to widen
             for eq in sorted(lines_of.get(cell, []), key=lambda e: sum(c in hidden for c in e.cells)):
                 extra = smallest_visible(eq)
                 if extra is not None:
-                    hidden.add(extra)
-                    added = True
                     break
-            if not added:
+            if extra is None:
                 # every line of the cell is hidden through: widen where its hidden neighbours
                 # (through equations and orderings) touch a published cell
                 extra = nearest_visible(cell)
-                if extra is not None:
-                    hidden.add(extra)
-                    added = True
-            if added:
-                break
+            if extra is not None:
+                hidden.add(extra)
+                added = True
         if not added:
             return primary_cells, hidden - primary_cells
 
