@@ -195,7 +195,7 @@ CASE = st.tuples(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(CASE, min_size=0, max_size=40))
 def test_no_hidden_cell_of_the_quarterly_report_can_be_recovered(specs):
     raw, published = _raw_and_published(_cases(specs))
