@@ -50,7 +50,7 @@ def is_primary(value: float | int | None) -> bool:
     return value is not None and value < MIN_CELL
 
 
-SEARCH_BUDGET = 20_000  # search steps per cell; a search that runs out counts the cell as recoverable
+SEARCH_BUDGET = 1000  # search steps per cell; a search that runs out counts the cell as recoverable
 SEARCH_DEPTH = 40  # cells changed at most in one other table
 
 
