@@ -217,7 +217,8 @@ def poisoned_jobcentre(services):
     other = next(t for t in jobcentre.org.teams if t.team_id == jobcentre.other_team)
     put_team(engine, other.team_id, TeamIn(name='<img src="/etc/passwd"/>', unit=other.unit))
     workers = [w for w in jobcentre.org.workers if w.team_id == jobcentre.team]
-    for worker, payload in zip(workers, PAYLOADS, strict=False):
+    names = ["=1+1", MARKUP[0], MARKUP[1], "@SUM(A1)", MARKUP[4], "＝1+1"]
+    for worker, payload in zip(workers, names, strict=False):
         put_worker(engine, worker.worker_id, WorkerIn(name=payload.strip() or "x", team_id=worker.team_id,
                                                       roles=list(worker.roles)))
     month = month_of(datetime.now(UTC), services.settings.zone)
