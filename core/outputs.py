@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date, time
 from typing import Any
 
 # what a spreadsheet may take as the start of a formula or a DDE call (OWASP: = + - @ tab CR),
@@ -51,8 +52,8 @@ def sheet_cell(value: Any) -> Any:
     control characters XLSX cannot hold. `append_row` marks formula-like text as text."""
     if value is None:
         return None
-    if isinstance(value, bool) or _is_number(value):
-        return value
+    if isinstance(value, bool | date | time) or _is_number(value):
+        return value  # numbers stay numbers, dates dates
     return _CONTROL.sub("", str(value))
 
 
