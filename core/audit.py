@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from core.database import as_utc, session_scope, utcnow
 from core.models import AuditEntry
+from core.outputs import csv_cell
 
 FIELDS = ("id", "at", "channel", "actor", "role", "action", "worker_id", "team_id", "detail", "address")
 
@@ -57,12 +58,6 @@ def as_csv(rows: Iterable[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _inert(value) for key, value in row.items()})
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return out.getvalue()
 
-
-def _inert(value):
-    # a spreadsheet would run a cell that starts like a formula (worker ids come from requests)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -9,6 +9,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from metrics.definitions import BY_NAME
+from metrics.suppression import small_figure
 
 LANGUAGES = ("da", "en", "de")
 DEFAULT_LANGUAGE = "da"
@@ -543,14 +544,8 @@ def suppressed(name: str, value, lang: str, row: dict | None) -> str:
 
 
 def is_small(name: str, value, row: dict | None) -> bool:
-    """Whether a figure would reveal a group of fewer than 5 cases."""
-    kind = BY_NAME[name].value if name in BY_NAME else "count"
-    if kind == "count":
-        return value is not None and 0 < value < SMALL_GROUP
-    if row is None:
-        return False
-    group = row.get("median_days_cases") if kind == "days" else row.get("active_cases")
-    return group is not None and group < SMALL_GROUP
+    """Whether a figure would reveal a group of fewer than 5 cases (metrics/suppression.py)."""
+    return small_figure(name, value, row)
 
 
 def month_label(month: str, lang: str, short: bool = False) -> str:

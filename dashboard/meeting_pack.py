@@ -14,6 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.outputs import pdf_text
 from dashboard.agreements import agreements_of
 from dashboard.components import quality
 from dashboard.context import DashboardContext
@@ -79,8 +80,9 @@ class _Styles:
         return out
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _escape(text) -> str:
+    # every Paragraph's text goes through the one PDF encoder: no markup, image or link from data
+    return pdf_text(text)
 
 
 def _status_text(status: str | None, lang: str) -> str:
@@ -240,27 +242,27 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str)
         Paragraph(_escape(title), styles.title),
         Paragraph(_escape(f"{t('as_of', lang)} {time_label(result['as_of'], context.zone, lang)}"), styles.muted),
         Spacer(0, 4 * mm),
-        KeepTogether([Paragraph(t("milestones", lang), styles.h2), styles.table(
+        KeepTogether([Paragraph(_escape(t("milestones", lang)), styles.h2), styles.table(
             [t("metric", lang), month_label(month, lang), t("target", lang), t("status", lang),
              t("against_last_month", lang)], milestone_rows, widths=[80 * mm, 35 * mm, 35 * mm, 40 * mm, 60 * mm])]),
-        KeepTogether([Paragraph(t("other_figures", lang), styles.h2), styles.table(
+        KeepTogether([Paragraph(_escape(t("other_figures", lang)), styles.h2), styles.table(
             [t("metric", lang), month_label(month, lang), month_label(previous_month, lang),
              t("against_last_month", lang)], other_rows, widths=[80 * mm, 35 * mm, 35 * mm, 60 * mm])]),
-        KeepTogether([Paragraph(t("trend_12", lang), styles.h2),
+        KeepTogether([Paragraph(_escape(t("trend_12", lang)), styles.h2),
                       Table([[charts[0], charts[1]], [charts[2], charts[3]]], hAlign="LEFT")]),
-        KeepTogether([Paragraph(t("per_worker", lang), styles.h2), styles.table(
+        KeepTogether([Paragraph(_escape(t("per_worker", lang)), styles.h2), styles.table(
             [t("worker", lang), metric_label("caseload", lang)] + [metric_label(f, lang) for f in WORKER_COLUMNS],
             worker_rows, widths=[38 * mm, 48 * mm] + [30 * mm] * len(WORKER_COLUMNS))]),
-        Paragraph(f"{t('overdue_list', lang)} ({number(len(overdue), lang)})", styles.h2),
+        Paragraph(_escape(f"{t('overdue_list', lang)} ({number(len(overdue), lang)})"), styles.h2),
         styles.table([t("col_case", lang), t("col_others", lang), t("col_readiness", lang), t("col_phase", lang)],
                      overdue_rows, widths=[40 * mm, 120 * mm, 40 * mm, 60 * mm])
-        if overdue_rows else Paragraph("✓ " + t("no_cases", lang), styles.muted),
+        if overdue_rows else Paragraph(_escape("✓ " + t("no_cases", lang)), styles.muted),
         *[KeepTogether([Paragraph(_escape(f"{quality.label('quality_indicators', lang)} – {caption}"), styles.h2),
                         styles.table(quality.header(lang), [[*r[:3], _status_text(r[3], lang), r[4]] for r in rows],
                                      widths=[90 * mm, 30 * mm, 30 * mm, 40 * mm, 40 * mm])])
           for caption, rows in quality.quality_figures(
               ProgrammeService(context.engine, context.zone, metrics.clock), team_id, month, lang)],
-        KeepTogether([Paragraph(t("action_log", lang), styles.h2),
+        KeepTogether([Paragraph(_escape(t("action_log", lang)), styles.h2),
                       *_action_log(context, team_id, None, month, lang, styles)]),
     ]
     buffer = io.BytesIO()
@@ -304,20 +306,20 @@ def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str
     story: list = [
         Paragraph(_escape(title), styles.title),
         Spacer(0, 4 * mm),
-        KeepTogether([Paragraph(t("talk_caseload_months", lang), styles.h2), styles.table(
+        KeepTogether([Paragraph(_escape(t("talk_caseload_months", lang)), styles.h2), styles.table(
             [t("role", lang)] + [month_label(m, lang, short=True) for m in months] + [t("norm", lang), ""],
             caseload_rows)]),
-        KeepTogether([Paragraph(f"{worker_name}: {month_label(month, lang)}", styles.h2), styles.table(
+        KeepTogether([Paragraph(_escape(f"{worker_name}: {month_label(month, lang)}"), styles.h2), styles.table(
             [t("metric", lang), worker_name, t("team_figure", lang), t("team_target", lang)], figure_rows,
             widths=[80 * mm, 40 * mm, 40 * mm, 40 * mm])]),
-        KeepTogether([Paragraph(t("by_readiness", lang), styles.h2),
+        KeepTogether([Paragraph(_escape(t("by_readiness", lang)), styles.h2),
                       styles.table([t("col_readiness", lang), t("cases", lang)], readiness_rows,
                                    widths=[60 * mm, 30 * mm])]),
-        Paragraph(f"{t('overdue_list', lang)} ({len(overdue_rows)})", styles.h2),
+        Paragraph(_escape(f"{t('overdue_list', lang)} ({len(overdue_rows)})"), styles.h2),
         styles.table([t("col_case", lang), t("col_phase", lang), t("col_placement", lang)], overdue_rows,
                      widths=[50 * mm, 60 * mm, 80 * mm])
-        if overdue_rows else Paragraph("✓ " + t("no_cases", lang), styles.muted),
-        KeepTogether([Paragraph(t("notes_actions", lang), styles.h2),
+        if overdue_rows else Paragraph(_escape("✓ " + t("no_cases", lang)), styles.muted),
+        KeepTogether([Paragraph(_escape(t("notes_actions", lang)), styles.h2),
                       *_action_log(context, team_id, worker_id, month, lang, styles)]),
     ]
     buffer = io.BytesIO()

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from core.access import Action
 from core.accounts import SignedInUser
+from core.outputs import append_row
 from dashboard.context import DashboardContext
 from dashboard.i18n import LANGUAGES, readiness_label, t
 from dashboard.recording import LEVELS, SOURCE
@@ -108,9 +109,8 @@ def _headings(lang: str, months: list[str]) -> list[str]:
 
 
 def _text(value: Any) -> str:
-    # a spreadsheet runs a cell that starts like a formula; employer names come from sources
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # stored as text by append_row: a spreadsheet never runs it (employer names come from sources)
+    return "" if value is None else str(value)
 
 
 def write_sheet(context: DashboardContext, team_id: str, lang: str) -> bytes:
@@ -118,9 +118,9 @@ def write_sheet(context: DashboardContext, team_id: str, lang: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET_NAME
-    sheet.append(_headings(lang, months))
+    append_row(sheet, _headings(lang, months))
     for case in team_cases(context, team_id):
-        sheet.append([
+        append_row(sheet, [
             _text(case.case_id), _text(case.citizen), _text(case.worker),
             t("yes", lang) if case.cv else t("no", lang), readiness_label(case.readiness, lang),
             _text(case.placement), *[case.hours[m] for m in months],

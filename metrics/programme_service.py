@@ -197,7 +197,9 @@ class ProgrammeService:
             "quarter": quarter,
             "as_of": now.isoformat(timespec="seconds"),
             "suppression": f"counts under {reporting.MIN_CELL}, and figures derived from fewer "
-            f"than {reporting.MIN_CELL} cases, are shown as {reporting.SUPPRESSED}",
+            f"than {reporting.MIN_CELL} cases, are shown as {reporting.SUPPRESSED}; counts that a "
+            f"total or a difference would let one compute one of those from are shown as "
+            f"{reporting.COMPLEMENTARY} ({reporting.MIN_CELL} or more)",
         }
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in programme)
         return write_report(tables, out_dir, f"quarterly-{safe}-{quarter}", header)
@@ -211,6 +213,7 @@ class ProgrammeService:
     def benchmark(self, metric: str, month: str, now: datetime | None = None) -> dict[str, Any]:
         """The teams' own value of a figure in a month, beside the outside reference figures."""
         from metrics.service import MetricsService
+        from metrics.suppression import PRIMARY, small_figure
 
         if metric not in SCALAR_METRICS:
             raise MonthError(f"metric must be one of {', '.join(SCALAR_METRICS)}")
@@ -218,6 +221,9 @@ class ProgrammeService:
         return {
             "metric": metric,
             "month": month,
-            "teams": [{"team_id": r["team_id"], "value": r.get(metric)} for r in rows],
+            # as the benchmarking view shows them: a small group's figure as "<5"
+            "teams": [{"team_id": r["team_id"],
+                       "value": PRIMARY if small_figure(metric, r.get(metric), r) else r.get(metric)}
+                      for r in rows],
             "references": reference.load_figures(self.engine, metric, month),
         }

@@ -9,6 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from core.files import private_dir, private_file
+from core.outputs import append_row, csv_row, pdf_text
 
 TITLES = {
     "funnel": "Cohort funnel (cases opened in the quarter, by team)",
@@ -40,21 +41,21 @@ def write_report(
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             columns = _columns(rows)
-            writer.writerow(columns)
+            writer.writerow(csv_row(columns))
             for row in rows:
-                writer.writerow([_cell(row.get(c)) for c in columns])
+                writer.writerow(csv_row(_cell(row.get(c)) for c in columns))
         paths.append(path)
     workbook = Workbook()
     workbook.remove(workbook.active)
     about = workbook.create_sheet("report")
     for key, value in header.items():
-        about.append([key, value])
+        append_row(about, [key, value])
     for name, rows in tables.items():
         sheet = workbook.create_sheet(name)
         columns = _columns(rows)
-        sheet.append(columns)
+        append_row(sheet, columns)
         for row in rows:
-            sheet.append([_cell(row.get(c)) for c in columns])
+            append_row(sheet, [_cell(row.get(c)) for c in columns])
     xlsx = out_dir / f"{stem}.xlsx"
     workbook.save(xlsx)
     paths.append(xlsx)
@@ -73,20 +74,20 @@ def _write_pdf(tables: dict[str, list[dict[str, Any]]], path: Path, header: dict
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
-    story: list[Any] = [Paragraph(header.get("title", "Quarterly report"), styles["Title"])]
+    story: list[Any] = [Paragraph(pdf_text(header.get("title", "Quarterly report")), styles["Title"])]
     for key, value in header.items():
         if key != "title":
-            story.append(Paragraph(f"<b>{key}</b>: {value}", styles["Normal"]))
+            story.append(Paragraph(f"<b>{pdf_text(key)}</b>: {pdf_text(value)}", styles["Normal"]))
     small = styles["BodyText"].clone("small", fontSize=7, leading=8)
     for name, rows in tables.items():
         story.append(Spacer(1, 10))
-        story.append(Paragraph(TITLES.get(name, name), styles["Heading2"]))
+        story.append(Paragraph(pdf_text(TITLES.get(name, name)), styles["Heading2"]))
         columns = _columns(rows)
         if not columns:
             story.append(Paragraph("no cases", styles["Normal"]))
             continue
-        data = [[Paragraph(c.replace("_", " "), small) for c in columns]]
-        data += [[Paragraph(str(_cell(row.get(c))), small) for c in columns] for row in rows]
+        data = [[Paragraph(pdf_text(c.replace("_", " ")), small) for c in columns]]
+        data += [[Paragraph(pdf_text(_cell(row.get(c))), small) for c in columns] for row in rows]
         table = Table(data, repeatRows=1)
         table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),

@@ -14,10 +14,10 @@ from core.programmes import ProcessModel
 from metrics.calendar import DAY_US, MonthError, month_start, to_us
 from metrics.casestate import NEVER, OUTCOMES, CaseHistory
 from metrics.quality import INDICATORS, quality_indicators
+from metrics.suppression import COMPLEMENTARY, MIN_CELL, PRIMARY, Equation, protect
 
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-SUPPRESSED = "<5"
-MIN_CELL = 5
+SUPPRESSED = PRIMARY
 NO_CHANNEL = "(unknown)"
 FUNNEL_COUNTS = ("referred", "started", "completed", *(f"outcome_{o}" for o in OUTCOMES))
 
@@ -124,6 +124,35 @@ def _suppress_count(value: Any) -> Any:
     return SUPPRESSED if isinstance(value, int | float) and value < MIN_CELL else value
 
 
+OUTCOME_COUNTS = tuple(c for c in FUNNEL_COUNTS if c.startswith("outcome_"))
+
+
+def _protect_cohort_tables(funnel: list[dict[str, Any]], channels: list[dict[str, Any]]) -> None:
+    """Primary and complementary suppression of the funnel (teams and their total) and the
+    channels (whose rows add up to the same total), in place: no total, difference or ordering
+    gives a hidden count back (metrics/suppression.py)."""
+    tables = {"funnel": funnel, "channels": channels}
+    values = {(name, i, c): row[c] for name, rows in tables.items()
+              for i, row in enumerate(rows) for c in FUNNEL_COUNTS}
+    total = ("funnel", len(funnel) - 1)  # the funnel's last row is the total
+    equations = []
+    for column in FUNNEL_COUNTS:
+        equations.append(Equation((*total, column), tuple(("funnel", i, column) for i in range(len(funnel) - 1))))
+        if channels:
+            equations.append(Equation((*total, column), tuple(("channels", i, column) for i in range(len(channels)))))
+    orderings = []
+    for name, rows in tables.items():
+        for i in range(len(rows)):
+            equations.append(Equation((name, i, "completed"), tuple((name, i, c) for c in OUTCOME_COUNTS)))
+            orderings += [((name, i, "started"), (name, i, "referred")),
+                          ((name, i, "completed"), (name, i, "started"))]
+    primary, complementary = protect(values, equations, orderings)
+    for name, i, column in primary:
+        tables[name][i][column] = PRIMARY
+    for name, i, column in complementary:
+        tables[name][i][column] = COMPLEMENTARY
+
+
 def quarterly_tables(
     cases: Iterable[CaseHistory],
     model: ProcessModel,
@@ -133,8 +162,10 @@ def quarterly_tables(
     workers: dict[str, str | None],
 ) -> dict[str, list[dict[str, Any]]]:
     """The funder's tables, anonymised: teams and channels only (no case, worker or citizen
-    ids), every count under 5 replaced by "<5", and a value derived from fewer than 5 cases
-    (a share, a rate, a median) replaced by "<5" as well."""
+    ids), every count under 5 replaced by "<5", a value derived from fewer than 5 cases
+    (a share, a rate, a median) or whose share × published count gives fewer than 5 replaced
+    by "<5" as well, and counts that would give a "<5" back through a total, a difference or
+    an ordering replaced by "x" (complementary suppression)."""
     cases = list(cases)
     first, end = quarter.bounds(zone)
     programme = model.programme
@@ -165,7 +196,8 @@ def quarterly_tables(
             out[name] = None if value is None else round(value, 3)
             out[f"{name}_standard"] = figure["standard"]
             out[f"{name}_status"] = figure["status"]
-            if base < MIN_CELL:
+            # a share × its published cases gives the numerator back: hidden when that is small
+            if base < MIN_CELL or (name.endswith("_share") and figure["numerator"] < MIN_CELL):
                 out[name] = SUPPRESSED
                 out[f"{name}_status"] = SUPPRESSED
         indicators.append(out)
@@ -175,6 +207,7 @@ def quarterly_tables(
             row["median_days"] = SUPPRESSED
     count_columns = {*FUNNEL_COUNTS, "stays_ended",
                      *(f"{n}_cases" for n in INDICATORS), *(f"{n}_count" for n in INDICATORS)}
+    _protect_cohort_tables(funnel, channels)
     tables = {"funnel": funnel, "channels": channels, "indicators": indicators, "phases": phases}
     for rows in tables.values():
         for row in rows:

@@ -159,7 +159,8 @@ async def get_channels(
 
 
 @router.get("/programmes/{programme}/reports/quarterly/{quarter}",
-            summary="The funder's anonymised quarterly tables (counts under 5 suppressed)")
+            summary="The funder's anonymised quarterly tables (counts under 5 shown as <5, "
+            "complementary cells as x)")
 async def get_quarterly_report(
     programmes: ProgrammesDep,
     _caller: Annotated[Caller, Depends(require(Action.export_reports))],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import dcc
 
+from core.outputs import chart_text
 from dashboard.i18n import locale, metric_label, month_label, readiness_label, role_label, t
 from metrics.definitions import BY_NAME
 
@@ -17,10 +18,40 @@ READINESS_COLOURS = {"ready": "#0f766e", "close": "#5fa8a0", "far": "#b8d8d4", "
 CONFIG = {"displayModeBar": False, "responsive": True}
 
 
-def _graph(fig: go.Figure, **kwargs):
-    # the height is the figure's own: a responsive graph otherwise stretches to 450 px
-    return dcc.Graph(figure=fig, config=CONFIG, className="chart",
-                     style={"height": f"{fig.layout.height}px"}, **kwargs)
+# keys whose strings Plotly draws through its HTML subset: trace and legend names, categories and
+# their tick texts, bar and hover texts, Sankey and pie labels, titles and annotations
+TEXT_KEYS = frozenset({"name", "x", "y", "text", "hovertext", "labels", "label", "ticktext", "title",
+                       "annotation_text", "legendgrouptitle", "parents", "ids"})
+
+
+def _plain(value, key: str | None = None):
+    if isinstance(value, dict):
+        return {k: _plain(v, k if k in TEXT_KEYS or k == "text" else None) if k != "hovertemplate" else v
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v, key) for v in value]
+    if key is not None and isinstance(value, str):
+        return chart_text(value)
+    return value
+
+
+def plain_figure(fig: go.Figure) -> dict:
+    """The figure as a plain dict with every text from data escaped (`core.outputs.chart_text`):
+    a team called `<a href=…>` is drawn as those characters, not as a link."""
+    data = fig.to_plotly_json()
+    return {"data": [_plain(trace) for trace in data.get("data", [])],
+            "layout": _plain(data.get("layout", {}))}
+
+
+def graph(fig: go.Figure, height: int | None = None, **kwargs):
+    """The one way a figure reaches the page: its texts escaped, its height its own (a responsive
+    graph otherwise stretches to 450 px)."""
+    height = height or fig.layout.height
+    return dcc.Graph(figure=plain_figure(fig), config=CONFIG, className="chart",
+                     style={"height": f"{height}px"}, **kwargs)
+
+
+_graph = graph
 
 
 def _layout(fig: go.Figure, lang: str, height: int = 260, share: bool = False) -> go.Figure:

@@ -4,8 +4,9 @@ phase-to-phase flow of the last three months as a Sankey chart, and how a cohort
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
+from dashboard.components.charts import graph
 from dashboard.components.tables import table
 from dashboard.i18n import number
 from metrics.calendar import add_months
@@ -59,8 +60,7 @@ def flow_chart(links: list[dict], names: dict[str, str]):
               "value": [link["cases"] for link in links]},
     ))
     fig.update_layout(height=280, margin={"l": 8, "r": 8, "t": 8, "b": 8}, font={"size": 12})
-    return dcc.Graph(figure=fig, config={"displayModeBar": False, "responsive": True}, className="chart",
-                     style={"height": "280px"})
+    return graph(fig, 280)
 
 
 def completion_chart(points: list[dict], lang: str):
@@ -72,8 +72,7 @@ def completion_chart(points: list[dict], lang: str):
     ])
     fig.update_layout(barmode="stack", height=240, margin={"l": 8, "r": 8, "t": 8, "b": 8},
                       font={"size": 12}, legend={"orientation": "h", "y": -0.25})
-    return dcc.Graph(figure=fig, config={"displayModeBar": False, "responsive": True}, className="chart",
-                     style={"height": "240px"})
+    return graph(fig, 240)
 
 
 def phase_section(programmes: ProgrammeService, team_id: str, current_month: str, lang: str):
