@@ -448,6 +448,16 @@ TEXT.update({
     "xlsx_readiness": ("Parathed", "Readiness", "Bereitschaft"),
     "xlsx_placement": ("Virksomhedsforløb", "Placement", "Betriebspraktikum"),
     "xlsx_hours": ("Timer", "Hours", "Stunden"),
+    # Every input validated at the edge
+    "bad_request": ("Forespørgslen kunne ikke bruges", "The request could not be used",
+                    "Die Anfrage konnte nicht verwendet werden"),
+    "err_month": ("Vælg en måned fra listen.", "Choose a month from the list.", "Bitte einen Monat aus der Liste wählen."),
+    "err_unknown_worker": ("Medarbejderen findes ikke.", "There is no such worker.", "Diese Person gibt es nicht."),
+    "err_worker_team": ("Medarbejderen hører ikke til et team.", "The worker belongs to no team.",
+                        "Diese Person gehört zu keinem Team."),
+    "wall_no_cases": ("Tavlen viser teamets tal; sagerne ses på egen sagsliste.",
+                      "The wall shows the team's figures; cases are on each worker's own caseload.",
+                      "Die Wand zeigt die Zahlen des Teams; die Fälle stehen in der eigenen Fallliste."),
 })
 
 

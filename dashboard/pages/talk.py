@@ -17,6 +17,7 @@ from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.downloads import TALK_PATH
 from dashboard.i18n import day_label, figure, month_label, number, readiness_label, role_label, t
+from dashboard.inputs import entry_id
 from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker
 from metrics.calendar import add_months
 
@@ -156,8 +157,8 @@ def register(app, context: DashboardContext) -> None:
             add_agreement(context.engine, team_id=team_id, worker_id=worker_id, month=context.current_month(),
                           kind=kind, text=text or "", created_by=user.username)
             text = ""
-        elif isinstance(trigger, dict) and clicked:
-            mark_done(context.engine, int(trigger["id"]), team_id=team_id)
+        elif isinstance(trigger, dict) and clicked and entry_id(trigger) is not None:
+            mark_done(context.engine, entry_id(trigger), team_id=team_id)
         log = agreement_log(agreements_of(context.engine, team_id=team_id, worker_id=worker_id), lang, ids.TALK_DONE)
         return log, text
 
