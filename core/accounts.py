@@ -17,6 +17,7 @@ from sqlmodel import select
 from core.access import Role
 from core.database import as_utc, session_scope, utcnow
 from core.models import DashboardSession, DashboardUser
+from core.tokens import BindingError, check_binding_exists
 
 USER_ROLES = (Role.worker, Role.team_lead, Role.manager, Role.admin)
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
@@ -68,14 +69,22 @@ def create_user(
     *,
     worker_id: str | None = None,
     team_id: str | None = None,
+    existing: bool = False,
 ) -> SignedInUser:
-    """Creates a user; the password is kept only as its argon2 hash."""
+    """Creates a user; the password is kept only as its argon2 hash. `existing`: the worker or
+    team binding must name one of the organisation data (core.tokens.check_binding_exists), as
+    the command line and the users page ask."""
     username = username.strip()
     if not USERNAME.match(username):
         raise AccountError("a username is 2–64 letters, digits or . _ @ -, starting with a letter or digit")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
     checked = check_binding(role, worker_id, team_id)
+    if existing:
+        try:
+            worker_id, team_id = check_binding_exists(engine, checked.value, worker_id, team_id)
+        except BindingError as exc:
+            raise AccountError(str(exc)) from None
     user = DashboardUser(
             username=username,
             password_hash=_hasher.hash(password),

@@ -863,11 +863,17 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
                 raise _err("err_token_worker", lang)
             if role == Role.team_lead.value and not team_id:
                 raise _err("err_token_team", lang)
+            # the binding names a worker or team that exists (core.tokens checks it again)
+            if role == Role.worker.value and worker_id not in {x.worker_id for x in list_workers(context.engine)}:
+                raise _err("err_unknown_worker", lang)
+            if role == Role.team_lead.value and team_id not in {x.team_id for x in list_teams(context.engine)}:
+                raise _err("err_unknown_team", lang)
             # a binding that does not belong to the role is not kept (as the command line)
             worker_id = worker_id if role == Role.worker.value else None
             team_id = team_id if role == Role.team_lead.value else None
             secret = create_token(context.engine, role or "", worker_id=worker_id, team_id=team_id,
-                                  name=name[:128] if name else None, expires_in=timedelta(days=amount))
+                                  name=name[:128] if name else None, expires_in=timedelta(days=amount),
+                                  existing=True)
         except FormError as exc:
             return _refused(str(exc), lang), ""
         except TokenError as exc:
