@@ -78,6 +78,18 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Address the scheduler's /metrics listens on."
     )
 
+    # -- inputs checked at the edge --
+    feeds_allow_private: bool = Field(
+        default=False,
+        description="Let HTTP feeds reach loopback, link-local, private and other non-public "
+        "addresses (refused by default, when a feed is added and at every connection).",
+    )
+    feed_allowed_networks: str = Field(
+        default="",
+        description="Comma-separated networks (CIDR) HTTP feeds may reach although not public, "
+        "e.g. 10.20.0.0/16 for a case system on the internal network; empty: none.",
+    )
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
