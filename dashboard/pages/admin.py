@@ -599,6 +599,10 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
             raise PreventUpdate
         return worker.worker_id, worker.name, worker.team_id, list(worker.roles)
 
+    def _known_team(team_id: str, lang: str) -> None:
+        if team_id not in {x.team_id for x in list_teams(context.engine)}:
+            raise _err("err_unknown_team", lang)
+
     def _value(metric: str | None, raw, lang: str) -> float | None:
         try:
             amount = _amount(raw)
@@ -628,6 +632,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         if _clicked():
             try:
                 _require(lang, team=team_id, metric=metric, month=month)
+                _known_team(team_id, lang)
                 value = _value(metric, raw, lang)
                 context.metrics.put_targets([{"team_id": team_id, "metric": metric, "month": month, "value": value}])
                 _record(context, user, "remove_target" if value is None else "set_target", team_id=team_id,
@@ -659,6 +664,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         if _clicked():
             try:
                 _require(lang, team=team_id, metric=metric, to_month=by)
+                _known_team(team_id, lang)
                 value = _value(metric, raw, lang)
                 if value is None:
                     raise _err("err_required", lang, field=t("value", lang))
