@@ -19,9 +19,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, abort, g, jsonify, request
 
-from core.access import Role
+from core.access import CALLBACKS, Role, allowed
 from core.accounts import USER_ROLES
 from dashboard import ids
 from dashboard.agreements import KINDS as AGREEMENT_KINDS
@@ -335,6 +335,12 @@ def install(server: Flask, dash_app) -> None:
         if request.path != DISPATCH_PATH or request.method != "POST":
             return None
         body = request.get_json(silent=True)
+        # a role outside the callback's action is refused first, as the callback would (403)
+        output = body.get("output") if isinstance(body, dict) else None
+        action = CALLBACKS.get(output, (None,))[0] if isinstance(output, str) else None
+        user = g.get("user")
+        if action is not None and user is not None and not allowed(user.role, action):
+            abort(403)
         try:
             check(dash_app.callback_map, body)
         except BadInput as exc:
