@@ -68,6 +68,13 @@ def text(limit: int) -> Kind:
     return lambda value: value is None or (isinstance(value, str) and len(value) <= limit)
 
 
+def ident(value: Any) -> bool:
+    """The id of a team, worker, case or source as a page holds it: no control characters
+    (a database holds no NUL, and no id has one)."""
+    return value is None or (isinstance(value, str) and len(value) <= MAX_ID
+                             and not any(ord(c) < 32 or ord(c) == 127 for c in value))
+
+
 def choice(options: Callable[[], Any]) -> Kind:
     return lambda value: value is None or (isinstance(value, str) and value in options())
 
@@ -136,10 +143,10 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.LIVE_VERSION, "data"): text(MAX_LINE),
     (ids.CASELOAD_FILTERS, "value"): texts(64),
     (ids.CASELOAD_READINESS, "value"): choice(lambda: READINESS),
-    (ids.CASELOAD_WORKER, "data"): text(MAX_ID),
+    (ids.CASELOAD_WORKER, "data"): ident,
     (ids.RECORD_LAST, "data"): plain,
     (ids.RECORD_ACTION, "value"): choice(lambda: RECORD_ACTIONS),
-    (ids.RECORD_CASE, "value"): text(MAX_ID),
+    (ids.RECORD_CASE, "value"): ident,
     (ids.RECORD_FORM_ID, "data"): text(64),
     (ids.RECORD_SUBMIT, "n_clicks"): clicks,
     (ids.RECORD_UNDO, "n_clicks"): clicks,
@@ -149,7 +156,7 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.SHEET_UPLOAD, "contents"): text(MAX_UPLOAD),
     (ids.SHEET_CONFIRM, "n_clicks"): clicks,
     (ids.SHEET_PENDING, "data"): lambda v: v is None or (isinstance(v, dict) and plain(v, 1)),
-    (ids.TEAM_SELECT, "value"): text(MAX_ID),
+    (ids.TEAM_SELECT, "value"): ident,
     (ids.MONTH_SELECT, "value"): month,
     (ids.TEAM_DRAWN, "data"): text(MAX_LINE),
     (ids.TEAM_MORE_DIGEST, "data"): text(MAX_LINE),
@@ -160,7 +167,7 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.TEAM_ACTION_DONE, "n_clicks"): clicks,
     (ids.TEAM_ACTION_KIND, "value"): choice(lambda: AGREEMENT_KINDS),
     (ids.TEAM_ACTION_TEXT, "value"): text(MAX_TEXT),
-    (ids.TALK_WORKER, "value"): text(MAX_ID),
+    (ids.TALK_WORKER, "value"): ident,
     (ids.TALK_ADD, "n_clicks"): clicks,
     (ids.TALK_DONE, "n_clicks"): clicks,
     (ids.TALK_KIND, "value"): choice(lambda: AGREEMENT_KINDS),
@@ -168,14 +175,14 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.BENCH_FROM, "value"): month,
     (ids.BENCH_TO, "value"): month,
     (ids.BENCH_METRIC, "value"): choice(_metrics),
-    (ids.WALL_TEAM, "data"): text(MAX_ID),
+    (ids.WALL_TEAM, "data"): ident,
     (ids.USER_CREATE, "n_clicks"): clicks,
     (ids.USER_TOGGLE, "n_clicks"): clicks,
     (ids.USER_NAME, "value"): text(MAX_LINE),
     (ids.USER_PASSWORD, "value"): text(MAX_LINE),
     (ids.USER_ROLE, "value"): choice(lambda: tuple(r.value for r in USER_ROLES)),
-    (ids.USER_WORKER, "value"): text(MAX_ID),
-    (ids.USER_TEAM, "value"): text(MAX_ID),
+    (ids.USER_WORKER, "value"): ident,
+    (ids.USER_TEAM, "value"): ident,
     (ids.ADMIN_TEAM_SAVE, "n_clicks"): clicks,
     (ids.ADMIN_TEAM_ID, "value"): text(MAX_LINE),
     (ids.ADMIN_TEAM_NAME, "value"): text(MAX_LINE),
@@ -184,16 +191,16 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.ADMIN_WORKER_SAVE, "n_clicks"): clicks,
     (ids.ADMIN_WORKER_ID, "value"): text(MAX_LINE),
     (ids.ADMIN_WORKER_NAME, "value"): text(MAX_LINE),
-    (ids.ADMIN_WORKER_TEAM, "value"): text(MAX_ID),
+    (ids.ADMIN_WORKER_TEAM, "value"): ident,
     (ids.ADMIN_WORKER_ROLES, "value"): texts(64),
     (ids.ADMIN_WORKER_EDIT, "n_clicks"): clicks,
     (ids.ADMIN_TARGET_SAVE, "n_clicks"): clicks,
-    (ids.ADMIN_TARGET_TEAM, "value"): text(MAX_ID),
+    (ids.ADMIN_TARGET_TEAM, "value"): ident,
     (ids.ADMIN_TARGET_METRIC, "value"): choice(_metrics),
     (ids.ADMIN_TARGET_MONTH, "value"): month,
     (ids.ADMIN_TARGET_VALUE, "value"): number,
     (ids.ADMIN_GOAL_SAVE, "n_clicks"): clicks,
-    (ids.ADMIN_GOAL_TEAM, "value"): text(MAX_ID),
+    (ids.ADMIN_GOAL_TEAM, "value"): ident,
     (ids.ADMIN_GOAL_METRIC, "value"): choice(_metrics),
     (ids.ADMIN_GOAL_MONTH, "value"): month,
     (ids.ADMIN_GOAL_VALUE, "value"): number,
@@ -213,8 +220,8 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.ADMIN_TOKEN_REVOKE, "n_clicks"): clicks,
     (ids.ADMIN_TOKEN_NAME, "value"): text(MAX_LINE),
     (ids.ADMIN_TOKEN_ROLE, "value"): choice(lambda: TOKEN_ROLES),
-    (ids.ADMIN_TOKEN_WORKER, "value"): text(MAX_ID),
-    (ids.ADMIN_TOKEN_TEAM, "value"): text(MAX_ID),
+    (ids.ADMIN_TOKEN_WORKER, "value"): ident,
+    (ids.ADMIN_TOKEN_TEAM, "value"): ident,
     (ids.ADMIN_TOKEN_DAYS, "value"): number,
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 MISSING = object()
@@ -59,7 +59,11 @@ class Payload:
     body: Any
     invalid: bool  # nothing may be stored
     slot: str = ""
-    extra: dict = field(default_factory=dict)
+    value: Any = None
+
+    @property
+    def value_is_text(self) -> bool:
+        return isinstance(self.value, str) and len(self.value) < 200
 
 
 def _outputs(key: str) -> list[dict]:
@@ -145,7 +149,7 @@ def payloads(callback_map: dict, base: dict, other: dict[str, Any]) -> list[Payl
                     made.append(Payload(key, label, body({(where, index): replaced}), invalid=True, slot=name))
                 else:
                     made.append(Payload(key, label, body({(where, index): {**item, "value": value}}),
-                                        invalid=invalid_for(kind, label, value), slot=name))
+                                        invalid=invalid_for(kind, label, value), slot=name, value=value))
             # a slot without a value key, or an item that is not an object
             # a browser leaves out the value of a property never set: as null
             made.append(Payload(key, "missing value", body({(where, index): {"id": item["id"],
