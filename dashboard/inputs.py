@@ -137,8 +137,8 @@ TOKEN_ROLES = tuple(r.value for r in Role)
 
 # (component id, property) -> kind; for an ALL pattern the component id is the pattern's type.
 SLOTS: dict[tuple[str, str], Kind] = {
-    (ids.URL, "pathname"): text(MAX_LINE),
-    (ids.URL, "search"): text(1024),
+    (ids.URL, "pathname"): text(2048),
+    (ids.URL, "search"): text(2048),
     (ids.LIVE_PUSH, "n_clicks"): clicks,
     (ids.LIVE_VERSION, "data"): text(MAX_LINE),
     (ids.CASELOAD_FILTERS, "value"): texts(64),
