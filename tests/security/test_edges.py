@@ -260,6 +260,7 @@ def test_tokens_are_issued_only_for_workers_and_teams_that_exist(client, two_tea
 
     runner = CliRunner()
     env = {"OVERBLIK_DATABASE_URL": db_url, "OVERBLIK_PSEUDONYM_KEY": "k" * 32}
+    reset_settings()  # the command line reads its settings from this environment
     try:
         bad = runner.invoke(cli_app, ["token", "create", "--role", "worker", "--worker-id", "ghost"], env=env)
         assert bad.exit_code == 2 and "no worker" in bad.output
