@@ -453,11 +453,6 @@ TEXT.update({
                     "Die Anfrage konnte nicht verwendet werden"),
     "err_month": ("Vælg en måned fra listen.", "Choose a month from the list.", "Bitte einen Monat aus der Liste wählen."),
     "err_unknown_worker": ("Medarbejderen findes ikke.", "There is no such worker.", "Diese Person gibt es nicht."),
-    "err_worker_team": ("Medarbejderen hører ikke til et team.", "The worker belongs to no team.",
-                        "Diese Person gehört zu keinem Team."),
-    "wall_no_cases": ("Tavlen viser teamets tal; sagerne ses på egen sagsliste.",
-                      "The wall shows the team's figures; cases are on each worker's own caseload.",
-                      "Die Wand zeigt die Zahlen des Teams; die Fälle stehen in der eigenen Fallliste."),
 })
 
 
