@@ -238,7 +238,7 @@ def token_create(
     try:
         secret = create_token(
             services.engine, role, worker_id=worker_id, team_id=team_id, name=name,
-            expires_in=timedelta(days=expires_days),
+            expires_in=timedelta(days=expires_days), existing=True,
         )
     except TokenError as exc:
         typer.echo(str(exc), err=True)

@@ -53,7 +53,9 @@ def add(
         if mapping is not None:
             from pathlib import Path
 
-            mapping = str(Path(mapping).resolve())  # the scheduler may run elsewhere
+            # a path as an absolute one (the scheduler may run elsewhere); a NAME stays a name in
+            # OVERBLIK_MAPPINGS_DIR, the only folder a source's mapping may come from
+            mapping = str(Path(mapping).resolve()) if "/" in mapping else mapping
         config = {"path": path, "event_source": event_source, "mapping": mapping}
     config = {k: v for k, v in config.items() if v is not None}
     try:

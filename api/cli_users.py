@@ -37,7 +37,7 @@ def user_create(
     # one line: `echo secret | overblik user create …` must not keep the newline in the password
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = create_user(_engine(), username, password, role, worker_id=worker_id, team_id=team_id)
+        user = create_user(_engine(), username, password, role, worker_id=worker_id, team_id=team_id, existing=True)
     except AccountError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

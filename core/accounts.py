@@ -19,6 +19,7 @@ from core.access import Role
 from core.database import as_utc, session_scope, utcnow
 from core.models import DashboardSession, DashboardUser
 from core.passwords import MIN_LENGTH, PasswordRefused, canonical_username, check_password
+from core.tokens import BindingError, check_binding_exists
 
 USER_ROLES = (Role.worker, Role.team_lead, Role.manager, Role.admin)
 # checked on the folded name (canonical_username): one account per name, however it is typed
@@ -91,9 +92,12 @@ def create_user(
     *,
     worker_id: str | None = None,
     team_id: str | None = None,
+    existing: bool = False,
 ) -> SignedInUser:
     """Creates a user; the password is kept only as its argon2 hash. The name is kept folded
-    (NFKC, case folding): a second user differing only by case is refused as taken."""
+    (NFKC, case folding): a second user differing only by case is refused as taken. `existing`:
+    the worker or team binding must name one of the organisation data
+    (core.tokens.check_binding_exists), as the command line and the users page ask."""
     username = canonical_username(username)
     if not USERNAME.match(username):
         raise AccountError("a username is 2–64 letters, digits or . _ @ -, starting with a letter or digit")
@@ -101,6 +105,11 @@ def create_user(
         raise AccountError("a username must not be an identity number (such as a CPR number)")
     check_new_password(password, username)
     checked = check_binding(role, worker_id, team_id)
+    if existing:
+        try:
+            worker_id, team_id = check_binding_exists(engine, checked.value, worker_id, team_id)
+        except BindingError as exc:
+            raise AccountError(str(exc)) from None
     user = DashboardUser(
             username=username,
             password_hash=_hasher.hash(password),

@@ -160,6 +160,18 @@ class Settings(BaseSettings):
         default=64, ge=1, description="Live-update streams one client address may hold open (429 above).",
     )
 
+    # -- inputs checked at the edge --
+    feeds_allow_private: bool = Field(
+        default=False,
+        description="Let HTTP feeds reach loopback, link-local, private and other non-public "
+        "addresses (refused by default, when a feed is added and at every connection).",
+    )
+    feed_allowed_networks: str = Field(
+        default="",
+        description="Comma-separated networks (CIDR) HTTP feeds may reach although not public, "
+        "e.g. 10.20.0.0/16 for a case system on the internal network; empty: none.",
+    )
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

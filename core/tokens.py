@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from core.access import Role
 from core.database import as_utc, session_scope, utcnow
-from core.models import AccessToken
+from core.models import AccessToken, Team, Worker
 
 TOKEN_PREFIX = "ovb_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
 
@@ -35,6 +35,40 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class BindingError(ValueError):
+    """A worker or team binding that names no worker or team of the organisation."""
+
+
+def check_binding_exists(engine: Engine, role: str, worker_id: str | None,
+                         team_id: str | None) -> tuple[str | None, str | None]:
+    """The (worker_id, team_id) a token or user of `role` is bound to, checked against the
+    organisation data: a worker binding names an existing worker (whose team is its team: a team
+    given beside it must be that one, and is not kept, as the worker's team follows the
+    organisation data); a team_lead binding names an existing team; other roles take none."""
+    worker_id, team_id = worker_id or None, team_id or None
+    with session_scope(engine) as session:
+        if role == Role.worker.value:
+            if worker_id is None:
+                raise BindingError("a worker token or user must name its worker")
+            worker = session.get(Worker, worker_id)
+            if worker is None:
+                raise BindingError("there is no worker with that id")
+            if team_id is not None and team_id != worker.team_id:
+                raise BindingError("the team given is not the worker's team")
+            return worker_id, None
+        if role == Role.team_lead.value:
+            if team_id is None:
+                raise BindingError("a team_lead token or user must name its team")
+            if worker_id is not None:
+                raise BindingError("a team_lead token or user is bound to a team, not to a worker")
+            if session.get(Team, team_id) is None:
+                raise BindingError("there is no team with that id")
+            return None, team_id
+    if worker_id is not None or team_id is not None:
+        raise BindingError(f"a {role} token or user is bound to no worker or team")
+    return None, None
+
+
 def create_token(
     engine: Engine,
     role: str,
@@ -43,8 +77,11 @@ def create_token(
     team_id: str | None = None,
     name: str | None = None,
     expires_in: timedelta | None = None,
+    existing: bool = False,
 ) -> str:
-    """Creates a token and returns its secret, which is never shown again."""
+    """Creates a token and returns its secret, which is never shown again. `existing`: the
+    binding must name a worker or team of the organisation data (check_binding_exists), as
+    every entry point (CLI, API, admin view) asks."""
     try:
         role = Role(role)
     except ValueError:
@@ -53,6 +90,11 @@ def create_token(
         raise TokenError("a worker token needs --worker-id")
     if role is Role.team_lead and not team_id:
         raise TokenError("a team_lead token needs --team-id")
+    if existing:
+        try:
+            worker_id, team_id = check_binding_exists(engine, role.value, worker_id, team_id)
+        except BindingError as exc:
+            raise TokenError(str(exc)) from None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     with session_scope(engine) as session:

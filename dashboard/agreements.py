@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import Engine, update
 from sqlmodel import select
 
 from core import identity
 from core.database import session_scope, utcnow
 from core.models import AgreedAction
+from metrics.calendar import MONTH_PATTERN
+
+log = logging.getLogger(__name__)
 
 KINDS = ("action", "note")
 MAX_TEXT = 2000
@@ -25,7 +30,7 @@ class IdentityInText(ValueError):
 def add_agreement(engine: Engine, *, team_id: str, worker_id: str | None, month: str, kind: str, text: str,
                   created_by: str) -> AgreedAction | None:
     text = (text or "").strip()[:MAX_TEXT]
-    if not text or kind not in KINDS:
+    if not text or kind not in KINDS or not isinstance(month, str) or not MONTH_PATTERN.fullmatch(month):
         return None
     found = identity.detect(text)
     if found:
@@ -44,7 +49,13 @@ def agreements_of(engine: Engine, *, team_id: str, worker_id: str | None) -> lis
         query = select(AgreedAction).where(AgreedAction.team_id == team_id)
         query = query.where(AgreedAction.worker_id == worker_id) if worker_id else query.where(
             AgreedAction.worker_id.is_(None))
-        return list(session.exec(query.order_by(AgreedAction.created_at.desc(), AgreedAction.id.desc())))
+        rows = list(session.exec(query.order_by(AgreedAction.created_at.desc(), AgreedAction.id.desc())))
+    kept = [row for row in rows if isinstance(row.month, str) and MONTH_PATTERN.fullmatch(row.month)]
+    if len(kept) < len(rows):
+        # stored before months were checked at the edge: left out rather than breaking every pack
+        log.warning("left out %d agreed actions of team %s with a month that is not a month",
+                    len(rows) - len(kept), team_id)
+    return kept
 
 
 def mark_done(engine: Engine, agreement_id: int, *, team_id: str) -> bool:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.access import Action, allowed
 from core.settings import Settings
-from dashboard import auth, downloads, ids, sheet
+from dashboard import auth, downloads, ids, inputs, sheet
 from dashboard.components.shell import header
 from dashboard.context import DashboardContext
 from dashboard.directory import Directory
@@ -154,6 +154,8 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
     sheet.install(server, context)
     for module in (caseload, team, talk, benchmarking, wall, users, admin):
         module.register(app, context)
+    # after the session check: a callback request of the wrong shape or kind is refused here
+    inputs.install(server, app)
     server.extensions["overblik_dashboard"] = app
     # Dash sets itself up (among other things, learns which script files it may serve) on its
     # first request, marking it done before it is: a new worker asked for a page's scripts by

@@ -490,6 +490,11 @@ TEXT.update({
     "username_taken": ("Brugernavnet er optaget (store og små bogstaver tæller ikke som forskellige).",
                        "The username is taken (upper and lower case do not count as different).",
                        "Der Benutzername ist vergeben (Groß- und Kleinschreibung gelten nicht als verschieden)."),
+    # Every input validated at the edge
+    "bad_request": ("Forespørgslen kunne ikke bruges", "The request could not be used",
+                    "Die Anfrage konnte nicht verwendet werden"),
+    "err_month": ("Vælg en måned fra listen.", "Choose a month from the list.", "Bitte einen Monat aus der Liste wählen."),
+    "err_unknown_worker": ("Medarbejderen findes ikke.", "There is no such worker.", "Diese Person gibt es nicht."),
 })
 
 

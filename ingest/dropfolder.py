@@ -29,6 +29,7 @@ from ingest.mapping import (
     MAPPED_FORMATS,
     Mapping,
     MappingError,
+    confined_mapping,
     import_mapped,
     load_mapping,
     read_export,
@@ -73,7 +74,7 @@ class DropFolderConfig(BaseModel):
     def _usable_mapping(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                load_mapping(value)
+                load_mapping(confined_mapping(value, get_settings().mappings_dir))
             except MappingError as exc:
                 raise ValueError(f"cannot use the mapping {exc}") from None
         return value
@@ -129,7 +130,8 @@ def collect_folder(
     if config.mapping:
         try:
             # read at every run: a changed mapping counts from the next file on
-            mapping = load_mapping(config.mapping)
+            # checked again at every run: a stored path must still lie inside the folder
+            mapping = load_mapping(confined_mapping(config.mapping, get_settings().mappings_dir))
         except MappingError as exc:
             # the files are not at fault: they stay for the run after the mapping is fixed
             outcome.error = f"cannot use the mapping {exc}"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ingest.collector import CollectorOutcome, Heartbeat, never_stopped
 from ingest.limits import FEED_PAGE_BYTES
+from ingest.netguard import AddressRefused, check_url, guarded_client
 from ingest.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,12 @@ class FeedConfig(BaseModel):
     @classmethod
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
             raise ValueError("url must be an absolute http:// or https:// address")
+        try:
+            check_url(value)  # and again at every connection (ingest/netguard.py)
+        except AddressRefused as exc:
+            raise ValueError(str(exc)) from None
         return value
 
 
@@ -97,7 +102,8 @@ def collect_feed(
     outcome = CollectorOutcome()
     event_source = config.event_source or source_name
     position = saved_cursor
-    with httpx.Client(timeout=config.timeout_seconds, follow_redirects=True) as client:
+    # every connection, redirects included, only to an address ingest/netguard.py allows
+    with guarded_client(timeout=config.timeout_seconds, follow_redirects=True) as client:
         for _ in range(config.max_pages):
             if stop.is_set():
                 break
@@ -158,6 +164,8 @@ def fetch_page(
         try:
             # Merged by hand: httpx would replace a query the URL already has with `params`.
             response = get_limited(client, httpx.URL(url).copy_merge_params(params), headers)
+        except AddressRefused as exc:
+            raise FeedError(f"refused before connecting: {exc}") from None
         except httpx.TransportError as exc:
             problem = f"{type(exc).__name__} ({exc or 'no detail'})"
         else:

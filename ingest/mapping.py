@@ -322,6 +322,36 @@ _Loader.add_implicit_resolver(
 )
 
 
+MAPPING_SUFFIXES = (".yaml", ".yml")
+_SHOWN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def confined_mapping(value: str, mappings_dir: Path | None) -> Path:
+    """The mapping file a server-side setting names (a source's `mapping`, an import's
+    `?mapping=NAME`), which must lie inside `mappings_dir` (OVERBLIK_MAPPINGS_DIR): a NAME,
+    NAME.yaml, or a path that resolves, symbolic links followed, to a file inside the folder.
+    `..`, an absolute path elsewhere and a link out of the folder are refused with a
+    MappingError that names the setting, never anything of a file."""
+    if mappings_dir is None:
+        raise MappingError("mapping", ["no mappings on this server (OVERBLIK_MAPPINGS_DIR is not set)"])
+    if not isinstance(value, str) or not value.strip() or len(value) > 1024 or "\x00" in value:
+        raise MappingError("mapping", ["a mapping is named by a file in OVERBLIK_MAPPINGS_DIR"])
+    folder = Path(mappings_dir).resolve()
+    given = Path(value)
+    if ".." in given.parts:
+        raise MappingError("mapping", ["'..' is not allowed: name a file in OVERBLIK_MAPPINGS_DIR"])
+    if given.suffix.lower() not in MAPPING_SUFFIXES:
+        given = given.with_name(given.name + ".yaml")
+    candidate = given if given.is_absolute() else folder / given
+    try:
+        resolved = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise MappingError("mapping", [f"no mapping named {given.name} in OVERBLIK_MAPPINGS_DIR"]) from None
+    if not resolved.is_relative_to(folder) or not resolved.is_file():
+        raise MappingError("mapping", ["outside OVERBLIK_MAPPINGS_DIR: a mapping must be a file in that folder"])
+    return resolved
+
+
 def load_mapping(path: Path | str) -> Mapping:
     """Reads and checks a mapping file; MappingError lists every problem with its line."""
     path = Path(path)
@@ -338,7 +368,8 @@ def parse_mapping(text: str, where: str = "mapping") -> Mapping:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        # the parser's own words, without the text it quotes from the file
+        problem = re.sub(r"'[^']*'|\"[^\"]*\"", "…", str(getattr(exc, "problem", None) or "syntax"))[:120]
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         raise MappingError(where, [f"{at}not valid YAML ({problem})"]) from None
     if not isinstance(data, dict):
@@ -372,6 +403,8 @@ def _located(root: Any, loc: tuple[Any, ...], message: str) -> str:
     line = _line(root, loc)
     path = ""
     for part in loc:
+        # a key of the file is named only when it is a plain name: never a line of the file
+        part = part if isinstance(part, int) or _SHOWN_KEY.fullmatch(str(part)) else "…"
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     at = f"line {line}" if line else "line ?"
     return f"{at}, {path or 'the file'}: {message}"

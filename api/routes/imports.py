@@ -18,7 +18,7 @@ from api.schemas import IngestSummaryOut
 from api.security import require
 from api.services import ServicesDep
 from ingest.imports import UnreadableFile, file_format, import_path
-from ingest.mapping import Mapping, MappingError, import_mapped, load_mapping
+from ingest.mapping import Mapping, MappingError, confined_mapping, import_mapped, load_mapping
 
 MAPPING_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
@@ -33,9 +33,12 @@ class ImportSummaryOut(IngestSummaryOut):
 def _server_mapping(mappings_dir: Path | None, name: str) -> Mapping:
     if mappings_dir is None:
         raise HTTPException(422, "no mappings on this server (OVERBLIK_MAPPINGS_DIR is not set)")
-    path = Path(mappings_dir) / f"{name}.yaml"
-    if not MAPPING_NAME.fullmatch(name) or name.startswith(".") or not path.is_file():
-        raise HTTPException(404, f"no mapping named {name}")
+    if not MAPPING_NAME.fullmatch(name) or name.startswith("."):
+        raise HTTPException(404, "no mapping of that name")
+    try:
+        path = confined_mapping(name, mappings_dir)
+    except MappingError:
+        raise HTTPException(404, "no mapping of that name") from None
     try:
         return load_mapping(path)
     except MappingError as exc:

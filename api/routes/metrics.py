@@ -12,6 +12,7 @@ from api.routes.privacy import record_access, record_change
 from api.security import require
 from api.services import Services, ServicesDep
 from api.tokens import Caller
+from metrics.closing import ALL_TEAMS
 from metrics.definitions import METRICS
 from metrics.milestones import DRILL_DOWN_FIELDS
 from metrics.readmodel import load_organisation
@@ -58,6 +59,15 @@ def scope_team(services: Services, caller: Caller, team_id: str | None) -> str |
     if own is None or (team_id is not None and team_id != own):
         raise _forbidden()
     return own
+
+
+def _scoped_existing_team(services: Services, caller: Caller, team_id: str | None) -> str | None:
+    """scope_team, and a team asked for by name must exist (404 otherwise)."""
+    if team_id is not None and team_id not in load_organisation(services.engine).teams:
+        if caller.role not in (Role.manager, Role.admin):
+            raise _forbidden()  # nothing said about other teams, not even whether they exist
+        raise HTTPException(404, "no such team")
+    return scope_team(services, caller, team_id)
 
 
 def scope_worker(services: Services, caller: Caller, worker_id: str) -> str:
@@ -223,9 +233,15 @@ async def put_targets(
 
 @router.get("/goals", summary="Goals with their monthly milestones")
 async def get_goals(
-    metrics: MetricsDep, _caller: Annotated[Caller, Depends(require(Action.read_targets))]
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.read_targets))],
+    team_id: str | None = None,
 ):
-    return await run_in_threadpool(metrics.get_goals)
+    """A worker's or team lead's own team's goals; any team's (or every team's) for the others."""
+    team_id = await run_in_threadpool(_scoped_existing_team, services, caller, team_id)
+    goals = await run_in_threadpool(metrics.get_goals)
+    return [goal for goal in goals if team_id is None or goal["team_id"] in (team_id, ALL_TEAMS)]
 
 
 @router.put("/goals", summary="Set goals; answers them with their monthly milestones")
@@ -268,8 +284,10 @@ async def post_close_month(
     metrics: MetricsDep,
     caller: Annotated[Caller, Depends(require(Action.close_month))],
     month: str,
+    team_id: str | None = None,
 ):
-    team_id = await run_in_threadpool(scope_team, services, caller, None)
+    """A team lead closes its own team's month; an admin one team's (team_id) or everyone's."""
+    team_id = await run_in_threadpool(_scoped_existing_team, services, caller, team_id)
     return await run_in_threadpool(
         lambda: metrics.close_month(month, team_id=team_id, closed_by=f"token:{caller.token_id}")
     )
@@ -277,9 +295,14 @@ async def post_close_month(
 
 @router.get("/months", summary="The closed months")
 async def get_closed_months(
-    metrics: MetricsDep, _caller: Annotated[Caller, Depends(require(Action.read_closed_months))]
+    services: ServicesDep,
+    metrics: MetricsDep,
+    caller: Annotated[Caller, Depends(require(Action.read_closed_months))],
 ):
-    return await run_in_threadpool(metrics.list_closed_months)
+    """A team lead sees the organisation's closes and its own team's; the others every close."""
+    own = await run_in_threadpool(scope_team, services, caller, None)
+    closes = await run_in_threadpool(metrics.list_closed_months)
+    return [c for c in closes if own is None or c["scope"] in (own, ALL_TEAMS)]
 
 
 @router.get("/months/{month}", summary="A closed month: frozen and live figures, and the difference")
@@ -288,8 +311,9 @@ async def get_closed_month(
     metrics: MetricsDep,
     caller: Annotated[Caller, Depends(require(Action.read_closed_months))],
     month: str,
+    team_id: str | None = None,
 ):
-    team_id = await run_in_threadpool(scope_team, services, caller, None)
+    team_id = await run_in_threadpool(_scoped_existing_team, services, caller, team_id)
     result = await run_in_threadpool(lambda: metrics.closed_month(month, team_id=team_id))
     if result is None:
         raise HTTPException(404, f"{month} is not closed")

@@ -62,7 +62,7 @@ async def post_token(request: Request, token: TokenIn, services: ServicesDep, ca
     def create() -> str:
         return create_token(
             services.engine, token.role.value, worker_id=token.worker_id, team_id=token.team_id,
-            name=token.name, expires_in=timedelta(days=token.expires_in_days),
+            name=token.name, expires_in=timedelta(days=token.expires_in_days), existing=True,
         )
 
     try:

@@ -603,6 +603,10 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
             raise PreventUpdate
         return worker.worker_id, worker.name, worker.team_id, list(worker.roles)
 
+    def _known_team(team_id: str, lang: str) -> None:
+        if team_id not in {x.team_id for x in list_teams(context.engine)}:
+            raise _err("err_unknown_team", lang)
+
     def _value(metric: str | None, raw, lang: str) -> float | None:
         try:
             amount = _amount(raw)
@@ -632,6 +636,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         if _clicked():
             try:
                 _require(lang, team=team_id, metric=metric, month=month)
+                _known_team(team_id, lang)
                 value = _value(metric, raw, lang)
                 context.metrics.put_targets([{"team_id": team_id, "metric": metric, "month": month, "value": value}])
                 _record(context, user, "remove_target" if value is None else "set_target", team_id=team_id,
@@ -663,6 +668,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         if _clicked():
             try:
                 _require(lang, team=team_id, metric=metric, to_month=by)
+                _known_team(team_id, lang)
                 value = _value(metric, raw, lang)
                 if value is None:
                     raise _err("err_required", lang, field=t("value", lang))
@@ -867,11 +873,17 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
                 raise _err("err_token_worker", lang)
             if role == Role.team_lead.value and not team_id:
                 raise _err("err_token_team", lang)
+            # the binding names a worker or team that exists (core.tokens checks it again)
+            if role == Role.worker.value and worker_id not in {x.worker_id for x in list_workers(context.engine)}:
+                raise _err("err_unknown_worker", lang)
+            if role == Role.team_lead.value and team_id not in {x.team_id for x in list_teams(context.engine)}:
+                raise _err("err_unknown_team", lang)
             # a binding that does not belong to the role is not kept (as the command line)
             worker_id = worker_id if role == Role.worker.value else None
             team_id = team_id if role == Role.team_lead.value else None
             secret = create_token(context.engine, role or "", worker_id=worker_id, team_id=team_id,
-                                  name=name[:128] if name else None, expires_in=timedelta(days=amount))
+                                  name=name[:128] if name else None, expires_in=timedelta(days=amount),
+                                  existing=True)
         except FormError as exc:
             return _refused(str(exc), lang), ""
         except TokenError as exc:

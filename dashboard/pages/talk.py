@@ -17,6 +17,7 @@ from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.downloads import TALK_PATH
 from dashboard.i18n import day_label, figure, month_label, number, readiness_label, role_label, t
+from dashboard.inputs import entry_id
 from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker
 from metrics.calendar import add_months
 
@@ -162,8 +163,8 @@ def register(app, context: DashboardContext) -> None:
                 # nothing stored, nothing sent back: the text stays in the field to be corrected
                 refused = html.P(t("identity_in_text", lang), className="form-error", role="alert")
                 text = no_update
-        elif isinstance(trigger, dict) and clicked:
-            mark_done(context.engine, int(trigger["id"]), team_id=team_id)
+        elif isinstance(trigger, dict) and clicked and entry_id(trigger) is not None:
+            mark_done(context.engine, entry_id(trigger), team_id=team_id)
         log = agreement_log(agreements_of(context.engine, team_id=team_id, worker_id=worker_id), lang, ids.TALK_DONE)
         return (log if refused is None else [refused, log]), text
 

@@ -35,6 +35,7 @@ from dashboard.i18n import (
     t,
     time_label,
 )
+from dashboard.inputs import entry_id
 from dashboard.scope import audit_open, current_user, permit, scope_team, visible_teams
 from dashboard.steering import CHARTS, OTHER_FIGURES, WORKER_COLUMNS
 from metrics.calendar import add_months
@@ -438,18 +439,21 @@ def register(app, context: DashboardContext) -> None:
         clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
         # the text field is emptied only once its text is recorded: what is typed while the
         # log is first drawn stays
-        cleared = no_update
-        refused = None
+        cleared, refused = no_update, None
+        month = month or context.current_month()
         if trigger == ids.TEAM_ACTION_ADD and clicked:
-            try:
-                add_agreement(context.engine, team_id=team_id, worker_id=None, month=month or context.current_month(),
-                              kind=kind, text=text or "", created_by=user.username)
-                cleared = ""
-            except IdentityInText:
-                # nothing stored; the text stays in the field to be corrected
-                refused = html.P(t("identity_in_text", g.lang), className="form-error", role="alert")
-        elif isinstance(trigger, dict) and clicked:
-            mark_done(context.engine, int(trigger["id"]), team_id=team_id)
+            if month not in context.recent_months():  # the months the page offers
+                refused = html.P(t("err_month", g.lang), className="form-error", role="alert")
+            else:
+                try:
+                    add_agreement(context.engine, team_id=team_id, worker_id=None, month=month,
+                                  kind=kind, text=text or "", created_by=user.username)
+                    cleared = ""
+                except IdentityInText:
+                    # nothing stored; the text stays in the field to be corrected
+                    refused = html.P(t("identity_in_text", g.lang), className="form-error", role="alert")
+        elif isinstance(trigger, dict) and clicked and entry_id(trigger) is not None:
+            mark_done(context.engine, entry_id(trigger), team_id=team_id)
         items = agreements_of(context.engine, team_id=team_id, worker_id=None)
         log = agreement_log(items, g.lang, ids.TEAM_ACTION_DONE)
-        return (log if refused is None else [refused, log]), cleared
+        return ([refused, log] if refused is not None else log), cleared

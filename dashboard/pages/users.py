@@ -104,8 +104,10 @@ def register(app, context: DashboardContext) -> None:
         clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
         if trigger == ids.USER_CREATE and clicked:
             try:
+                # a binding that does not belong to the role is not kept (as the command line)
                 made = create_user(context.engine, username or "", password or "", role or "",
-                                   worker_id=worker_id, team_id=team_id)
+                                   worker_id=worker_id if role == "worker" else None,
+                                   team_id=team_id if role == "team_lead" else None, existing=True)
                 message = f"✓ {t('created', lang)}: {made.username}"
             except WeakPassword as exc:
                 message = f"✕ {t('password_' + exc.reason, lang)}"

@@ -125,6 +125,9 @@ CROSS_TEAM = [
     ("team_lead", "/api/v1/trend", {"metric": "active_cases", "from": "2026-01", "to": MONTH, "team_id": "t2"}),
     ("team_lead", "/api/v1/trend", {"metric": "active_cases", "from": "2026-01", "to": MONTH, "worker_id": "w2"}),
     ("team_lead", "/api/v1/targets", {"team_id": "t2"}),
+    ("worker", "/api/v1/goals", {"team_id": "t2"}),
+    ("team_lead", "/api/v1/goals", {"team_id": "t2"}),
+    ("team_lead", "/api/v1/months/2020-01", {"team_id": "t2"}),
 ]
 
 

@@ -13,6 +13,8 @@ from tests.conftest import bearer
 
 def test_tokens_created_listed_without_secret_and_revoked(client, admin_token):
     h = bearer(admin_token)
+    # a worker token names a worker that exists
+    assert client.put("/api/v1/workers/w1", json={"name": "w1", "roles": ["caseworker"]}, headers=h).status_code == 200
     created = client.post("/api/v1/tokens", json={"role": "worker", "worker_id": "w1", "expires_in_days": 7}, headers=h)
     assert created.status_code == 201, created.text
     secret, token_id = created.json()["token"], created.json()["id"]

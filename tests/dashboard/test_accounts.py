@@ -71,6 +71,9 @@ def test_sessions_end_expire_and_follow_disabling(services):
 
 
 def test_cli_user_create(settings, services):
+    from ingest.organisation import TeamIn, put_team
+
+    put_team(services.engine, "team-02", TeamIn(name="Team 2"))  # a team lead leads a team that exists
     env = {**os.environ, "OVERBLIK_DATABASE_URL": settings.database_url,
            "OVERBLIK_PSEUDONYM_KEY": "test-pseudonym-key-0123456789abcdef"}
     done = subprocess.run(

@@ -363,7 +363,8 @@ def test_crafted_row_ids_are_answered_without_an_error(app, client, services, jo
         button = {"type": ids.ADMIN_RESUBMIT, "id": crafted}
         answer = post(app, client, ids.ADMIN_QUARANTINE, click=button,
                       inputs=[[{"id": button, "property": "n_clicks", "value": 1}]])
-        assert answer.status_code == 200, crafted
+        # an id no page sends (null, out of range) is refused before the callback (dashboard/inputs.py)
+        assert answer.status_code == (400 if crafted in (None, 2**40) else 200), crafted
         revoke = {"type": ids.ADMIN_TOKEN_REVOKE, "id": crafted}
         answer = post(app, client, ids.ADMIN_TOKENS, click=revoke,
                       inputs=[{"id": ids.ADMIN_TOKEN_CREATE, "property": "n_clicks", "value": 0},
@@ -371,7 +372,7 @@ def test_crafted_row_ids_are_answered_without_an_error(app, client, services, jo
                       state=[(ids.ADMIN_TOKEN_NAME, "value", None), (ids.ADMIN_TOKEN_ROLE, "value", None),
                              (ids.ADMIN_TOKEN_WORKER, "value", None), (ids.ADMIN_TOKEN_TEAM, "value", None),
                              (ids.ADMIN_TOKEN_DAYS, "value", None)])
-        assert answer.status_code == 200, crafted
+        assert answer.status_code == (400 if crafted in (None, 2**40) else 200), crafted
     answer = post(app, client, ids.ADMIN_TEAMS, click=ids.ADMIN_TEAM_SAVE, state=team_form("nul\x00id", "Nul\x00"))
     assert answer.status_code == 200 and "nulid" in [t.team_id for t in list_teams(services.engine)]
     assert entries(services.engine)[0]["action"] == "create_team"

@@ -89,6 +89,18 @@ class FakeFeed:
         return 200, body
 
 
+@pytest.fixture(autouse=True)
+def feeds_on_loopback(monkeypatch):
+    """The feeds here are served on 127.0.0.1, which an installation allows only by setting."""
+    from core.settings import reset_settings
+
+    monkeypatch.setenv("OVERBLIK_FEEDS_ALLOW_PRIVATE", "true")
+    reset_settings()
+    yield
+    monkeypatch.delenv("OVERBLIK_FEEDS_ALLOW_PRIVATE", raising=False)
+    reset_settings()
+
+
 @pytest.fixture
 def feed_server():
     """Starts a real HTTP server on a free port of 127.0.0.1 for a FakeFeed; yields a factory."""

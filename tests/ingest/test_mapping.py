@@ -435,7 +435,21 @@ def test_an_export_in_another_encoding_with_a_title_line(store, tmp_path):
 # -- the drop folder ---------------------------------------------------------------------------
 
 
-def test_a_drop_folder_with_a_mapping(store, tmp_path):
+@pytest.fixture
+def mappings_dir(monkeypatch):
+    """Server-side mappings come from OVERBLIK_MAPPINGS_DIR only."""
+    from core.settings import reset_settings
+
+    def use(folder):
+        monkeypatch.setenv("OVERBLIK_MAPPINGS_DIR", str(folder))
+        reset_settings()
+    yield use
+    monkeypatch.delenv("OVERBLIK_MAPPINGS_DIR", raising=False)
+    reset_settings()
+
+
+def test_a_drop_folder_with_a_mapping(store, tmp_path, mappings_dir):
+    mappings_dir(SAMPLES)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     config = DropFolderConfig(path=str(inbox), mapping=str(CASES), settle_seconds=0)
@@ -465,7 +479,8 @@ def test_a_drop_folder_with_a_mapping(store, tmp_path):
     assert (inbox / "failed" / "export.csv").exists()
 
 
-def test_a_drop_folder_source_checks_its_mapping(store, tmp_path):
+def test_a_drop_folder_source_checks_its_mapping(store, tmp_path, mappings_dir):
+    mappings_dir(tmp_path)
     bad = tmp_path / "bad.yaml"
     bad.write_text(GOOD.replace("Ja: ready", "Ja: klar"), encoding="utf-8")
     inbox = tmp_path / "inbox"

@@ -87,7 +87,7 @@ def test_import_with_a_bad_mapping_or_export_says_why(db_url, tmp_path):
 
 
 def test_a_drop_folder_source_with_a_mapping(db_url, tmp_path):
-    env = cli_env(db_url, tmp_path)
+    env = {**cli_env(db_url, tmp_path), "OVERBLIK_MAPPINGS_DIR": str(CASES.parent)}
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     added = run(["source", "add", "sager", "--kind", "drop_folder", "--path", str(inbox), "--mapping", str(CASES)], env)
@@ -102,6 +102,7 @@ def test_a_drop_folder_source_with_a_mapping(db_url, tmp_path):
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\ncase_id: A\nevents: []\n", encoding="utf-8")
+    env["OVERBLIK_MAPPINGS_DIR"] = str(tmp_path)
     result = run(["source", "add", "other", "--kind", "drop_folder", "--path", str(inbox), "--mapping", str(bad)],
                  env, check=False)
     assert result.returncode == 1 and "bad.yaml: line 3, events: List should have at least 1 item" in result.stderr
