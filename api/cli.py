@@ -15,7 +15,7 @@ import typer
 from api.cli_privacy import case_app
 from api.cli_reports import programme_app, reference_app, report_app
 from api.cli_sources import sources_app
-from api.cli_users import user_app
+from api.cli_users import binding_known, user_app
 from core.files import restrict_umask
 from core.logs import configure_logging
 from core.settings import get_settings, reset_settings
@@ -235,10 +235,11 @@ def token_create(
     from api.tokens import TokenError, create_token
 
     services = _services()
+    existing = binding_known(services.engine, role, worker_id, team_id)
     try:
         secret = create_token(
             services.engine, role, worker_id=worker_id, team_id=team_id, name=name,
-            expires_in=timedelta(days=expires_days), existing=True,
+            expires_in=timedelta(days=expires_days), existing=existing,
         )
     except TokenError as exc:
         typer.echo(str(exc), err=True)

@@ -10,6 +10,25 @@ import typer
 user_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
 
 
+def binding_known(engine, role: str, worker_id: str | None, team_id: str | None) -> bool:
+    """Whether the organisation data holds the worker or team a token or user is bound to. A
+    binding of the wrong shape, or a worker's team given wrongly, stops the command (exit 2); an
+    id the organisation data does not hold yet is issued with a warning: the operator provisions
+    on the server, often before the organisation data is loaded (docs/security.md)."""
+    from core.tokens import BindingError, UnknownBinding, check_binding_exists
+
+    try:
+        check_binding_exists(engine, role, worker_id, team_id)
+    except UnknownBinding as exc:
+        typer.echo(f"warning: {exc} in the organisation data yet; until it is there, the binding "
+                   "reaches nothing", err=True)
+        return False
+    except BindingError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    return True
+
+
 def _engine():
     from core.database import get_engine
     from core.migrate import upgrade
@@ -37,7 +56,9 @@ def user_create(
     # one line: `echo secret | overblik user create …` must not keep the newline in the password
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = create_user(_engine(), username, password, role, worker_id=worker_id, team_id=team_id, existing=True)
+        engine = _engine()
+        known = binding_known(engine, role, worker_id, team_id)
+        user = create_user(engine, username, password, role, worker_id=worker_id, team_id=team_id, existing=known)
     except AccountError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

@@ -118,7 +118,8 @@ class Settings(BaseSettings):
         description="Largest body of a dashboard callback (an uploaded caseload sheet travels in one).",
     )
     max_batch_events: int = Field(
-        default=10_000, ge=1, description="Most events one POST /api/v1/events takes (413 above).",
+        # as many as OVERBLIK_MAX_BODY_BYTES of small events holds: the bytes bound the memory
+        default=200_000, ge=1, description="Most events one POST /api/v1/events takes (413 above).",
     )
     max_field_chars: int = Field(
         default=10_000, ge=64, description="Longest text of any one field of an event, extra fields included.",

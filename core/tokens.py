@@ -39,6 +39,12 @@ class BindingError(ValueError):
     """A worker or team binding that names no worker or team of the organisation."""
 
 
+class UnknownBinding(BindingError):
+    """A binding of the right shape whose worker or team the organisation data does not (yet)
+    hold. The API and the dashboard refuse it; the operator's command line, used to provision
+    before the organisation data is loaded, warns and issues it (docs/security.md)."""
+
+
 def check_binding_exists(engine: Engine, role: str, worker_id: str | None,
                          team_id: str | None) -> tuple[str | None, str | None]:
     """The (worker_id, team_id) a token or user of `role` is bound to, checked against the
@@ -52,7 +58,7 @@ def check_binding_exists(engine: Engine, role: str, worker_id: str | None,
                 raise BindingError("a worker token or user must name its worker")
             worker = session.get(Worker, worker_id)
             if worker is None:
-                raise BindingError("there is no worker with that id")
+                raise UnknownBinding("there is no worker with that id")
             if team_id is not None and team_id != worker.team_id:
                 raise BindingError("the team given is not the worker's team")
             return worker_id, None
@@ -62,7 +68,7 @@ def check_binding_exists(engine: Engine, role: str, worker_id: str | None,
             if worker_id is not None:
                 raise BindingError("a team_lead token or user is bound to a team, not to a worker")
             if session.get(Team, team_id) is None:
-                raise BindingError("there is no team with that id")
+                raise UnknownBinding("there is no team with that id")
             return None, team_id
     if worker_id is not None or team_id is not None:
         raise BindingError(f"a {role} token or user is bound to no worker or team")
