@@ -21,6 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+import psycopg
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
@@ -28,6 +30,9 @@ from starlette.routing import compile_path
 from api.tokens import authenticate
 from core.access import PUBLIC, ROUTES
 from core.settings import Settings
+
+# the database's driver or SQLAlchemy saying the database cannot be reached
+DATABASE_AWAY = (DBAPIError, psycopg.OperationalError, psycopg.InterfaceError)
 
 API_PREFIX = "/api/v1"
 KIB = 1024
@@ -122,6 +127,11 @@ class Guard:
                     raise Refused(413, f"the body is {int(declared)} bytes, larger than {limit} bytes, this route's limit")
         except Refused as refusal:
             return await answer(send, refusal.status, refusal.reason, refusal.headers)
+        except DATABASE_AWAY:
+            # the token or session could not be looked up: answered as the app's own handler
+            # does (api/app.py), before any body is read
+            return await answer(send, 503, "the database is not available; nothing was stored, "
+                                "try again shortly", {"Retry-After": "5"})
         if not path.startswith(API_PREFIX) and path != "/metrics":
             # the dashboard (WSGI): its small body is read here, up to the limit, then handed on
             return await self.buffered(scope, receive, send, limit)

@@ -228,6 +228,8 @@ def env_settings(settings, monkeypatch):
     monkeypatch.setenv("OVERBLIK_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("OVERBLIK_PSEUDONYM_KEY", TEST_KEY)
     monkeypatch.setenv("OVERBLIK_SCHEDULER", "false")
+    # the feed here is served on 127.0.0.1, which an installation allows only by setting
+    monkeypatch.setenv("OVERBLIK_FEEDS_ALLOW_PRIVATE", "true")
     reset_settings()
     yield settings
     reset_settings()

@@ -247,7 +247,13 @@ def test_xlsx_bomb_through_the_api_import(client, admin_token, services, bomb):
         assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 0
 
 
-def test_xlsx_bomb_through_a_mapping_import_and_a_drop_folder(store, tmp_path, bomb):
+def test_xlsx_bomb_through_a_mapping_import_and_a_drop_folder(store, tmp_path, bomb, monkeypatch, request):
+    from core.settings import reset_settings
+
+    # a drop folder's mapping comes from the configured folder of mappings only
+    monkeypatch.setenv("OVERBLIK_MAPPINGS_DIR", str(CASES_MAPPING.parent))
+    reset_settings()
+    request.addfinalizer(reset_settings)  # runs after monkeypatch has put the environment back
     export = tmp_path / "sager-2026-03-09.xlsx"
     export.write_bytes(bomb)
     mapping = load_mapping(CASES_MAPPING)

@@ -266,7 +266,7 @@ def test_caseload_sheet_stores_every_text_as_text(client, services, poisoned_job
 
 def _bench_figures(client, app, lang="da") -> list[dict]:
     body = callback_body(app, ids.BENCH_BODY, [
-        {"id": ids.LIVE_VERSION, "property": "data", "value": 0},
+        {"id": ids.LIVE_VERSION, "property": "data", "value": "0:0"},
         {"id": ids.BENCH_FROM, "property": "value", "value": None},
         {"id": ids.BENCH_TO, "property": "value", "value": None},
         {"id": ids.BENCH_METRIC, "property": "value", "value": "active_cases"},
