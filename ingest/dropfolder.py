@@ -1,6 +1,7 @@
 """The drop-folder collector: imports each new CSV, XLSX or NDJSON file of a folder once,
 then deletes it (default), or keeps a scrubbed copy in processed/ for `keep_days` (citizens
-pseudonymised, identity numbers masked, mode 0600) — never the file as it came. A file that
+pseudonymised, identity numbers masked, mode 0600) — never the file as it came (any other
+file in processed/, such as a verbatim copy an earlier release kept, is deleted). A file that
 cannot be read at all is moved to failed/ (mode 0600, its name masked) for the operator, and
 deleted after FAILED_KEEP_DAYS (or `keep_days`, if longer). With a `mapping`, the folder
 receives a case system's exports (CSV or XLSX) read through it."""
@@ -175,6 +176,7 @@ def collect_folder(
         path.unlink(missing_ok=True)
         log.info("imported and removed %s", shown)
     prune(config.processed, keep_days, (SCRUBBED_SUFFIX,))
+    remove_verbatim_copies(config)
     prune(config.failed, max(keep_days, FAILED_KEEP_DAYS), None)
     if problems:
         outcome.error = "could not read " + "; ".join(problems)
@@ -239,6 +241,29 @@ def _scrubbed_rows(store: EventStore, path: Path, mapping: Mapping | None):
             event = {**event, "citizen": None, "citizen_pseudonym": store.pseudonymise(event["citizen"])}
             del event["citizen"]
         yield identity.mask_in(event)
+
+
+def remove_verbatim_copies(config: DropFolderConfig) -> int:
+    """Deletes the files of processed/ that are not scrubbed copies: an earlier release moved
+    each imported file there as it came (citizens' numbers in clear), so they go at the first
+    run after the upgrade. Not when processed/ is the watched folder or failed/ itself."""
+    folder = config.processed
+    if not folder.is_dir():
+        return 0
+    try:
+        own = folder.resolve()
+        if own in (config.folder.resolve(), config.failed.resolve()):
+            return 0
+    except OSError:
+        return 0
+    removed = 0
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False) and not entry.name.endswith(SCRUBBED_SUFFIX):
+            Path(entry.path).unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("removed %d file(s) of %s that were not scrubbed copies", removed, folder)
+    return removed
 
 
 def prune(folder: Path, days: int, suffixes: tuple[str, ...] | None) -> int:
