@@ -210,8 +210,12 @@ def keep_scrubbed(store: EventStore, path: Path, folder: Path, mapping: Mapping 
     """A copy of an imported file fit to be kept: one JSON object a line (the file's rows), the
     citizen pseudonymised and every identity number masked, mode 0600."""
     private_dir(folder)
-    name = identity.mask_file_name(path.name)
-    target = _unique(folder, f"{Path(name).stem}{SCRUBBED_SUFFIX}")
+    stem = Path(identity.mask_file_name(path.name)).stem
+    target = folder / f"{stem}{SCRUBBED_SUFFIX}"
+    if target.exists():
+        # the stamp goes before the suffix: a kept copy is known by its suffix, both by the
+        # retention and by the clean-up of earlier releases' verbatim copies
+        target = folder / f"{stem}.{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}{SCRUBBED_SUFFIX}"
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         for row in _scrubbed_rows(store, path, mapping):
