@@ -156,7 +156,7 @@ def route_template(method: str, path: str) -> str:
     for m, pattern, template in _PATTERNS:
         if m == method and pattern.fullmatch(path):
             return template
-    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+    if path.startswith("/api/") or path == "/api":
         return f"{API_PREFIX}/(other)"  # the OpenAPI document, or an address that is no route
     if path == "/live" or path in DASH_ROUTES:
         return path
