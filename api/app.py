@@ -6,13 +6,10 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError as SADataError
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from api.errors import install_error_handlers
+from api.errors import install_api_fallback, install_error_handlers
 from api.limits import Guard
 from api.routes.events import router as events_router
 from api.routes.health import router as health_router
@@ -78,6 +75,7 @@ def create_app(
     app.include_router(metrics_router, prefix=API_PREFIX)
     app.include_router(programmes_router, prefix=API_PREFIX)
     app.include_router(telemetry_router)  # /metrics, where Prometheus looks by default
+    install_api_fallback(app)  # any other address under /api/: JSON 404/405, never the dashboard
     dashboard_server = mount_dashboard(app, services)
 
     @app.middleware("http")
@@ -93,29 +91,6 @@ def create_app(
     # outermost: authenticated from the headers, and the body held to its limit, before any work
     app.add_middleware(Guard, settings=settings, engine=services.engine,
                        session_of_cookie=dashboard_server.extensions.get("overblik_signed_in_cookie"))
-
-    @app.exception_handler(SADataError)
-    @app.exception_handler(psycopg.DataError)
-    async def value_not_storable(_request: Request, exc: Exception):
-        log.warning("a value could not be stored: %s", type(exc).__name__)
-        return JSONResponse(
-            {"detail": "a value cannot be stored (too long, out of range, or NUL characters)"},
-            status_code=422,
-        )
-
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(DBAPIError)
-    # the ingest hot path talks to the driver directly (raw connection): its errors come unwrapped
-    @app.exception_handler(psycopg.OperationalError)
-    @app.exception_handler(psycopg.InterfaceError)
-    async def database_unavailable(_request: Request, exc: Exception):
-        # Nothing of the request is logged: it may carry case data.
-        log.error("database error: %s", type(exc).__name__)
-        return JSONResponse(
-            {"detail": "the database is not available; nothing was stored, try again shortly"},
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
 
     return app
 
@@ -181,7 +156,7 @@ def route_template(method: str, path: str) -> str:
     for m, pattern, template in _PATTERNS:
         if m == method and pattern.fullmatch(path):
             return template
-    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+    if path.startswith("/api/") or path == "/api":
         return f"{API_PREFIX}/(other)"  # the OpenAPI document, or an address that is no route
     if path == "/live" or path in DASH_ROUTES:
         return path

@@ -4,6 +4,10 @@ dashboard reads a byte of it (docs/security.md, "Limits before work").
 
 A pure ASGI middleware, outside everything else of the application:
 
+0. an address under /api/ that is no route is answered at once, the body unread: 404
+   `{"detail": "no such route"}`, or 405 with `Allow` when the address is a route for other
+   methods, with or without a token (the routes are the public OpenAPI document's: saying
+   that an address is no route tells nothing a caller could not read there);
 1. an API route that is not public needs a known bearer token, a dashboard request that
    changes something (POST, PUT, …) needs a live session; otherwise 401 at once, the body
    unread, and the connection closed;
@@ -77,6 +81,13 @@ class Refused(Exception):
         self.headers = headers or {}
 
 
+NO_SUCH_ROUTE = "no such route"
+
+
+def api_address(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
 class Guard:
     """The middleware; `session_of_cookie(cookie header) -> bool` is the dashboard's session
     check (dashboard/auth.py), run only for dashboard requests that carry a body."""
@@ -90,6 +101,22 @@ class Guard:
         self.limits = [(method, compile_path(path)[0], limit) for (method, path), limit in body_limits(settings).items()]
         self.public = [(method, compile_path(path)[0]) for (method, path), (action, _scope) in ROUTES.items()
                        if action is PUBLIC]
+        # every API route of the access matrix (core/access.py, which tests/api/test_access.py
+        # holds equal to the app's routes): an address none of them serves is no route
+        self.api_routes = [(method, compile_path(path)[0]) for (method, path) in ROUTES if api_address(path)]
+
+    def not_a_route(self, method: str, path: str) -> Refused | None:
+        """404 for an address under /api/ that no route serves, 405 (with `Allow`) for one
+        that routes serve with other methods; None for a route, the OpenAPI pages, or an
+        address outside /api/."""
+        if not api_address(path) or path in PUBLIC_API_PAGES:
+            return None
+        allowed = {m for m, pattern in self.api_routes if pattern.fullmatch(path)}
+        if method in allowed:
+            return None
+        if allowed:
+            return Refused(405, f"method {method} is not allowed here", {"Allow": ", ".join(sorted(allowed))})
+        return Refused(404, NO_SUCH_ROUTE)
 
     def limit_of(self, method: str, path: str) -> int:
         for m, pattern, limit in self.limits:
@@ -117,6 +144,9 @@ class Guard:
         for name, value in scope["headers"]:
             headers.setdefault(name.lower(), value)
         try:
+            wrong = self.not_a_route(method, path)
+            if wrong is not None:
+                raise wrong
             await self.authenticate(scope, method, path, headers)
             limit = self.limit_of(method, path)
             declared = headers.get(b"content-length")

@@ -17,6 +17,7 @@ from sqlmodel import select
 from core import identity
 from core.access import Role
 from core.database import as_utc, session_scope, utcnow
+from core.errors import Invalid
 from core.models import DashboardSession, DashboardUser
 from core.passwords import MIN_LENGTH, PasswordRefused, canonical_username, check_password
 from core.tokens import BindingError, check_binding_exists
@@ -30,7 +31,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
-class AccountError(ValueError):
+class AccountError(Invalid):
     pass
 
 
@@ -43,6 +44,7 @@ class WeakPassword(AccountError):
 
 
 class UsernameTaken(AccountError):
+    kind = "conflict"
     """Another account has the name, however it was typed (case, width)."""
 
 

@@ -35,6 +35,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from core.errors import Invalid
 from core.settings import get_settings
 
 MASK = "[identity number removed]"
@@ -114,7 +115,7 @@ BUILT_IN: dict[str, Pattern] = {
 DEFAULT_PATTERNS = "cpr"
 
 
-class PatternError(ValueError):
+class PatternError(Invalid):
     pass
 
 

@@ -20,6 +20,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from core.errors import Invalid
+
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 MIN_DISTINCT = 5
@@ -36,7 +38,7 @@ _RUNS = ("0123456789", "abcdefghijklmnopqrstuvwxyzæøå", "qwertyuiopå", "asdf
          "1q2w3e4r5t6y7u8i9o0p", "qazwsxedcrfvtgbyhnujmikolp")
 
 
-class PasswordRefused(ValueError):
+class PasswordRefused(Invalid):
     """A password the policy refuses; `reason` names the rule (for translated messages)."""
 
     MESSAGES = {

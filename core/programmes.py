@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from core.database import session_scope, utcnow
+from core.errors import Invalid
 from core.models import ProgrammeModel
 
 LANGUAGES = ("da", "en", "de")
@@ -30,7 +31,7 @@ PRESETS = ("mestring", "transition", "jobcoaching", "counselling")
 MAX_PHASES = 50
 
 
-class ProcessModelError(ValueError):
+class ProcessModelError(Invalid):
     pass
 
 

@@ -12,12 +12,13 @@ from sqlmodel import select
 
 from core.access import Role
 from core.database import as_utc, session_scope, utcnow
+from core.errors import Invalid
 from core.models import AccessToken, Team, Worker
 
 TOKEN_PREFIX = "ovb_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
 
 
-class TokenError(ValueError):
+class TokenError(Invalid):
     pass
 
 
@@ -35,7 +36,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class BindingError(ValueError):
+class BindingError(Invalid):
     """A worker or team binding that names no worker or team of the organisation."""
 
 

@@ -14,6 +14,7 @@ import httpx
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.errors import Unavailable
 from ingest.collector import CollectorOutcome, Heartbeat, never_stopped
 from ingest.limits import FEED_PAGE_BYTES
 from ingest.netguard import AddressRefused, check_url, guarded_client
@@ -53,7 +54,7 @@ class FeedConfig(BaseModel):
         return value
 
 
-class FeedError(RuntimeError):
+class FeedError(Unavailable, RuntimeError):
     """The run cannot go on: the message is what the source shows as its last error."""
 
 

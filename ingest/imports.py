@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from core import identity
 from core.database import session_scope, utcnow
+from core.errors import Invalid
 from core.models import ImportRun
 from ingest.limits import (
     ARCHIVE_LIMITS,
@@ -43,7 +44,7 @@ TEXT_FIELDS = frozenset(
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".ndjson": "ndjson", ".jsonl": "ndjson"}
 
 
-class UnreadableFile(ValueError):
+class UnreadableFile(Invalid):
     """The file as a whole cannot be read as events (its rows are never partly imported)."""
 
 

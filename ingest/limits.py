@@ -14,6 +14,8 @@ from typing import IO, Any
 
 import orjson
 
+from core.errors import Invalid
+
 # the envelope fields a refused, oversized event keeps in the quarantine (each cut short)
 ENVELOPE = ("event_id", "type", "case_id", "source", "occurred_at")
 KEPT_CHARS = 128
@@ -139,7 +141,7 @@ def values_problem(body: bytes, max_events: int, *, ndjson: bool = False) -> str
             "(send smaller batches)")
 
 
-class NotEvents(ValueError):
+class NotEvents(Invalid):
     """A batch (request body or file) that as a whole is not events; nothing of it is stored."""
 
 
@@ -180,7 +182,7 @@ ARCHIVE_LIMITS = ArchiveLimits()
 RATIO_FLOOR = 1024 * 1024  # parts smaller than this unpacked are not held to the ratio
 
 
-class ArchiveRefused(ValueError):
+class ArchiveRefused(Invalid):
     """An archive that would unpack to more than the limits allow; refused before it is read."""
 
 

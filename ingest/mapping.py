@@ -41,6 +41,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.database import as_utc, is_sqlite
+from core.errors import Invalid, NotFound
 from ingest import events as contract
 from ingest.imports import (
     FORMATS,
@@ -95,7 +96,7 @@ MAPPED_FORMATS = {suffix: kind for suffix, kind in FORMATS.items() if kind in ("
 # -- the mapping file ----------------------------------------------------------------------------
 
 
-class MappingError(ValueError):
+class MappingError(Invalid):
     """A mapping file that cannot be used; each problem names its line and key."""
 
     def __init__(self, where: str, problems: Sequence[str]):
@@ -324,6 +325,37 @@ _Loader.add_implicit_resolver(
 
 MAPPING_SUFFIXES = (".yaml", ".yml")
 _SHOWN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+SERVER_MAPPING_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+class NoSuchMapping(NotFound):
+    """An import names no usable mapping file; nothing is said of why (a file outside the
+    folder, a link out of it and a missing file answer alike)."""
+
+    def __init__(self) -> None:
+        super().__init__("no mapping of that name")
+
+
+class UnusableMapping(Invalid):
+    """The mappings folder is not configured, or the named mapping file cannot be used."""
+
+
+def server_mapping(name: str, mappings_dir: Path | None) -> Mapping:
+    """The mapping an import names by `?mapping=NAME`: a plain file name in `mappings_dir`."""
+    if mappings_dir is None:
+        raise UnusableMapping("no mappings on this server (OVERBLIK_MAPPINGS_DIR is not set)")
+    if not SERVER_MAPPING_NAME.fullmatch(name) or name.startswith("."):
+        raise NoSuchMapping()
+    try:
+        path = confined_mapping(name, mappings_dir)
+    except MappingError:
+        raise NoSuchMapping() from None
+    try:
+        return load_mapping(path)
+    except MappingError as exc:
+        raise UnusableMapping(f"cannot use the mapping {exc}") from None
 
 
 def confined_mapping(value: str, mappings_dir: Path | None) -> Path:
@@ -609,7 +641,7 @@ def _xlsx_export(path: Path, mapping: Mapping, limits: ArchiveLimits = ARCHIVE_L
 # -- rows to events ----------------------------------------------------------------------------
 
 
-class RowProblem(ValueError):
+class RowProblem(Invalid):
     pass
 
 

@@ -23,12 +23,13 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from core.errors import Invalid
 from core.settings import get_settings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class AddressRefused(ValueError):
+class AddressRefused(Invalid):
     """A feed address that is not to be reached from this server; says why, names no more."""
 
 

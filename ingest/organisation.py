@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from core import identity
 from core.database import session_scope, utcnow
+from core.errors import Invalid
 from core.models import Team, Worker
 from ingest.events import ROLES, Role
 
@@ -61,7 +62,7 @@ class WorkerOut(BaseModel):
     roles: list[Role] = []
 
 
-class OrganisationFileError(ValueError):
+class OrganisationFileError(Invalid):
     pass
 
 

@@ -8,12 +8,15 @@ import orjson
 from sqlmodel import select
 
 from core.database import as_utc, session_scope, utcnow
+from core.errors import NotFound
 from core.models import QuarantinedEvent
 from ingest.store import EventStore, IngestSummary
 
 
-class NotInQuarantine(LookupError):
-    pass
+class NotInQuarantine(NotFound):
+    def __init__(self, entry_id: int):
+        super().__init__("no open quarantine entry with this id")
+        self.entry_id = entry_id
 
 
 def quarantine_entry(row: QuarantinedEvent) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, or_, text, update
 
 from core.database import is_sqlite, utcnow
+from core.errors import Conflict
 from core.models import Source
 from ingest.collector import Heartbeat
 
@@ -27,7 +28,7 @@ PG_LOCK_SPACE = 0x0B1E
 LEASE_SECONDS = 15 * 60
 
 
-class SourceBusy(RuntimeError):
+class SourceBusy(Conflict, RuntimeError):
     """Another run of the source holds its lock."""
 
     def __init__(self, name: str):

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import select
 
 from core.database import as_utc, session_scope, utcnow
+from core.errors import Invalid, NotFound
 from core.models import ImportRun, Source
 from ingest.collector import CollectorOutcome, never_stopped
 from ingest.dropfolder import DropFolderConfig, collect_folder
@@ -40,15 +41,15 @@ RUN_ERRORS_SHOWN = 100
 __all__ = ["SourceBusy"]  # re-exported: callers of run_source catch it
 
 
-class SourceError(ValueError):
+class SourceError(Invalid):
     """A source cannot be added as asked; the message says why."""
 
 
 class SourceExists(SourceError):
-    pass
+    kind = "conflict"
 
 
-class SourceNotFound(LookupError):
+class SourceNotFound(NotFound):
     def __init__(self, name: str):
         super().__init__(f"no source named {name}")
         self.name = name

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from core import identity, notify, telemetry
 from core.database import as_utc, db_time, is_sqlite, utcnow
+from core.errors import Invalid
 from ingest.events import (
     NormalisedEvent,
     normalise,
@@ -105,7 +106,7 @@ class Refusal:
         return None
 
 
-class CitizenFieldError(ValueError):
+class CitizenFieldError(Invalid):
     pass
 
 

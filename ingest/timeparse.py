@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from core.errors import Invalid
+
 # Casework happens in this range; anything outside is a typing error (and years at the edges
 # of what datetime holds overflow when moved to UTC).
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
-class TimeFormatError(ValueError):
+class TimeFormatError(Invalid):
     pass
 
 

@@ -7,13 +7,15 @@ from typing import Any
 
 import orjson
 
+from core.errors import Invalid
 
-class BodyError(ValueError):
+
+class BodyError(Invalid):
     """The body as a whole is not events; answered 400 (not JSON) or 422 (not events)."""
 
     def __init__(self, status: int, reason: str):
         super().__init__(reason)
-        self.status = status
+        self.kind = "malformed" if status == 400 else "invalid"
         self.reason = reason
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core.errors import Invalid
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 SECOND_US = 1_000_000
@@ -18,7 +20,7 @@ MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
-class MonthError(ValueError):
+class MonthError(Invalid):
     """A month that cannot be answered: malformed, or in the future (the API says 422)."""
 
 

@@ -9,12 +9,14 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from core.database import as_utc, session_scope, utcnow
+from core.errors import Invalid
 from core.models import MonthClosing
 
 ALL_TEAMS = "*"
 
 
-class ClosingError(ValueError):
+class ClosingError(Invalid):
+    kind = "conflict"  # a month closed again
     pass
 
 

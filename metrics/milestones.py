@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import Invalid
 from metrics.calendar import SECOND_US, MonthWindow
 from metrics.casestate import ROLES, CaseHistory
 
@@ -243,6 +244,10 @@ DRILL_DOWN = {
 }
 
 
+class UnknownField(Invalid, KeyError):
+    """A drill-down field that names no column of the figures (still a KeyError, as it was)."""
+
+
 def drill_down(
     figures: Iterable[CaseFigures],
     field: str,
@@ -266,7 +271,7 @@ def drill_down(
         def predicate(c: CaseFigures) -> bool:
             return c.closed_reason == key
     if predicate is None:
-        raise KeyError(field)
+        raise UnknownField(f"field must be one of {', '.join(DRILL_DOWN_FIELDS)}")
     out = []
     for case in figures:
         if team_id is not None and case.team != team_id:

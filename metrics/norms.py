@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from core.database import session_scope, utcnow
+from core.errors import Invalid
 from core.models import CaseloadNorm
 from metrics.casestate import ROLES
 
@@ -36,7 +37,7 @@ DEFAULT_NORMS: dict[str, NormBand] = {
 }
 
 
-class NormError(ValueError):
+class NormError(Invalid):
     pass
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from core import programmes as process_models
 from core.database import utcnow
+from core.errors import NotFound
 from core.programmes import ProcessModel
 from metrics import programmes, quality, reference, reporting
 from metrics.calendar import MonthError, add_months, month_of, month_start, months_between, to_us
@@ -23,7 +24,7 @@ from metrics.report_files import write_report
 MAX_PERIOD_MONTHS = 60
 
 
-class UnknownProgramme(LookupError):
+class UnknownProgramme(NotFound):
     pass
 
 
@@ -206,8 +207,9 @@ class ProgrammeService:
 
     # -- reference figures ----------------------------------------------------------------
 
-    def import_reference(self, text: str) -> dict[str, Any]:
-        rows = reference.parse_csv(text, frozenset(SCALAR_METRICS))
+    def import_reference(self, csv_file: bytes | str) -> dict[str, Any]:
+        """Imports reference figures from a CSV file's bytes (UTF-8) or text."""
+        rows = reference.parse_csv(reference.decode_csv(csv_file), frozenset(SCALAR_METRICS))
         return {"imported": reference.import_figures(self.engine, rows)}
 
     def benchmark(self, metric: str, month: str, now: datetime | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import select
 
 from core.database import session_scope, utcnow
+from core.errors import Invalid
 from core.models import ReferenceFigure
 from metrics.calendar import MONTH_PATTERN
 
@@ -18,8 +19,20 @@ COLUMNS = ("label", "metric", "month", "value")
 MAX_ROWS = 10_000
 
 
-class ReferenceError(ValueError):
+class ReferenceError(Invalid):
     pass
+
+
+def decode_csv(body: bytes | str) -> str:
+    """The CSV's text: UTF-8 (a byte order mark allowed), without NUL characters."""
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ReferenceError("the CSV must be UTF-8") from None
+    if "\x00" in body:
+        raise ReferenceError("text must not contain NUL characters")
+    return body
 
 
 def parse_csv(text: str, metrics: frozenset[str]) -> list[dict[str, Any]]:

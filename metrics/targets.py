@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from core.database import session_scope, utcnow
+from core.errors import Invalid
 from core.models import GoalMilestone, MetricGoal, MetricTarget
 from metrics.calendar import MonthError, months_between, parse_month
 from metrics.definitions import TARGET_METRICS
@@ -18,7 +19,7 @@ AT_RISK_FROM = 0.9  # 90 % of the target and up is at risk; below that, behind
 FigureOf = Callable[[str, str, str], float | None]  # (team_id, metric, month) → figure
 
 
-class TargetError(ValueError):
+class TargetError(Invalid):
     pass
 
 

@@ -12,9 +12,9 @@ from api.schemas import IngestSummaryOut
 from api.security import require
 from api.services import ServicesDep
 from api.tokens import Caller
-from ingest.limits import NotEvents, check_batch, values_problem
+from ingest.limits import check_batch, values_problem
 from ingest.store import Refusal
-from ingest.wire import BodyError, UnreadableLine, parse_json_body, parse_ndjson
+from ingest.wire import UnreadableLine, parse_json_body, parse_ndjson
 
 router = APIRouter(tags=["events"])
 
@@ -76,15 +76,9 @@ async def post_events(
     too_many = values_problem(body, services.settings.max_batch_events, ndjson=ndjson)
     if too_many:
         raise HTTPException(413, too_many)
-    try:
-        raw = parse_ndjson(body) if ndjson else parse_json_body(body)
-    except BodyError as exc:
-        raise HTTPException(exc.status, exc.reason) from None
-    try:
-        # a body that is mostly not events is refused as one, not as one quarantine entry an item
-        check_batch(raw)
-    except NotEvents as exc:
-        raise HTTPException(422, str(exc)) from None
+    raw = parse_ndjson(body) if ndjson else parse_json_body(body)
+    # a body that is mostly not events is refused as one, not as one quarantine entry an item
+    check_batch(raw)
     if len(raw) > services.settings.max_batch_events:
         raise HTTPException(413, f"the request holds {len(raw)} events; at most "
                             f"{services.settings.max_batch_events} per request: send smaller batches")

@@ -12,6 +12,7 @@ from api.routes.privacy import record_access, record_change
 from api.security import require
 from api.services import Services, ServicesDep
 from api.tokens import Caller
+from core.errors import Forbidden, NotFound
 from metrics.closing import ALL_TEAMS
 from metrics.definitions import METRICS
 from metrics.milestones import DRILL_DOWN_FIELDS
@@ -35,8 +36,8 @@ MetricsDep = Annotated[MetricsService, Depends(metrics_service)]
 # worker: its own board and row, its own team's aggregates; team_lead: its team, per worker
 # and per case; manager and admin: everything.
 
-def _forbidden() -> HTTPException:
-    return HTTPException(403, "outside the scope of this token")
+def _forbidden() -> Forbidden:
+    return Forbidden("outside the scope of this token")
 
 
 def _worker_team(services: Services, worker_id: str | None) -> str | None:
@@ -66,7 +67,7 @@ def _scoped_existing_team(services: Services, caller: Caller, team_id: str | Non
     if team_id is not None and team_id not in load_organisation(services.engine).teams:
         if caller.role not in (Role.manager, Role.admin):
             raise _forbidden()  # nothing said about other teams, not even whether they exist
-        raise HTTPException(404, "no such team")
+        raise NotFound("no such team")
     return scope_team(services, caller, team_id)
 
 
@@ -139,17 +140,14 @@ async def get_milestone_cases(
             raise _forbidden()
     else:
         await run_in_threadpool(scope_worker, services, caller, worker_id)
-    try:
-        cases = await run_in_threadpool(
-            metrics.milestone_cases, month, field, team_id=team_id, worker_id=worker_id
-        )
-        await run_in_threadpool(
-            lambda: record_access(request, caller, "open_case_list", worker_id=worker_id,
-                                  team_id=team_id, detail=f"{month} {field}")
-        )
-        return cases
-    except KeyError:
-        raise HTTPException(422, f"field must be one of {', '.join(DRILL_DOWN_FIELDS)}") from None
+    cases = await run_in_threadpool(
+        metrics.milestone_cases, month, field, team_id=team_id, worker_id=worker_id
+    )
+    await run_in_threadpool(
+        lambda: record_access(request, caller, "open_case_list", worker_id=worker_id,
+                              team_id=team_id, detail=f"{month} {field}")
+    )
+    return cases
 
 
 @router.get("/trend", summary="One figure over a range of months, with each month's target")

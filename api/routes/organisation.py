@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
@@ -15,7 +15,6 @@ from api.routes.privacy import record_access
 from api.security import require
 from api.services import ServicesDep
 from ingest.organisation import (
-    OrganisationFileError,
     TeamIn,
     TeamOut,
     WorkerIn,
@@ -66,10 +65,7 @@ async def _import_csv(upload: UploadFile, importer, engine) -> dict[str, Any]:
         with open(path, "wb") as handle:
             while chunk := await upload.read(1 << 20):
                 handle.write(chunk)
-        try:
-            return await run_in_threadpool(importer, engine, path)
-        except OrganisationFileError as exc:
-            raise HTTPException(422, str(exc)) from None
+        return await run_in_threadpool(importer, engine, path)
 
 
 @router.post("/teams/import", summary="Import teams from CSV (team_id, name, unit)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
@@ -13,7 +13,7 @@ from api.routes.privacy import record_access
 from api.schemas import IngestSummaryOut
 from api.security import require
 from api.services import ServicesDep
-from ingest.quarantine import NotInQuarantine, list_quarantine, resubmit
+from ingest.quarantine import list_quarantine, resubmit
 
 router = APIRouter(tags=["quarantine"])
 
@@ -44,10 +44,7 @@ async def post_resubmit(
     caller: Annotated[Any, Depends(require(Action.resubmit_quarantine))],
     corrected: Annotated[dict[str, Any] | None, Body(description="the corrected event")] = None,
 ) -> dict[str, Any]:
-    try:
-        summary = await run_in_threadpool(resubmit, services.store, entry_id, corrected)
-    except NotInQuarantine:
-        raise HTTPException(404, "no open quarantine entry with this id") from None
+    summary = await run_in_threadpool(resubmit, services.store, entry_id, corrected)
     outcome = "refused" if summary.rejected else "duplicate" if summary.duplicates else "accepted"
     await run_in_threadpool(record_access, request, caller, "resubmit_quarantine",
                             detail=f"entry {entry_id}{' corrected' if corrected is not None else ''}: {outcome}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -15,10 +15,6 @@ from api.schemas import IngestErrorOut
 from api.security import require
 from api.services import ServicesDep
 from ingest.sources import (
-    SourceBusy,
-    SourceError,
-    SourceExists,
-    SourceNotFound,
     add_source,
     list_sources,
     remove_source,
@@ -89,17 +85,12 @@ async def post_source(
     caller: Annotated[Any, Depends(require(Action.write_sources))],
     replace: Annotated[bool, Query(description="Change an existing source, keeping its cursor.")] = False,
 ) -> dict[str, Any]:
-    try:
-        view = await run_in_threadpool(
-            lambda: add_source(
-                services.engine, body.name, body.kind, body.config,
-                interval_seconds=body.interval_seconds, enabled=body.enabled, replace=replace,
-            )
+    view = await run_in_threadpool(
+        lambda: add_source(
+            services.engine, body.name, body.kind, body.config,
+            interval_seconds=body.interval_seconds, enabled=body.enabled, replace=replace,
         )
-    except SourceExists as exc:
-        raise HTTPException(409, str(exc)) from None
-    except SourceError as exc:
-        raise HTTPException(422, str(exc)) from None
+    )
     await run_in_threadpool(record_access, request, caller, "change_source" if replace else "add_source",
                             detail=f"source {body.name} ({body.kind}, every {body.interval_seconds} s)")
     return view.as_dict()
@@ -112,10 +103,7 @@ async def delete_source(
     services: ServicesDep,
     caller: Annotated[Any, Depends(require(Action.write_sources))],
 ) -> Response:
-    try:
-        await run_in_threadpool(remove_source, services.engine, name)
-    except SourceNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    await run_in_threadpool(remove_source, services.engine, name)
     await run_in_threadpool(record_access, request, caller, "remove_source", detail=f"source {name}")
     return Response(status_code=204)
 
@@ -127,11 +115,6 @@ async def post_source_run(
     services: ServicesDep,
     caller: Annotated[Any, Depends(require(Action.write_sources))],
 ) -> dict[str, Any]:
-    try:
-        result = await run_in_threadpool(run_source, services.store, name)
-    except SourceNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except SourceBusy as exc:
-        raise HTTPException(409, str(exc)) from None
+    result = await run_in_threadpool(run_source, services.store, name)
     await run_in_threadpool(record_access, request, caller, "run_source", detail=f"source {name}: {result.status}")
     return result.as_dict()

@@ -14,7 +14,7 @@ from api.access import Action, Role
 from api.routes.privacy import record_access
 from api.security import require
 from api.services import ServicesDep
-from api.tokens import Caller, TokenError, create_token, hash_token, list_tokens, revoke_token
+from api.tokens import Caller, create_token, hash_token, list_tokens, revoke_token
 from core.database import as_utc
 
 router = APIRouter(tags=["tokens"])
@@ -65,10 +65,7 @@ async def post_token(request: Request, token: TokenIn, services: ServicesDep, ca
             name=token.name, expires_in=timedelta(days=token.expires_in_days), existing=True,
         )
 
-    try:
-        secret = await run_in_threadpool(create)
-    except TokenError as exc:
-        raise HTTPException(422, str(exc)) from None
+    secret = await run_in_threadpool(create)
     created = next(r for r in await run_in_threadpool(list_tokens, services.engine) if r.token_hash == hash_token(secret))
     await run_in_threadpool(record_access, request, caller, "create_token", worker_id=token.worker_id,
                             team_id=token.team_id,
