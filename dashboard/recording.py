@@ -118,7 +118,7 @@ def _blank(value: Any) -> bool:
 def _number(value: Any, lang: str) -> float | None:
     """Hours as the person types them in their language (core/numbers.py); None if not a number."""
     try:
-        return parse_float(value if isinstance(value, str | int | float) else None, lang)
+        return parse_float(value, lang)
     except NumberError:
         return None
 

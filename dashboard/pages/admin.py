@@ -87,7 +87,7 @@ def _entry_id(trigger) -> int | None:
 def _amount(value, lang: str, *, whole: bool = False) -> Decimal | None:
     """A number as people type it in their language (core/numbers.py: 1.234,5 in da/de, 1,234.5 in
     en); None when empty; ValueError (a NumberError tells why) if not a number from 0."""
-    amount = parse_number(value if isinstance(value, str | int | float) else None, lang)
+    amount = parse_number(value, lang)  # anything else a crafted request sends is refused
     if amount is None:
         return None
     if amount < 0 or (whole and amount != amount.to_integral_value()):
