@@ -19,7 +19,7 @@ from dashboard import auth, downloads, ids, inputs, sheet
 from dashboard.components.shell import header
 from dashboard.context import DashboardContext
 from dashboard.directory import Directory
-from dashboard.i18n import t
+from dashboard.i18n import LANGUAGES, t
 from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
@@ -79,6 +79,16 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
         suppress_callback_exceptions=True,
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="da">')
+    page = app.interpolate_index
+
+    def interpolate_index(**kwargs):
+        # every page is in the reader's language (set per request by dashboard/auth.py): screen
+        # readers, hyphenation and spelling follow <html lang>
+        lang = g.get("lang")
+        html_ = page(**kwargs)
+        return html_ if lang not in LANGUAGES else html_.replace('<html lang="da">', f'<html lang="{lang}">', 1)
+
+    app.interpolate_index = interpolate_index
     # after Dash's own set-up hook, which must run before the first request is answered
     auth.install(server, settings, engine)
 

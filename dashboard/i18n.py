@@ -579,3 +579,31 @@ def best_language(accept: list[str]) -> str:
         if code in LANGUAGES:
             return code
     return DEFAULT_LANGUAGE
+
+
+# Locale-aware numbers (core/numbers.py): why a typed number was refused, in the user's language
+TEXT.update({
+    "number_not_a_number": ("{field}: »{value}« er ikke et tal.", "{field}: “{value}” is not a number.",
+                            "{field}: „{value}“ ist keine Zahl."),
+    "number_bad_grouping": ("{field}: »{value}« kan ikke læses entydigt – skriv fx 1.234,5 eller 55,5.",
+                            "{field}: “{value}” cannot be read unambiguously – write e.g. 1,234.5 or 55.5.",
+                            "{field}: „{value}“ ist nicht eindeutig lesbar – z. B. 1.234,5 oder 55,5 schreiben."),
+    "number_too_long": ("{field}: højst 64 tegn.", "{field}: at most 64 characters.", "{field}: höchstens 64 Zeichen."),
+})
+
+
+def number_refused(reason: str, field: str, value, lang: str) -> str:
+    """Why a number (core/numbers.py's NumberError.reason) was refused, in the user's language."""
+    key = f"number_{reason}" if f"number_{reason}" in TEXT else "number_not_a_number"
+    shown = str(value)[:64]
+    return t(key, lang).format(field=field, value=shown)
+
+
+def exact_figure(name: str, value, lang: str) -> str:
+    """A figure exactly as entered (no rounding), for confirmations: 55,5 % in da, 55.5 % in en."""
+    if value is None:
+        return t("none", lang)
+    kind = BY_NAME[name].value if name in BY_NAME else "count"
+    if kind == "share":
+        return format_percent(value, format="#,##0.####\u00a0%", locale=locale(lang))
+    return format_decimal(value, format="#,##0.######", locale=locale(lang))

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from core import audit, identity
 from core.access import Action, Role, allowed
 from core.accounts import SignedInUser
+from core.numbers import DEFAULT_LOCALE, NumberError, parse_float
 from ingest.store import EventStore, IngestSummary
 from metrics.calendar import add_months, month_of, to_us
 from metrics.readmodel import ReadModel
@@ -114,14 +115,12 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def _number(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
+def _number(value: Any, lang: str) -> float | None:
+    """Hours as the person types them in their language (core/numbers.py); None if not a number."""
     try:
-        number = float(str(value).replace(",", "."))
-    except ValueError:
+        return parse_float(value, lang)
+    except NumberError:
         return None
-    return number if number == number and abs(number) != float("inf") else None
 
 
 def recent_months(now: datetime, zone, count: int = 6) -> list[str]:
@@ -132,7 +131,7 @@ def recent_months(now: datetime, zone, count: int = 6) -> list[str]:
 def build_entry(
     action: str, case_id: str | None, values: dict[str, Any], *, user: SignedInUser, form_id: str,
     today: date, info: CaseInfo | None, team_id: str | None, worker_id: str | None,
-    phases: tuple[str, ...] | None, team_workers: set[str], months: list[str],
+    phases: tuple[str, ...] | None, team_workers: set[str], months: list[str], lang: str = DEFAULT_LOCALE,
 ) -> Entry:
     """The events of one submission, or the problems (keys of dashboard/i18n.py) that stop it
     before anything is sent."""
@@ -179,7 +178,7 @@ def build_entry(
         fields["employer"] = employer
         hours = values.get("hours_per_week")
         if not _blank(hours):
-            number = _number(hours)
+            number = _number(hours, lang)
             if number is None or not 0 <= number <= 168:
                 problems.append("invalid_hours_per_week")
             fields["hours_per_week"] = number
@@ -198,7 +197,7 @@ def build_entry(
     elif action == "hours_reported":
         if values.get("month") not in months:
             problems.append("invalid_month")
-        number = _number(values.get("hours"))
+        number = _number(values.get("hours"), lang)
         if number is None or not 0 <= number <= 744:
             problems.append("invalid_hours")
         fields = {"month": values.get("month"), "hours": number}

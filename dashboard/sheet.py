@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from core.access import Action
 from core.accounts import SignedInUser
+from core.numbers import DEFAULT_LOCALE, parse_float
 from core.outputs import append_row
 from dashboard.context import DashboardContext
 from dashboard.i18n import LANGUAGES, readiness_label, t
@@ -194,13 +195,14 @@ def read_sheet(content: bytes, limits: ArchiveLimits = ARCHIVE_LIMITS) -> tuple[
     return out, []
 
 
-def _hours(text: str) -> float | None:
-    if text == "":
-        return None
-    return float(text.replace(",", "."))
+def _hours(text: str, lang: str) -> float | None:
+    """Hours in a cell: a number cell, or text as the person types it in their language
+    (core/numbers.py); ValueError if it is not a number."""
+    return parse_float(text, lang)
 
 
-def diff_sheet(context: DashboardContext, user: SignedInUser, team_id: str, content: bytes) -> Diff:
+def diff_sheet(context: DashboardContext, user: SignedInUser, team_id: str, content: bytes,
+               lang: str = DEFAULT_LOCALE) -> Diff:
     """What recording the edited sheet would send: one event per changed cell."""
     rows, problems = read_sheet(content, context.store.archive_limits if context.store else ARCHIVE_LIMITS)
     if problems:
@@ -267,7 +269,7 @@ def diff_sheet(context: DashboardContext, user: SignedInUser, team_id: str, cont
             if month not in months:
                 continue  # a month the sheet was not made with: read-only
             try:
-                hours = _hours(text)
+                hours = _hours(text, lang)
             except ValueError:
                 problem(number, case_id, "hours_reported", text, "invalid_hours")
                 continue

@@ -25,6 +25,7 @@ from core import identity
 from core.database import session_scope, utcnow
 from core.errors import Invalid
 from core.models import ImportRun
+from core.numbers import NumberError, parse_float
 from ingest.limits import (
     ARCHIVE_LIMITS,
     MAX_NOT_EVENTS,
@@ -37,6 +38,8 @@ from ingest.store import EventStore, IngestSummary, Refusal
 REQUIRED_COLUMNS = ("event_id", "type", "occurred_at", "case_id")
 LIST_FIELDS = frozenset({"participants"})
 NUMBER_FIELDS = frozenset({"hours", "hours_per_week"})
+# 1.234,5 and 37,5 as Danish and German systems write them; 37.5 as any system exports it
+FILE_NUMBER_LOCALE = "da"
 TEXT_FIELDS = frozenset(
     {"event_id", "case_id", "source", "citizen", "team_id", "worker_id", "placement_id",
      "programme", "target_group", "channel", "employer", "phase", "month"}
@@ -221,13 +224,13 @@ def _cell_value(name: str, value: Any) -> Any:
     if name in LIST_FIELDS:
         return [part.strip() for part in str(value).split(";") if part.strip()]
     if name in NUMBER_FIELDS:
-        if isinstance(value, str):
-            text = value.replace(" ", "").replace(",", ".")
-            try:
-                return float(text)
-            except ValueError:
-                return value  # validation names the field and refuses it
-        return value
+        if not isinstance(value, str):
+            return value  # a typed cell: validation checks it
+        try:
+            # text in the Danish/German form or the machine form (core/numbers.py)
+            return parse_float(value, FILE_NUMBER_LOCALE)
+        except NumberError:
+            return value  # validation names the field and refuses it
     if name == "month" and isinstance(value, datetime | date):
         return f"{value.year:04d}-{value.month:02d}"
     if name in TEXT_FIELDS and isinstance(value, int | float) and not isinstance(value, bool):

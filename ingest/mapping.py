@@ -42,8 +42,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.database import as_utc, is_sqlite
 from core.errors import Invalid, NotFound
+from core.numbers import NumberError, parse_float
 from ingest import events as contract
 from ingest.imports import (
+    FILE_NUMBER_LOCALE,
     FORMATS,
     NUMBER_FIELDS,
     TEXT_FIELDS,
@@ -837,12 +839,13 @@ class Mapper:
         if name == "month" and isinstance(raw, datetime | date):
             return f"{raw.year:04d}-{raw.month:02d}"
         if name in NUMBER_FIELDS:
-            if isinstance(raw, str):
-                try:
-                    return float(raw.replace(" ", "").replace(",", "."))
-                except ValueError:
-                    raise RowProblem(f"column {column} ({name}) is not a number") from None
-            return raw
+            if not isinstance(raw, str):
+                return raw  # a typed cell: validation checks it
+            try:
+                # text in the Danish/German form or the machine form (core/numbers.py)
+                return parse_float(raw, FILE_NUMBER_LOCALE)
+            except NumberError as exc:
+                raise RowProblem(f"column {column} ({name}): {exc}") from None
         if name in TEXT_FIELDS or name in ("reason", "role", "level", "kind", "outcome"):
             return _cell_text(raw)
         return raw

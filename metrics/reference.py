@@ -13,6 +13,7 @@ from sqlmodel import select
 from core.database import session_scope, utcnow
 from core.errors import Invalid
 from core.models import ReferenceFigure
+from core.numbers import NumberError, parse_float
 from metrics.calendar import MONTH_PATTERN
 
 COLUMNS = ("label", "metric", "month", "value")
@@ -54,10 +55,11 @@ def parse_csv(text: str, metrics: frozenset[str]) -> list[dict[str, Any]]:
         if not MONTH_PATTERN.match(month):
             raise ReferenceError(f"line {line}: month must be YYYY-MM")
         try:
-            value = float((raw.get("value") or "").strip().replace(",", "."))
-        except ValueError:
-            raise ReferenceError(f"line {line}: value must be a number") from None
-        if not math.isfinite(value):
+            # 1.234,5 or 37,5 (Danish/German) or 37.5 (the machine form): core/numbers.py
+            value = parse_float(raw.get("value"), "da")
+        except NumberError as exc:
+            raise ReferenceError(f"line {line}: value: {exc}") from None
+        if value is None or not math.isfinite(value):
             raise ReferenceError(f"line {line}: value must be a number")
         source = (raw.get("source") or "").strip()[:256] or None
         rows.append({"label": label, "metric": metric, "month": month, "value": value, "source": source})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 from dash import ALL, Input, Output, State, ctx, dcc, html
@@ -17,16 +18,19 @@ from core import audit, identity
 from core.access import Action, Role
 from core.accounts import SignedInUser
 from core.database import as_utc, utcnow
+from core.numbers import NumberError, parse_number
 from core.tokens import TokenError, create_token, hash_token, list_tokens, revoke_token
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import (
     day_label,
+    exact_figure,
     figure,
     metric_label,
     month_label,
     number,
+    number_refused,
     role_label,
     t,
     time_label,
@@ -80,17 +84,14 @@ def _entry_id(trigger) -> int | None:
     return value if 1 <= value <= 2**31 - 1 else None
 
 
-def _amount(value, *, whole: bool = False) -> float | None:
-    """A number as people type it (Danish decimal comma too); None when empty; ValueError if not a number."""
-    text = _text(value if isinstance(value, str) else (None if value is None else str(value)))
-    if text is None:
+def _amount(value, lang: str, *, whole: bool = False) -> Decimal | None:
+    """A number as people type it in their language (core/numbers.py: 1.234,5 in da/de, 1,234.5 in
+    en); None when empty; ValueError (a NumberError tells why) if not a number from 0."""
+    amount = parse_number(value, lang)  # anything else a crafted request sends is refused
+    if amount is None:
         return None
-    text = text.replace(" ", "").replace(" ", "")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    amount = float(text)
-    if amount != amount or amount < 0 or amount in (float("inf"),) or (whole and amount != int(amount)):
-        raise ValueError(text)
+    if amount < 0 or (whole and amount != amount.to_integral_value()):
+        raise ValueError(value)
     return amount
 
 
@@ -219,7 +220,7 @@ def targets_table(context: DashboardContext, lang: str):
     return table(
         [t("team", lang), t("metric", lang), t("month", lang), t("target", lang)],
         [[name(x["team_id"]), metric_label(x["metric"], lang), month_label(x["month"], lang),
-          html.Span(figure(x["metric"], x["value"], lang), className="cell-figure")] for x in shown],
+          html.Span(exact_figure(x["metric"], x["value"], lang), className="cell-figure")] for x in shown],
         className="compact")
 
 
@@ -236,7 +237,7 @@ def goals_table(context: DashboardContext, lang: str):
     return table(
         [t("team", lang), t("metric", lang), t("to_month", lang), t("target", lang), t("goal_milestones", lang)],
         [[name(x["team_id"]), metric_label(x["metric"], lang), month_label(x["by"], lang),
-          html.Span(figure(x["metric"], x["value"], lang), className="cell-figure"), _milestones(x, lang)]
+          html.Span(exact_figure(x["metric"], x["value"], lang), className="cell-figure"), _milestones(x, lang)]
          for x in goals],
         className="compact")
 
@@ -609,14 +610,16 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
 
     def _value(metric: str | None, raw, lang: str) -> float | None:
         try:
-            amount = _amount(raw)
+            amount = _amount(raw, lang)
+        except NumberError as exc:
+            raise FormError(number_refused(exc.reason, t("value", lang), raw, lang)) from None
         except ValueError:
             raise _err("err_number", lang, field=t("value", lang)) from None
         if amount is not None and metric and _is_share(metric):
             if amount > 100:
                 raise _err("err_share", lang)
-            amount = round(amount / 100, 6)
-        return amount
+            amount = amount / 100  # exact: 55,5 % is stored as 0.555
+        return None if amount is None else float(amount)
 
     @app.callback(
         Output(ids.ADMIN_TARGETS, "children"),
@@ -643,7 +646,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
                         detail=f"{metric} {month}" + ("" if value is None else f" = {value:g}"))
                 what = f"{metric_label(metric, lang)}, {month_label(month, lang)}"
                 message = _ok(f"{t('removed', lang)}: {what}" if value is None
-                              else f"{t('saved', lang)}: {what}: {figure(metric, value, lang)}")
+                              else f"{t('saved', lang)}: {what}: {exact_figure(metric, value, lang)}")
             except FormError as exc:
                 message = _refused(str(exc), lang)
             except TargetError as exc:
@@ -676,7 +679,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
                 _record(context, user, "set_goal", team_id=team_id, detail=f"{metric} by {by} = {value:g}")
                 goal = saved[0] if saved else None
                 message = html.Span([
-                    _ok(f"{t('saved', lang)}: {metric_label(metric, lang)} {figure(metric, value, lang)}, "
+                    _ok(f"{t('saved', lang)}: {metric_label(metric, lang)} {exact_figure(metric, value, lang)}, "
                         f"{month_label(by, lang)}"),
                     html.Br(),
                     html.Span(f"{t('goal_milestones', lang)}: {_milestones(goal, lang)}" if goal else "",
@@ -706,7 +709,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
         try:
             for role, low, high in zip(roles, lows, highs, strict=True):
                 try:
-                    low_n, high_n = _amount(low, whole=True), _amount(high, whole=True)
+                    low_n, high_n = _amount(low, lang, whole=True), _amount(high, lang, whole=True)
                 except ValueError:
                     raise _err("err_whole", lang, field=role_label(role, lang)) from None
                 if low_n is not None and high_n is not None and low_n > high_n:
@@ -782,7 +785,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
             if kind == "http_feed" and not re.match(r"^https?://", location, re.IGNORECASE):
                 raise _err("err_url", lang)
             try:
-                seconds = _amount(interval, whole=True)
+                seconds = _amount(interval, lang, whole=True)
             except ValueError:
                 raise _err("err_interval", lang) from None
             seconds = int(seconds) if seconds is not None else 60
@@ -863,7 +866,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
     def _create_token(user, lang, name, role, worker_id, team_id, days):
         try:
             try:
-                amount = _amount(days, whole=True)
+                amount = _amount(days, lang, whole=True)
             except ValueError:
                 raise _err("err_days", lang) from None
             amount = TOKEN_DAYS_DEFAULT if amount is None else int(amount)

@@ -234,7 +234,7 @@ def register_recording(app, context: DashboardContext) -> None:
             worker_id=worker_id,
             phases=tuple(o["value"] for o in _phases(context, info.programme, lang)) if info else None,
             team_workers=set(context.directory.workers_of(info.team)) if info and info.team else set(),
-            months=recording.recent_months(context.metrics.clock(), context.zone),
+            months=recording.recent_months(context.metrics.clock(), context.zone), lang=lang,
         )
         if entry.problems:
             return (html.Div([html.Strong(t("record_fix", lang)),

@@ -102,7 +102,7 @@ def register_sheet(app, context: DashboardContext) -> None:
     def preview_sheet(contents):
         user, team_id = _team(context)
         content = _content(contents)
-        diff = sheet.diff_sheet(context, user, team_id, content)
+        diff = sheet.diff_sheet(context, user, team_id, content, g.lang)
         # the file stays in the browser until confirmed; confirming reads it again on the server
         pending = {"contents": contents, "digest": diff.digest()} if diff.events else None
         return preview_table(diff, g.lang), pending
@@ -119,7 +119,7 @@ def register_sheet(app, context: DashboardContext) -> None:
         lang = g.lang
         if not clicks or not isinstance(pending, dict):
             raise PreventUpdate
-        diff = sheet.diff_sheet(context, user, team_id, _content(pending.get("contents")))
+        diff = sheet.diff_sheet(context, user, team_id, _content(pending.get("contents")), lang)
         if not diff.events:
             return html.P(t("sheet_nothing", lang), className="sheet-nothing"), None
         if diff.digest() != pending.get("digest"):
