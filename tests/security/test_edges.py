@@ -94,6 +94,9 @@ def _names_what_exists(engine, payload) -> bool:
 WRITES = ("admin-", "users-table", "team-action-log", "talk-log", "record-message", "sheet-message")
 
 
+# 3,222 payloads, each write one counted in every table: about a minute a database, more on a
+# loaded machine
+@pytest.mark.timeout(900)
 def test_crafted_callback_payloads_never_answer_500_and_store_nothing(app, services, jobcentre, capsys):
     dash_app = _dash(app)
     assert set(dash_app.callback_map) == set(CALLBACKS)
