@@ -566,6 +566,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.process
 def test_files_the_server_creates_are_its_own(tmp_path, store):
     """0600 files and 0700 folders: a database made by the command line under a permissive umask,
     an older database file made 0644, the key files, reports and a drop folder's copies."""
