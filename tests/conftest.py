@@ -35,7 +35,7 @@ def pytest_addoption(parser) -> None:
 
 def pytest_configure(config) -> None:
     if config.getoption("fast"):
-        tiers.start_fast_tier()
+        tiers.start_fast_tier(config)
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -19,13 +19,16 @@ summary names the fast-tier tests that took longer than SLOW_SECONDS.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 MARKERS = ("postgresql", "process", "browser", "slow")
 SLOW_SECONDS = 2.0
+MEMORY = "/dev/shm"  # noqa: S108 (a tmpfs on Linux; the fast tier's temporary files)
 
 # True while the fast tier runs (`--fast`); read by the guards below.
 FAST = False
@@ -60,10 +63,14 @@ def _refuse_browser(*_args, **_options):
     refuse("start a browser", "browser")
 
 
-def start_fast_tier() -> None:
-    """Switches the guards on: PostgreSQL (tests/conftest.py), the program, Chromium."""
+def start_fast_tier(config: pytest.Config) -> None:
+    """Switches the guards on: PostgreSQL (tests/conftest.py), the program, Chromium. The tests'
+    files go to memory where there is a tmpfs: on disk, the fsyncs of SQLite's checkpoints and
+    of the key files cost more than most unit tests themselves (the full run keeps the disk)."""
     global FAST
     FAST = True
+    if not config.option.basetemp and os.path.isdir(MEMORY) and os.access(MEMORY, os.W_OK):
+        tempfile.tempdir = MEMORY
     subprocess.Popen = _GuardedPopen
     try:
         from playwright import sync_api

@@ -246,6 +246,7 @@ class Tally:
 # -- every entry point -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_identity_numbers_through_every_entry_point_leave_no_trace(
     app, client, admin_token, services, settings, env_settings, tmp_path, caplog, feed_server, monkeypatch
 ):
