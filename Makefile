@@ -63,8 +63,11 @@ audit: install-test
 test: install-test services chromium lint
 	$(BIN)/pytest -q -p no:cacheprovider -n 3 --dist loadfile
 
+# The unit tier, a minute at most: SQLite only, in one process, without PostgreSQL, a server or
+# command process, Chromium or a slow test (tests/tiers.py); stops at the first failure. Its
+# temporary files are in memory (/dev/shm) and kept only for failed tests.
 test-fast: install-test
-	$(BIN)/pytest -q -x -p no:cacheprovider
+	$(BIN)/pytest -q -x -p no:cacheprovider --fast -o tmp_path_retention_policy=failed
 
 bench: install-test services
 	$(BIN)/python bench/ingest.py

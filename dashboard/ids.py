@@ -40,7 +40,6 @@ TEAM_SELECT = "team-select"
 MONTH_SELECT = "month-select"
 TEAM_BODY = "team-body"
 TEAM_AS_OF = "team-as-of"
-TEAM_CHART_METRIC = "team-chart-metric"
 TEAM_CHARTS = "team-charts"
 TEAM_DRAWN = "team-drawn"  # the version the figures were drawn at; the slower sections follow it
 TEAM_WORKERS = "team-workers"

@@ -89,10 +89,6 @@ class ReadModel:
 
     # -- keeping current ------------------------------------------------------------------
 
-    def on_accepted(self, _events: Sequence[Any]) -> None:
-        """EventStore listener: the new events are read from the log, which gives them a seq."""
-        self.catch_up()
-
     def catch_up(self) -> int:
         """Applies every event stored after the last one seen; returns how many."""
         with self._lock:
@@ -144,16 +140,6 @@ class ReadModel:
                 self._rebuild_retracted(connection)
             self._record_change(changed)
             return count
-
-    def apply_rows(self, rows: Iterable[tuple[int, str, str, Any, str | dict]]) -> None:
-        """Applies (seq, type, case_id, occurred_at, payload) rows, e.g. from a test."""
-        with self._lock:
-            changed: set[str] = set()
-            self._apply(rows, changed)
-            if self._rebuild:
-                with self.engine.connect() as connection:
-                    self._rebuild_retracted(connection)
-            self._record_change(changed)
 
     def _apply(self, rows: Iterable[tuple], changed: set[str]) -> None:
         cases = self.cases
@@ -509,12 +495,6 @@ def get_read_model(engine: Engine, zone: ZoneInfo, *, catch_up: bool = True) -> 
     if catch_up:
         model.catch_up()
     return model
-
-
-def forget_read_models() -> None:
-    with _models_lock:
-        _models.clear()
-
 
 
 class Follower:

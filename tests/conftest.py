@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from api.tokens import create_token
 from core.database import dispose_engine
 from core.migrate import upgrade
 from core.settings import Settings
+from tests import tiers
 
 PG_ADMIN = os.environ.get("OVERBLIK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEMPLATE = f"overblik_test_template_{os.getpid()}"
@@ -25,7 +27,49 @@ TEST_KEY = "test-pseudonym-key-0123456789abcdef"
 CITIZENS = ["0101801234", "2512904321", "1111111118"]
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--fast", action="store_true", default=False,
+                     help="the fast tier (make test-fast): SQLite only; no PostgreSQL, program "
+                          "process, browser or slow test (tests/tiers.py)")
+
+
+def pytest_configure(config) -> None:
+    if config.getoption("fast"):
+        tiers.start_fast_tier(config)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if tiers.on_postgresql(item):
+            item.add_marker(pytest.mark.postgresql)
+    if not tiers.FAST:
+        return
+    kept, left = [], []
+    for item in items:
+        (left if any(item.get_closest_marker(name) for name in tiers.MARKERS) else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not tiers.FAST:
+        return
+    took: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) and getattr(report, "nodeid", None):
+                took[report.nodeid] = took.get(report.nodeid, 0.0) + report.duration
+    slow = sorted(((t, n) for n, t in took.items() if t > tiers.SLOW_SECONDS), reverse=True)
+    if slow:
+        terminalreporter.write_sep("-", f"fast tier: {len(slow)} tests took over {tiers.SLOW_SECONDS:g} s "
+                                        "(mark them slow?)")
+        for seconds, nodeid in slow:
+            terminalreporter.write_line(f"{seconds:6.2f}s {nodeid}")
+
+
 def _pg_admin() -> psycopg.Connection:
+    tiers.refuse("contact PostgreSQL", "postgresql")
     return psycopg.connect(PG_ADMIN, autocommit=True)
 
 
@@ -37,6 +81,7 @@ def _sqlalchemy_url(database: str) -> str:
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
     """A migrated PostgreSQL database that each test's database is copied from."""
+    tiers.refuse("contact PostgreSQL", "postgresql")
     with _pg_admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
         conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
@@ -62,12 +107,26 @@ def drop_postgres(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file that each test's database is copied from (as PostgreSQL's
+    databases are from `pg_template`): migrating anew for every test would cost more than
+    most tests themselves."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "overblik.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    dispose_engine(url)  # the last connection checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database of each kind."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'overblik.db'}"
-        upgrade(url)
+        path = tmp_path / "overblik.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        path.chmod(0o600)
+        url = f"sqlite:///{path}"
         yield url
         dispose_engine(url)
     else:

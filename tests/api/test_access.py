@@ -79,6 +79,7 @@ def _request(client, token, method, path, operation):
     return client.request(method, url, params=params, headers=headers, content=content)
 
 
+@pytest.mark.slow
 def test_every_route_and_role_as_the_matrix_says(client, app, world):
     document = client.get("/api/v1/openapi.json").json()
     assert app.state.follower.warmed.wait(60), "the read model did not warm: /api/v1/ready would say so"

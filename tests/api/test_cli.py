@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 
 import orjson
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import CITIZENS
+
+pytestmark = pytest.mark.process  # every test runs the `overblik` command
 
 OVERBLIK = str(Path(sys.executable).with_name("overblik"))
 

@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 from tests.conftest import TEST_KEY
 from tests.serverproc import Server, create_token, server_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.process]
 
 SOURCE = "crash-test"
 BATCHES = 200

@@ -13,8 +13,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.serverproc import free_port, overblik_command, server_env
+
+pytestmark = pytest.mark.process
 
 
 def _wait_for(process: subprocess.Popen, log: Path, pattern: str, timeout: float) -> str:

@@ -177,6 +177,7 @@ def check_answer(response, sent: int | None, body: bytes = b"") -> None:
 
 @FUZZ
 @given(body=bodies())
+@pytest.mark.slow
 def test_events_route_answers_every_body_with_a_reason(raw_client, admin_token, body):
     content, content_type, sent = body
     headers = {**bearer(admin_token), "Content-Type": content_type} if content_type else bearer(admin_token)
@@ -186,6 +187,7 @@ def test_events_route_answers_every_body_with_a_reason(raw_client, admin_token, 
 @FUZZ
 @given(batch=st.lists(events(), min_size=1, max_size=6))
 @example(batch=[{"event_id": "e", "type": "enrolled", "case_id": "c", "occurred_at": "2026-01-05"}])
+@pytest.mark.slow
 def test_event_like_batches_are_counted_one_by_one(raw_client, ingest_token, batch):
     headers = {**bearer(ingest_token), "Content-Type": "application/json"}
     content = dumps(batch, True)
@@ -241,6 +243,7 @@ def test_edge_cases_are_refused_or_stored_never_crash(raw_client, admin_token, e
 OPENAPI_EXAMPLES = 12
 
 
+@pytest.mark.slow
 def test_openapi_routes_never_answer_5xx(fuzz_app, admin_token):
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", fuzz_app)
     loaded = list(schema.get_all_operations())

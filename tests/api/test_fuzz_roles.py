@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -13,6 +14,8 @@ from schemathesis.checks import not_a_server_error
 from api.tokens import create_token
 from tests.api.test_fuzz import fuzz_app  # noqa: F401 (the fixture)
 from tests.conftest import bearer
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = 3  # per operation and role; the admin run in test_fuzz.py draws more
 BINDINGS = {"ingest": {}, "worker": {"worker_id": "w1"}, "team_lead": {"team_id": "t1"}, "manager": {}}

@@ -14,6 +14,8 @@ from dashboard.auth import SESSION_COOKIE, session_secret
 from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import sign_in
 
+pytestmark = pytest.mark.slow  # a simulated jobcentre with signed-in users (argon2) per test
+
 USERS = {Role.worker: "medarbejder", Role.team_lead: "leder", Role.manager: "chef", Role.admin: "admin"}
 
 

@@ -25,6 +25,8 @@ from core.models import DashboardUser
 from dashboard import ids
 from tests.dashboard.conftest import fill_jobcentre
 
+pytestmark = pytest.mark.slow  # argon2 hashes and a simulated jobcentre
+
 
 def test_passwords_are_argon2_and_checked(services):
     engine = services.engine
@@ -70,6 +72,7 @@ def test_sessions_end_expire_and_follow_disabling(services):
     assert verify_password(engine, "leder", "lang nok til mig 42") is not None
 
 
+@pytest.mark.process
 def test_cli_user_create(settings, services):
     from ingest.organisation import TeamIn, put_team
 

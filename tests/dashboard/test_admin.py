@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from dashboard import ids
 from metrics.service import MetricsService
 from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import callback_body, sign_in
+
+pytestmark = pytest.mark.slow  # a simulated jobcentre with signed-in users (argon2) per test
 
 
 def _open(app, client, path: str):

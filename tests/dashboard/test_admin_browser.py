@@ -19,7 +19,8 @@ from ingest.sources import list_sources
 from metrics.service import MetricsService
 from tests.dashboard.test_browser import AXE, CHROMIUM, browser, page, sign_in, site  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium")
+pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium"),
+              pytest.mark.browser]
 
 
 def open_admin(page, site) -> None:  # noqa: F811

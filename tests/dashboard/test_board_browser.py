@@ -21,7 +21,8 @@ from tests.dashboard.test_browser import CHROMIUM, sign_in
 site, browser, page = base.site, base.browser, base.page
 
 pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium")
+pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium"),
+              pytest.mark.browser]
 SHOTS = os.environ.get("OVERBLIK_SCREENSHOTS")
 
 

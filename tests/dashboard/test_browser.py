@@ -28,7 +28,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 HOMES = {"medarbejder": "/my-caseload", "leder": "/team", "chef": "/benchmarking", "admin": "/users"}
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium")
+pytestmark = [pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium"),
+              pytest.mark.browser]
 
 
 def free_port() -> int:

@@ -21,6 +21,8 @@ from metrics.service import MetricsService
 from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import callback_body, sign_in
 
+pytestmark = pytest.mark.slow  # a simulated jobcentre with signed-in users (argon2) per test
+
 
 @pytest.fixture
 def jobcentre(services):

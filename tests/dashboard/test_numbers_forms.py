@@ -16,6 +16,8 @@ from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import sign_in
 from tests.dashboard.test_admin_edit import post
 
+pytestmark = pytest.mark.slow  # a simulated jobcentre with signed-in users (argon2) per test
+
 
 @pytest.fixture
 def jobcentre(services):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from dashboard.components.quality import quality_section
 from metrics.programme_service import ProgrammeService
 from tests.metrics.conftest import ZONE
@@ -51,6 +53,7 @@ def test_phase_section_lists_phases_cases_past_plan_and_the_flow(store):
     assert phase_section(programmes, "B", "2026-06", "da") is None
 
 
+@pytest.mark.slow
 def test_meeting_pack_carries_the_quality_indicators(client, services):
     from tests.dashboard.conftest import fill_jobcentre
     from tests.dashboard.test_accounts import sign_in

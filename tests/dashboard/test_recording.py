@@ -19,6 +19,8 @@ from metrics.readmodel import get_read_model
 from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import sign_in
 
+pytestmark = pytest.mark.slow  # a simulated jobcentre with signed-in users (argon2) per test
+
 FIELD = ids.RECORD_FIELD
 
 

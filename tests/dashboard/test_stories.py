@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from dashboard import ids
 from metrics.readmodel import get_read_model
 from metrics.stories import good_stories
 from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import callback_body, sign_in
+
+pytestmark = pytest.mark.slow  # a simulated jobcentre with signed-in users (argon2) per test
 
 
 def test_the_wall_screen_shows_the_teams_good_stories(app, client, services):

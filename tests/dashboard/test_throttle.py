@@ -33,6 +33,7 @@ def sign_in(client, username, password):
     return client.post("/sign-in", data={"username": username, "password": password}, follow_redirects=False)
 
 
+@pytest.mark.slow
 def test_failures_in_one_process_count_in_the_other(two_processes, services):
     a, b = two_processes
     for attempt in range(MAX_FAILURES_PER_PAIR):
@@ -50,6 +51,7 @@ def test_failures_in_one_process_count_in_the_other(two_processes, services):
     assert all("leder" not in r.subject and "testclient" not in r.subject for r in rows)  # digests only
 
 
+@pytest.mark.slow
 def test_an_address_is_blocked_after_its_budget_across_usernames_and_processes(two_processes):
     a, b = two_processes
     for attempt in range(MAX_FAILURES_PER_ADDRESS):
@@ -59,6 +61,7 @@ def test_an_address_is_blocked_after_its_budget_across_usernames_and_processes(t
     assert sign_in(b, "chef", CHEF).status_code == 429
 
 
+@pytest.mark.slow
 def test_a_successful_sign_in_clears_the_users_count(two_processes):
     a, b = two_processes
     for _ in range(MAX_FAILURES_PER_PAIR - 1):

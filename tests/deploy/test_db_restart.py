@@ -31,10 +31,10 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 BATCH = 20
 DOWN_SECONDS = 4.0
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.skipif(
     not (PG_BIN / "initdb").exists() or not (PG_BIN / "pg_ctl").exists(),
     reason=f"needs PostgreSQL's initdb and pg_ctl in {PG_BIN} for a private cluster",
-)
+), pytest.mark.postgresql, pytest.mark.process]
 
 
 class Cluster:

@@ -26,6 +26,8 @@ from tests.conftest import PG_ADMIN, TEST_KEY, _sqlalchemy_url, drop_postgres, f
 from tests.dashboard.conftest import fill_jobcentre
 from tests.serverproc import REPO, Server, create_token, free_port, overblik_command, server_env
 
+pytestmark = pytest.mark.process
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -119,6 +121,7 @@ def deployment(pg_template, tmp_path: Path):
         drop_postgres(name)
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium")
 def test_four_workers_and_a_scheduler_move_every_screen_and_survive_a_killed_worker(deployment):
     from playwright.sync_api import sync_playwright

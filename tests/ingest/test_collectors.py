@@ -476,6 +476,7 @@ def wait_for(condition, timeout: float = 10.0) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_scheduler_picks_up_sources_and_runs_them_by_itself(store, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -522,6 +523,7 @@ def sources_client(app, client):
     return client
 
 
+@pytest.mark.slow
 def test_sources_api(sources_client, admin_token, ingest_token, feed_server):
     client = sources_client
     url = feed_server(FakeFeed([opened(i) for i in range(12)], token="api-s3cret"))

@@ -7,6 +7,7 @@ import shutil
 import time
 
 import orjson
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.api.test_cli import cli_env, run
@@ -18,6 +19,8 @@ from tests.ingest.test_mapping import (
     WEEK_2,
     sample_citizens,
 )
+
+pytestmark = pytest.mark.process
 
 
 def count_events(db_url: str, where: str = "1=1") -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import text
 
 from ingest.retention import erase_expired, months_before
@@ -41,6 +42,7 @@ def test_months_before_keeps_the_day_or_takes_the_months_last():
     assert months_before(datetime(2026, 1, 15, tzinfo=UTC), 60) == datetime(2021, 1, 15, tzinfo=UTC)
 
 
+@pytest.mark.process
 def test_case_erase_on_the_command_line(db_url, tmp_path, services, client, admin_token):
     client.post("/api/v1/events", json=_case("cli-case", "2026-01-05"), headers=bearer(admin_token))
     env = cli_env(db_url, tmp_path)

@@ -97,6 +97,7 @@ WRITES = ("admin-", "users-table", "team-action-log", "talk-log", "record-messag
 # 3,222 payloads, each write one counted in every table: about a minute a database, more on a
 # loaded machine
 @pytest.mark.timeout(900)
+@pytest.mark.slow
 def test_crafted_callback_payloads_never_answer_500_and_store_nothing(app, services, jobcentre, capsys):
     dash_app = _dash(app)
     assert set(dash_app.callback_map) == set(CALLBACKS)
@@ -213,6 +214,7 @@ def test_month_closes_are_scoped_to_the_team(client, two_teams):
         assert answer.status_code in (404, 422), (bad, answer.status_code)
 
 
+@pytest.mark.slow
 def test_the_wall_screen_shows_no_case_id_to_anyone(app, client, services, jobcentre):
     from dashboard import ids
     from tests.dashboard.test_accounts import callback_body
@@ -233,6 +235,7 @@ def test_the_wall_screen_shows_no_case_id_to_anyone(app, client, services, jobce
 # -- tokens and users only for workers and teams that exist -----------------------------------
 
 
+@pytest.mark.slow
 def test_tokens_are_issued_only_for_workers_and_teams_that_exist(client, two_teams, services, db_url, tmp_path):
     h = two_teams["admin"]
     for body, expected in [
@@ -292,6 +295,7 @@ def test_tokens_are_issued_only_for_workers_and_teams_that_exist(client, two_tea
     assert "mixed" not in names and "lead2" in names
 
 
+@pytest.mark.slow
 def test_the_admin_views_token_and_user_forms_refuse_unknown_bindings(app, client, services, jobcentre):
     from core.accounts import list_users
     from core.tokens import list_tokens
@@ -476,6 +480,7 @@ def _feed_server(host: str, handler_body):
     return server
 
 
+@pytest.mark.slow
 def test_feeds_are_checked_again_at_every_connection(store, listener, monkeypatch):
     """A name that resolved to a public address when added and resolves to loopback at the
     fetch (DNS rebinding), and a redirect to loopback: refused before connecting."""
@@ -542,6 +547,7 @@ def test_a_stored_feed_to_an_internal_address_is_refused_at_the_run(store, liste
     assert connections() == 0
 
 
+@pytest.mark.slow
 def test_a_stored_bad_month_does_not_break_the_meeting_pack(client, services, jobcentre):
     """An action stored with month 2000-13 before months were checked: left out, the pack is made."""
     from core.database import session_scope, utcnow

@@ -246,6 +246,7 @@ class Tally:
 # -- every entry point -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_identity_numbers_through_every_entry_point_leave_no_trace(
     app, client, admin_token, services, settings, env_settings, tmp_path, caplog, feed_server, monkeypatch
 ):
@@ -566,6 +567,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.process
 def test_files_the_server_creates_are_its_own(tmp_path, store):
     """0600 files and 0700 folders: a database made by the command line under a permissive umask,
     an older database file made 0644, the key files, reports and a drop folder's copies."""

@@ -275,6 +275,7 @@ def test_xlsx_bomb_through_a_mapping_import_and_a_drop_folder(store, tmp_path, b
     assert outcome.failed_files == ["sager-2026-03-09.xlsx"] and "unpacks to" in outcome.error and peak < 20 * MIB
 
 
+@pytest.mark.process
 def test_xlsx_bomb_through_the_command_line_import(db_url, tmp_path, bomb):
     if not db_url.startswith("sqlite"):
         pytest.skip("the command line reads the same file on either database; run once")
@@ -290,6 +291,7 @@ def test_xlsx_bomb_through_the_command_line_import(db_url, tmp_path, bomb):
     assert mapped.returncode != 0 and "unpacks to" in mapped.stdout + mapped.stderr
 
 
+@pytest.mark.slow
 def test_xlsx_bomb_and_a_huge_sheet_through_the_caseload_sheet(client, services, app, bomb):
     jobcentre = fill_jobcentre(services, cases=12, months=1)
     sign_in(client, "leder", jobcentre.users["leder"])
@@ -394,6 +396,7 @@ def _send(server, method, path, size, **options):
     return send_streaming("127.0.0.1", server.port, method, path, size, **options)
 
 
+@pytest.mark.process
 def test_a_real_server_refuses_oversized_unauthenticated_bodies_without_growing(server):
     cases = [("PUT", "/api/v1/goals", False), ("PUT", "/api/v1/goals", True), ("POST", "/api/v1/imports", False),
              ("POST", "/api/v1/events", True), ("POST", "/_dash-update-component", False),
@@ -408,6 +411,7 @@ def test_a_real_server_refuses_oversized_unauthenticated_bodies_without_growing(
     assert httpx.get(f"{server.url}/api/v1/health").status_code == 200
 
 
+@pytest.mark.process
 def test_a_real_server_stops_oversized_bodies_with_a_token(server, bomb):
     token = {"Authorization": f"Bearer {server.admin}"}
     for method, path, chunked in (("PUT", "/api/v1/goals", True), ("POST", "/api/v1/events", True),
@@ -428,6 +432,7 @@ def test_a_real_server_stops_oversized_bodies_with_a_token(server, bomb):
     assert list(server.temp.iterdir()) == []  # the upload's temporary files are gone
 
 
+@pytest.mark.process
 def test_slow_senders_are_cut_after_the_header_deadline(server):
     sockets = slow_connections("127.0.0.1", server.port, 200)
     try:
@@ -458,6 +463,7 @@ def test_slow_senders_are_cut_after_the_header_deadline(server):
     assert httpx.get(f"{server.url}/api/v1/health").status_code == 200
 
 
+@pytest.mark.process
 def test_connections_above_the_cap_are_closed_at_once(server):
     sockets = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(420)]
     try:
@@ -470,6 +476,7 @@ def test_connections_above_the_cap_are_closed_at_once(server):
     assert httpx.get(f"{server.url}/api/v1/health").status_code == 200
 
 
+@pytest.mark.process
 def test_live_streams_are_capped_per_session_and_per_address(server):
     def signed_in(name):
         client = httpx.Client(base_url=server.url, timeout=10)
@@ -513,6 +520,7 @@ def test_live_streams_are_capped_per_session_and_per_address(server):
         bo.close()
 
 
+@pytest.mark.slow
 def test_a_compressed_feed_page_is_unpacked_only_up_to_its_limit():
     import gzip
     import threading as _threading

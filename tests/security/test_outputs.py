@@ -236,6 +236,7 @@ def poisoned_jobcentre(services):
     return jobcentre
 
 
+@pytest.mark.slow
 def test_meeting_pack_and_talk_pdfs_show_payloads_as_text(client, services, poisoned_jobcentre):
     jc = poisoned_jobcentre
     month = month_of(datetime.now(UTC), services.settings.zone)
@@ -253,6 +254,7 @@ def test_meeting_pack_and_talk_pdfs_show_payloads_as_text(client, services, pois
     assert _flat('<a href="https://x.example">x</a>') in text and _flat("<para>p</para>") in text
 
 
+@pytest.mark.slow
 def test_caseload_sheet_stores_every_text_as_text(client, services, poisoned_jobcentre):
     jc = poisoned_jobcentre
     sign_in(client, "leder", jc.users["leder"])
@@ -289,6 +291,7 @@ def _bench_figures(client, app, lang="da") -> list[dict]:
     return figures
 
 
+@pytest.mark.slow
 def test_chart_labels_legends_and_hover_texts_are_plain_text(app, client, services, poisoned_jobcentre):
     sign_in(client, "chef", poisoned_jobcentre.users["chef"])
     figures = _bench_figures(client, app)
@@ -337,6 +340,7 @@ def test_every_writer_goes_through_an_encoder():
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium")
 def test_benchmarking_chart_in_a_browser_shows_the_markup_as_text(tmp_path):
     import threading

@@ -177,6 +177,7 @@ def _audit_addresses(base: str, token: str, forwarded: str) -> list[str | None]:
     return [e["address"] for e in entries if e["action"] == "export_audit"]
 
 
+@pytest.mark.process
 def test_forwarded_headers_are_believed_only_from_configured_proxies(db_url, accounts, tmp_path):
     env = server_env(db_url, TEST_KEY)
     admin_token = create_token(env, "admin", tmp_path)
@@ -308,6 +309,7 @@ def test_create_user_and_set_password_refuse_weak_passwords(services):
     assert verify_password(engine, "anne", STRONG[1]) is not None
 
 
+@pytest.mark.process
 def test_the_command_line_refuses_weak_passwords(settings, services):
     env = {**os.environ, "OVERBLIK_DATABASE_URL": settings.database_url, "OVERBLIK_PSEUDONYM_KEY": TEST_KEY}
     for password in ("Sommer2026!!", "kiosk-kiosk-2026"):

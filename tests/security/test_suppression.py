@@ -12,6 +12,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -197,6 +198,7 @@ CASE = st.tuples(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(CASE, min_size=0, max_size=40))
+@pytest.mark.slow
 def test_no_hidden_cell_of_the_quarterly_report_can_be_recovered(specs):
     raw, published = _raw_and_published(_cases(specs))
     _assert_holds(published, raw)
