@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.access import Action, Role
 from api.routes.privacy import record_access
 from api.security import actor_of, require
-from api.services import Services, ServicesDep
+from api.services import ServicesDep
 from api.tokens import Caller
 from core.audit import AuditAction
 from core.errors import Forbidden, NotFound
@@ -20,6 +20,7 @@ from metrics.milestones import DRILL_DOWN_FIELDS
 from metrics.readmodel import load_organisation
 from metrics.service import MetricsService
 from services import targets
+from services.runtime import Services
 
 router = APIRouter(tags=["metrics"])
 Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]

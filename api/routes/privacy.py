@@ -12,11 +12,12 @@ from pydantic import BaseModel
 
 from api.access import Action
 from api.security import acting, actor_of
-from api.services import Services, ServicesDep
+from api.services import ServicesDep
 from api.tokens import Caller
 from core.audit import AuditAction
 from services import privacy
 from services.actor import Actor
+from services.runtime import Services
 
 router = APIRouter(tags=["privacy"])
 
