@@ -22,8 +22,8 @@ from api.routes.quarantine import router as quarantine_router
 from api.routes.sources import router as sources_router
 from api.routes.telemetry import router as telemetry_router
 from api.routes.tokens import router as tokens_router
-from api.services import Services
 from core.settings import Settings, get_settings
+from services.runtime import Services
 
 log = logging.getLogger("overblik.api")
 API_PREFIX = "/api/v1"

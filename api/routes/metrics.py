@@ -8,16 +8,19 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action, Role
-from api.routes.privacy import record_access, record_change
-from api.security import require
-from api.services import Services, ServicesDep
+from api.routes.privacy import record_access
+from api.security import actor_of, require
+from api.services import ServicesDep
 from api.tokens import Caller
+from core.audit import AuditAction
 from core.errors import Forbidden, NotFound
 from metrics.closing import ALL_TEAMS
 from metrics.definitions import METRICS
 from metrics.milestones import DRILL_DOWN_FIELDS
 from metrics.readmodel import load_organisation
 from metrics.service import MetricsService
+from services import targets
+from services.runtime import Services
 
 router = APIRouter(tags=["metrics"])
 Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
@@ -144,7 +147,7 @@ async def get_milestone_cases(
         metrics.milestone_cases, month, field, team_id=team_id, worker_id=worker_id
     )
     await run_in_threadpool(
-        lambda: record_access(request, caller, "open_case_list", worker_id=worker_id,
+        lambda: record_access(request, caller, AuditAction.open_case_list, worker_id=worker_id,
                               team_id=team_id, detail=f"{month} {field}")
     )
     return cases
@@ -183,7 +186,7 @@ async def get_board(
         raise HTTPException(422, "worker_id is required")
     await run_in_threadpool(scope_worker, services, caller, worker_id)
     board = await run_in_threadpool(metrics.board, worker_id)
-    await run_in_threadpool(lambda: record_access(request, caller, "open_board", worker_id=worker_id))
+    await run_in_threadpool(lambda: record_access(request, caller, AuditAction.open_board, worker_id=worker_id))
     return board
 
 
@@ -224,9 +227,7 @@ async def put_targets(
     caller: Annotated[Caller, Depends(require(Action.write_targets))],
     items: Annotated[list[dict[str, Any]], Body()],
 ):
-    saved = await run_in_threadpool(metrics.put_targets, items)
-    await run_in_threadpool(record_change, request, caller, "set_targets", items)
-    return saved
+    return await run_in_threadpool(targets.set_targets, metrics, actor_of(request, caller), items)
 
 
 @router.get("/goals", summary="Goals with their monthly milestones")
@@ -249,9 +250,7 @@ async def put_goals(
     caller: Annotated[Caller, Depends(require(Action.write_targets))],
     items: Annotated[list[dict[str, Any]], Body()],
 ):
-    saved = await run_in_threadpool(metrics.put_goals, items)
-    await run_in_threadpool(record_change, request, caller, "set_goals", items)
-    return saved
+    return await run_in_threadpool(targets.set_goals, metrics, actor_of(request, caller), items)
 
 
 @router.get("/norms", summary="Caseload norm bands per role")
@@ -268,10 +267,7 @@ async def put_norms(
     caller: Annotated[Caller, Depends(require(Action.write_norms))],
     items: Annotated[list[dict[str, Any]], Body()],
 ):
-    saved = await run_in_threadpool(metrics.put_norms, items)
-    await run_in_threadpool(record_access, request, caller, "set_norms", detail="; ".join(
-        f"{b['role']} {b['low']}-{b['high']}" for b in saved))
-    return saved
+    return await run_in_threadpool(targets.set_norms, metrics, actor_of(request, caller), items)
 
 
 # -- closing months -----------------------------------------------------------------------
