@@ -24,7 +24,8 @@ class Action(StrEnum):
     read_sources = "read_sources"
     write_sources = "write_sources"
     read_imports = "read_imports"
-    # metrics (api/routes/metrics.py); which team or worker is further scoped by role there
+    # figures (api/routes/figures.py); which team or worker is further scoped by role there
+    # (api/scope.py)
     read_figures = "read_figures"
     read_case_lists = "read_case_lists"
     read_board = "read_board"
