@@ -13,6 +13,7 @@ from api.security import require
 from api.services import Services, ServicesDep
 from api.tokens import Caller
 from core.errors import Forbidden, NotFound
+from core.messages import LANGUAGES
 from metrics.closing import ALL_TEAMS
 from metrics.definitions import METRICS
 from metrics.milestones import DRILL_DOWN_FIELDS
@@ -92,7 +93,7 @@ def scope_worker(services: Services, caller: Caller, worker_id: str) -> str:
 async def get_definitions(_caller: Annotated[Caller, Depends(require(Action.read_figures))]):
     return [
         {
-            "name": m.name, "kind": m.kind, "labels": {"da": m.da, "en": m.en, "de": m.de},
+            "name": m.name, "kind": m.kind, "labels": {lang: m.label(lang) for lang in LANGUAGES},
             "value": m.value, "higher_is_better": m.higher_is_better, "targetable": m.targetable,
             "definition": m.definition,
         }

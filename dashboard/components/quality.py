@@ -6,27 +6,22 @@ from dash import html
 
 from dashboard.components.status import status_badge
 from dashboard.components.tables import table
-from dashboard.i18n import number, share
+from dashboard.i18n import N_, number, share, t
 from metrics.calendar import add_months
 from metrics.programme_service import ProgrammeService
 from metrics.quality import INDICATORS
-from metrics.quality import LABELS as INDICATOR_LABELS
 
-# (da, en, de); kept here rather than in dashboard/i18n.py: only this section uses them
+# the headings of this section by their part, keys in the message catalogue
 LABELS = {
-    "quality_indicators": ("Kvalitetsindikatorer, seneste 12 måneder", "Quality indicators, last 12 months",
-                           "Qualitätsindikatoren, letzte 12 Monate"),
-    "indicator": ("Indikator", "Indicator", "Indikator"),
-    "value": ("Værdi", "Value", "Wert"),
-    "standard": ("Standard", "Standard", "Standard"),
-    "status": ("Status", "Status", "Status"),
-    "basis": ("Grundlag", "Basis", "Grundlage"),
+    "quality_indicators": N_("quality_indicators"), "indicator": N_("quality_indicator"),
+    "value": N_("quality_value"), "standard": N_("quality_standard"), "status": N_("quality_status"),
+    "basis": N_("quality_basis"),
 }
-LANGS = ("da", "en", "de")
 
 
-def label(key: str, lang: str) -> str:
-    return {**LABELS, **INDICATOR_LABELS}[key][LANGS.index(lang) if lang in LANGS else 1]
+def label(part: str, lang: str) -> str:
+    """A heading of this section, or an indicator's name (indicator_<name>)."""
+    return t(LABELS.get(part, f"indicator_{part}"), lang)
 
 
 def _value(name: str, value, lang: str) -> str:

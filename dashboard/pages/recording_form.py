@@ -274,7 +274,7 @@ def undo_last(context: DashboardContext, user, org, worker_id: str, last, lang: 
         reasons = "; ".join(e.reason for e in summary.errors)
         return html.Div(f"{t('record_refused', lang)}: {reasons}", className="record-refused", role="alert"), \
             recording.new_form_id(), last, False
-    label = t("action_" + str((last or {}).get("action")), lang) if (last or {}).get("action") in recording.ACTIONS else ""
+    label = t(f"action_{(last or {}).get('action')}", lang) if (last or {}).get("action") in recording.ACTIONS else ""
     return (html.Div([f"{t('record_undone', lang)}: {label} {t('record_on_case', lang)} ",
                       html.Span(entry.case_id, className="mono")], className="record-undone"),
             recording.new_form_id(), {"undone": entry.event_ids, "case_id": entry.case_id}, True)
