@@ -32,6 +32,12 @@ def readiness_label(level: str | None, lang: str) -> str:
     return t(READINESS_KEYS.get(level or "unknown", "unknown"), lang)
 
 
+def event_label(event_type: str, lang: str) -> str:
+    """An event type as people name it (event_<type>); an unknown type as it was sent."""
+    key = f"event_{event_type}"
+    return t(key, lang) if messages.has(key) else event_type
+
+
 def role_label(role: str, lang: str) -> str:
     return t(role, lang) if messages.has(role) else role
 

@@ -8,6 +8,7 @@ from dash import html
 
 from dashboard.components.charts import graph
 from dashboard.components.tables import table
+from dashboard.context import DashboardContext
 from dashboard.i18n import N_, month_label, number, t
 from metrics.calendar import add_months
 from metrics.programme_service import ProgrammeService
@@ -33,6 +34,17 @@ def label(part: str, lang: str) -> str:
 
 def _phase_name(names: dict, phase: str, lang: str) -> str:
     return (names or {}).get(lang) or (names or {}).get("en") or phase
+
+
+def phase_names(context: DashboardContext, lang: str) -> dict[str, str]:
+    """Every programme's phase ids named in `lang`, for tables that show a case's phase; an id
+    two programmes share takes the first programme's name."""
+    programmes = ProgrammeService(context.engine, context.zone, context.metrics.clock)
+    names: dict[str, str] = {}
+    for model in programmes.list_models():
+        for phase in model["phases"]:
+            names.setdefault(phase["id"], _phase_name(phase["names"], phase["id"], lang))
+    return names
 
 
 def node_label(node: str, names: dict[str, str], lang: str) -> str:
@@ -69,6 +81,7 @@ def completion_chart(points: list[dict], lang: str):
         go.Bar(name=label(key, lang), x=months, y=[p[key] for p in points], marker_color=colour)
         for key, colour in (("completed", "#1b7837"), ("closed_otherwise", "#b2abd2"), ("active", "#cccccc"))
     ])
+    fig.update_xaxes(type="category")  # Babel's month names as they are, never re-read as dates
     fig.update_layout(barmode="stack", height=240, margin={"l": 8, "r": 8, "t": 8, "b": 8},
                       font={"size": 12}, legend={"orientation": "h", "y": -0.25})
     return graph(fig, 240)

@@ -19,12 +19,14 @@ from core.access import Action, Role
 from core.accounts import SignedInUser
 from core.database import as_utc, utcnow
 from core.numbers import NumberError, parse_number
+from core.reasons import reason_text
 from core.tokens import TokenError, create_token, hash_token, list_tokens, revoke_token
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import (
     day_label,
+    event_label,
     exact_figure,
     figure,
     metric_label,
@@ -285,7 +287,8 @@ def quarantine_table(context: DashboardContext, lang: str):
         ["#", t("received", lang), t("source", lang), t("col_case", lang), t("kind", lang), t("reason", lang),
          t("attempts", lang), ""],
         [[str(q["id"]), day_label(q["received_at"], context.zone, lang), q["source"] or q["origin"] or none,
-          html.Span(q["case_id"] or none, className="mono"), q["type"] or none, html.Span(q["reason"], className="small"),
+          html.Span(q["case_id"] or none, className="mono"), event_label(q["type"], lang) if q["type"] else none,
+          html.Span(reason_text(q["reason"], lang), className="small"),
           number(q["attempts"], lang),
           html.Button(t("resubmit", lang), id={"type": ids.ADMIN_RESUBMIT, "id": q["id"]}, n_clicks=0,
                       className="button small", disabled=context.store is None,
@@ -824,7 +827,7 @@ def register(app, context: DashboardContext) -> None:  # noqa: C901 (one callbac
             else:
                 if summary.rejected:
                     outcome = "refused"
-                    message = html.Span(f"✕ #{entry}: {t('resubmit_refused', lang)}: {summary.errors[0].reason}",
+                    message = html.Span(f"✕ #{entry}: {t('resubmit_refused', lang)}: {reason_text(summary.errors[0].reason, lang)}",
                                         className="form-error")
                 elif summary.duplicates:
                     outcome = "duplicate"
