@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from dashboard.components.charts import graph
-from dashboard.components.tables import table
+from dashboard.components.tables import scroll_area, table
 from dashboard.context import DashboardContext
 from dashboard.i18n import N_, month_label, number, t
 from metrics.calendar import add_months
@@ -115,10 +115,10 @@ def phase_section(programmes: ProgrammeService, team_id: str, current_month: str
         )
         blocks.append(html.Div([
             html.H3(_phase_name(model["names"], programme, lang)),
-            table(headers, rows, className="phase-table"),
+            scroll_area(table(headers, rows, className="phase-table"), label("phases", lang)),
             html.H3(label("attention", lang)) if attention else None,
-            table([label(k, lang) for k in ("case", "phase", "days_in_phase", "days_over")], attention,
-                  className="attention-table") if attention else None,
+            scroll_area(table([label(k, lang) for k in ("case", "phase", "days_in_phase", "days_over")], attention,
+                              className="attention-table"), label("attention", lang)) if attention else None,
             html.H3(label("flow", lang)) if flow["links"] else None,
             flow_chart(flow["links"], names, lang) if flow["links"] else None,
             html.H3(label("completion", lang)) if cohort["cohort"] else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import html
 
 from dashboard.components.status import status_badge
-from dashboard.components.tables import table
+from dashboard.components.tables import scroll_area, table
 from dashboard.i18n import N_, number, share, t
 from metrics.calendar import add_months
 from metrics.programme_service import ProgrammeService
@@ -60,8 +60,8 @@ def header(lang: str) -> list[str]:
 def quality_section(programmes: ProgrammeService, team_id: str, current_month: str, lang: str):
     """One table per programme the team has cases in, for the last 12 months; None when none."""
     parts = [
-        table(header(lang), [[*r[:3], status_badge(r[3], lang), r[4]] for r in rows],
-              caption=caption, className="quality-table")
+        scroll_area(table(header(lang), [[*r[:3], status_badge(r[3], lang), r[4]] for r in rows],
+                          caption=caption, className="quality-table"), caption)
         for caption, rows in quality_figures(programmes, team_id, current_month, lang)
     ]
     if not parts:

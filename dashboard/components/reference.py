@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import html
 from sqlalchemy import Engine
 
-from dashboard.components.tables import table
+from dashboard.components.tables import scroll_area, table
 from dashboard.i18n import figure, metric_label, month_label, suppressed, t
 from metrics.reference import load_figures
 
@@ -24,6 +24,6 @@ def reference_section(engine: Engine, metric: str, month: str, team_rows: list[d
              for ref in references]
     return html.Section([
         html.H2(f"{t('reference_title', lang)}: {metric_label(metric, lang)}, {month_label(month, lang)}"),
-        table([t("reference_reference", lang), metric_label(metric, lang), t("reference_source", lang)], rows,
-              className="reference-table"),
+        scroll_area(table([t("reference_reference", lang), metric_label(metric, lang), t("reference_source", lang)],
+                          rows, className="reference-table"), t("reference_title", lang)),
     ], className="section", id="reference-figures")
