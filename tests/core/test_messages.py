@@ -98,3 +98,14 @@ def test_a_domain_error_with_a_key_is_shown_by_it():
     assert str(error) == "the value is not a number (da_DK)"
     assert error_text(error, "da") == "Mål: »x« er ikke et tal."
     assert error_text(Invalid("no open quarantine entry with this id"), "en") == "No open quarantine entry with this id."
+
+
+def test_a_number_refusal_carries_its_key():
+    from core.numbers import NumberError, parse_number
+
+    for text, lang, said in (("1,2,3", "da", "kan ikke læses entydigt"), ("abc", "de", "keine Zahl"),
+                             ("9" * 80, "en", "longer than 64 characters")):
+        with pytest.raises(NumberError) as refused:
+            parse_number(text, lang)
+        assert said in error_text(refused.value, lang)
+        assert str(refused.value).startswith("the value ")  # English for logs and the API, as before
