@@ -4,14 +4,10 @@ message; and at a phone's width (390 px) no view runs off the screen sideways.""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from core.programmes import PRESETS, preset
-from ingest.events import EVENT_TYPES
 from ingest.store import CPR_REASON
-from metrics.definitions import FIELDS
+from tests.dashboard.raw_codes import raw_codes
 from tests.dashboard.test_browser import CHROMIUM_ARGS, browser, sign_in, site  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -19,20 +15,6 @@ pytestmark = pytest.mark.browser
 # (user, path) of the views checked; the admin view holds the quarantine section
 VIEWS = [("leder", "/team"), ("leder", "/wall"), ("medarbejder", "/my-caseload"), ("chef", "/benchmarking"),
          ("admin", "/admin")]
-PHASE_IDS = {phase for name in PRESETS for phase in preset(name).phase_ids}
-# words a phase id shares with Danish or German text are left out of the check
-SHARED_WORDS = {"placement", "intervention", "measure", "closure", "documentation"}
-ENGLISH_REASONS = ("looks like a citizen number", "is dated before its", "is dated after its",
-                   "already opened", "already closed", "Field required", "not a valid")
-CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b|\bclosed:[a-z_]+")
-
-
-def _codes(text: str) -> list[str]:
-    found = set(CODE.findall(text)) & ({*EVENT_TYPES, *FIELDS, *PHASE_IDS} | {m for m in CODE.findall(text)
-                                                                             if m.startswith("closed:")})
-    found |= {p for p in PHASE_IDS - SHARED_WORDS if re.search(rf"\b{p}\b", text)}
-    found |= {r for r in ENGLISH_REASONS if r in text}
-    return sorted(found)
 
 
 # what runs past the right edge outside a scrolling box: named when the page is too wide
@@ -76,7 +58,7 @@ def test_no_code_reaches_the_page(browser, site, quarantined, lang, username, pa
         text = page.inner_text("body")
         assert len(text) > 200, text
         assert page.locator("html").get_attribute("lang") == lang
-        assert not _codes(text), f"{path} ({lang}) shows {_codes(text)}"
+        assert not raw_codes(text), f"{path} ({lang}) shows {raw_codes(text)}"
         if path == "/admin":
             assert ("CPR-nummer" if lang == "da" else "Personennummer") in text
             assert CPR_REASON not in text
