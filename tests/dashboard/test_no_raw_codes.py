@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard.i18n import month_label
 from ingest.store import CPR_REASON
+from metrics.calendar import month_of
+from metrics.service import MetricsService
 from tests.dashboard.raw_codes import raw_codes
 from tests.dashboard.test_browser import CHROMIUM_ARGS, browser, sign_in, site  # noqa: F401 (fixtures)
 
@@ -59,6 +62,10 @@ def test_no_code_reaches_the_page(browser, site, quarantined, lang, username, pa
         assert len(text) > 200, text
         assert page.locator("html").get_attribute("lang") == lang
         assert not raw_codes(text), f"{path} ({lang}) shows {raw_codes(text)}"
+        if path == "/wall":  # the month as the language writes it ("december 2026", not "December 2026")
+            month = month_of(MetricsService(site.services.engine, site.services.settings.zone).clock(),
+                             site.services.settings.zone)
+            assert page.inner_text(".wall-month").splitlines()[0] == month_label(month, lang)
         if path == "/admin":
             assert ("CPR-nummer" if lang == "da" else "Personennummer") in text
             assert CPR_REASON not in text
