@@ -6,10 +6,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import html
 
+from core.messages import N_
 from dashboard.components.charts import graph
 from dashboard.components.tables import scroll_area, table
 from dashboard.context import DashboardContext
-from dashboard.i18n import N_, month_label, number, t
+from dashboard.i18n import month_label, number, t
 from metrics.calendar import add_months
 from metrics.programme_service import ProgrammeService
 from metrics.programmes import CLOSED_NODE, START

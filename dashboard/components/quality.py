@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dash import html
 
+from core.messages import N_
 from dashboard.components.status import status_badge
 from dashboard.components.tables import scroll_area, table
-from dashboard.i18n import N_, number, share, t
+from dashboard.i18n import number, share, t
 from metrics.calendar import add_months
 from metrics.programme_service import ProgrammeService
 from metrics.quality import INDICATORS
