@@ -15,6 +15,7 @@ from core.accounts import (
     list_users,
     set_disabled,
 )
+from core.reasons import error_text
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
@@ -114,7 +115,7 @@ def register(app, context: DashboardContext) -> None:
             except UsernameTaken:
                 message = f"✕ {t('username_taken', lang)}"
             except AccountError as exc:
-                message = f"✕ {exc}"
+                message = f"✕ {error_text(exc, lang)}"
         elif isinstance(trigger, dict) and clicked:
             users = {u.id: u for u in list_users(context.engine)}
             target = users.get(trigger["id"])

@@ -109,3 +109,14 @@ def test_a_number_refusal_carries_its_key():
             parse_number(text, lang)
         assert said in error_text(refused.value, lang)
         assert str(refused.value).startswith("the value ")  # English for logs and the API, as before
+
+
+def test_an_account_refusal_is_shown_by_its_key(services):
+    from core.accounts import AccountError, create_user
+
+    with pytest.raises(AccountError) as refused:
+        create_user(services.engine, "ny.bruger", "Lang nok adgangskode 42!", "worker", worker_id="w-none",
+                    existing=True)
+    assert str(refused.value) == "there is no worker with that id"  # as the API and the CLI say it
+    assert error_text(refused.value, "da") == "Der er ingen medarbejder med det id."
+    assert error_text(refused.value, "de") == "Es gibt keine Fachkraft mit dieser Kennung."
