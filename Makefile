@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-test lock demo serve test test-fast lint audit bench clean services chromium
+.PHONY: install install-test lock demo serve test test-fast lint audit bench clean services chromium messages
 
 # Production: only what the product needs, every file checked against the lock's hashes; the
 # project itself without dependencies (and built with the locked setuptools, not a download).
@@ -68,6 +68,17 @@ test: install-test services chromium lint
 # temporary files are in memory (/dev/shm) and kept only for failed tests.
 test-fast: install-test
 	$(BIN)/pytest -q -x -p no:cacheprovider --fast -o tmp_path_retention_policy=failed
+
+# The message catalogue (docs/translations.md): the keys the code uses extracted (babel.cfg),
+# merged into da, en and de (a new key arrives untranslated and fails the tests until it has a
+# text in each), and compiled to the .mo files the product reads.
+MESSAGES := core/locale
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k t -k N_ --no-location --omit-header \
+		--sort-output -o $(MESSAGES)/overblik.pot core ingest metrics api dashboard
+	$(BIN)/pybabel update -i $(MESSAGES)/overblik.pot -d $(MESSAGES) -D overblik --no-fuzzy-matching \
+		--ignore-obsolete --width 100
+	$(BIN)/pybabel compile -d $(MESSAGES) -D overblik --statistics
 
 bench: install-test services
 	$(BIN)/python bench/ingest.py

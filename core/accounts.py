@@ -18,6 +18,7 @@ from core import identity
 from core.access import Role
 from core.database import as_utc, session_scope, utcnow
 from core.errors import Invalid
+from core.messages import N_
 from core.models import DashboardSession, DashboardUser
 from core.passwords import MIN_LENGTH, PasswordRefused, canonical_username, check_password
 from core.tokens import BindingError, check_binding_exists
@@ -78,11 +79,11 @@ def check_binding(role: str, worker_id: str | None, team_id: str | None) -> Role
     except ValueError:
         checked = None
     if checked not in USER_ROLES:
-        raise AccountError(f"role must be one of {', '.join(r.value for r in USER_ROLES)}")
+        raise AccountError(f"role must be one of {', '.join(r.value for r in USER_ROLES)}", key=N_("error_user_role"))
     if checked is Role.worker and not worker_id:
-        raise AccountError("a worker user needs a worker id")
+        raise AccountError("a worker user needs a worker id", key=N_("error_user_needs_worker"))
     if checked is Role.team_lead and not team_id:
-        raise AccountError("a team_lead user needs a team id")
+        raise AccountError("a team_lead user needs a team id", key=N_("error_user_needs_team"))
     return checked
 
 
@@ -102,16 +103,18 @@ def create_user(
     (core.tokens.check_binding_exists), as the command line and the users page ask."""
     username = canonical_username(username)
     if not USERNAME.match(username):
-        raise AccountError("a username is 2–64 letters, digits or . _ @ -, starting with a letter or digit")
+        raise AccountError("a username is 2–64 letters, digits or . _ @ -, starting with a letter or digit",
+                           key=N_("error_username_form"))
     if identity.detect(username):
-        raise AccountError("a username must not be an identity number (such as a CPR number)")
+        raise AccountError("a username must not be an identity number (such as a CPR number)",
+                           key=N_("error_username_identity"))
     check_new_password(password, username)
     checked = check_binding(role, worker_id, team_id)
     if existing:
         try:
             worker_id, team_id = check_binding_exists(engine, checked.value, worker_id, team_id)
         except BindingError as exc:
-            raise AccountError(str(exc)) from None
+            raise AccountError(str(exc), key=exc.key, **exc.params) from None
     user = DashboardUser(
             username=username,
             password_hash=_hasher.hash(password),

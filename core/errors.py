@@ -1,6 +1,7 @@
 """The domain's refusals: one base class, and one kind per refusal that says what went wrong
 in words every adapter understands. The API answers each kind with its HTTP status and the
-refusal's own text (`api/errors.py`); the dashboard and the command line show the text.
+refusal's own text (`api/errors.py`); the dashboard shows it in the user's language by its
+message key (`core/reasons.py`), the command line shows the text.
 
 A domain error keeps the builtin base it always had (`ValueError` for invalid input,
 `LookupError` for something that does not exist), so a caller that catches those still does.
@@ -27,14 +28,16 @@ class DomainError(Exception):
     """A refusal of the domain; `str(error)` is its reason, readable by the user."""
 
     kind: ClassVar[str] = "invalid"
-    # the message catalogue's key for this refusal, for an adapter that answers in the user's
-    # language (the dashboard); the reason itself stays the English text
+    # the message key (core/messages.py) and its parameters the dashboard shows the refusal by;
+    # without one, core/reasons.py reads the key back from the English reason
     key: str | None = None
+    params: dict[str, object]
 
-    def __init__(self, *args, key: str | None = None):
+    def __init__(self, *args: object, key: str | None = None, **params: object):
         super().__init__(*args)
         if key is not None:
             self.key = key
+        self.params = params
 
     def __str__(self) -> str:
         # the reason as given, also for one that is a KeyError too (whose text is a quoted repr)

@@ -31,13 +31,15 @@ from typing import Any
 from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
 
 from core.errors import Invalid
+from core.messages import N_
 
 # the short language codes the product speaks, and Babel's locale for each
 LOCALES = {"da": "da_DK", "en": "en_GB", "de": "de_DE"}
 DEFAULT_LOCALE = "da"
 MAX_CHARS = 64  # longer text is no number anyone types
 
-# reasons a text is refused: codes the dashboard translates (dashboard/i18n.py, number_*)
+# reasons a text is refused: codes the message catalogue translates (core/messages.py: number_<reason>
+# with the field and value for a form, number_reason_<reason> for the refusal on its own)
 NOT_A_NUMBER = "not_a_number"
 BAD_GROUPING = "bad_grouping"
 TOO_LONG = "too_long"
@@ -51,8 +53,10 @@ _MACHINE = re.compile(r"[0-9]+\.[0-9]+")
 
 class NumberError(Invalid):
     """A text that is not a number in the given language; `reason` is one of the codes above
-    (translatable), the message is English for logs and the API."""
+    (translatable: the error's key), the message is English for logs and the API."""
 
+    # every key a NumberError may carry, for the catalogue's extraction
+    KEYS = (N_("number_reason_not_a_number"), N_("number_reason_bad_grouping"), N_("number_reason_too_long"))
     MESSAGES = {
         NOT_A_NUMBER: "is not a number",
         BAD_GROUPING: "has its separators in a form the language does not use",
@@ -62,7 +66,8 @@ class NumberError(Invalid):
     def __init__(self, reason: str, locale: str):
         self.reason = reason
         self.locale = locale
-        super().__init__(f"the value {self.MESSAGES[reason]} ({locale})")
+        super().__init__(f"the value {self.MESSAGES[reason]} ({locale})", key=f"number_reason_{reason}",
+                         chars=MAX_CHARS)
 
 
 def babel_locale(locale: str | None) -> str:

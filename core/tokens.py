@@ -13,6 +13,7 @@ from sqlmodel import select
 from core.access import Role
 from core.database import as_utc, session_scope, utcnow
 from core.errors import Invalid
+from core.messages import N_
 from core.models import AccessToken, Team, Worker
 
 TOKEN_PREFIX = "ovb_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
@@ -56,23 +57,25 @@ def check_binding_exists(engine: Engine, role: str, worker_id: str | None,
     with session_scope(engine) as session:
         if role == Role.worker.value:
             if worker_id is None:
-                raise BindingError("a worker token or user must name its worker")
+                raise BindingError("a worker token or user must name its worker", key=N_("error_binding_needs_worker"))
             worker = session.get(Worker, worker_id)
             if worker is None:
-                raise UnknownBinding("there is no worker with that id")
+                raise UnknownBinding("there is no worker with that id", key=N_("error_binding_no_worker"))
             if team_id is not None and team_id != worker.team_id:
-                raise BindingError("the team given is not the worker's team")
+                raise BindingError("the team given is not the worker's team", key=N_("error_binding_other_team"))
             return worker_id, None
         if role == Role.team_lead.value:
             if team_id is None:
-                raise BindingError("a team_lead token or user must name its team")
+                raise BindingError("a team_lead token or user must name its team", key=N_("error_binding_needs_team"))
             if worker_id is not None:
-                raise BindingError("a team_lead token or user is bound to a team, not to a worker")
+                raise BindingError("a team_lead token or user is bound to a team, not to a worker",
+                                   key=N_("error_binding_team_not_worker"))
             if session.get(Team, team_id) is None:
-                raise UnknownBinding("there is no team with that id")
+                raise UnknownBinding("there is no team with that id", key=N_("error_binding_no_team"))
             return None, team_id
     if worker_id is not None or team_id is not None:
-        raise BindingError(f"a {role} token or user is bound to no worker or team")
+        raise BindingError(f"a {role} token or user is bound to no worker or team", key=N_("error_binding_none"),
+                           role=role)
     return None, None
 
 

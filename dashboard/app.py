@@ -14,12 +14,13 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
 from core.access import Action, allowed
+from core.messages import LANGUAGES
 from core.settings import Settings
 from dashboard import auth, downloads, ids, inputs, sheet
 from dashboard.components.shell import header
 from dashboard.context import DashboardContext
 from dashboard.directory import Directory
-from dashboard.i18n import LANGUAGES, t
+from dashboard.i18n import t
 from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user

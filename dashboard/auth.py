@@ -13,9 +13,10 @@ from werkzeug.http import parse_cookie
 
 from core.access import Role
 from core.accounts import SignedInUser, end_session, session_user, start_session, verify_password
+from core.messages import LANGUAGES
 from core.settings import Settings
 from core.throttle import ATTEMPT_WINDOW_SECONDS, SignInThrottle
-from dashboard.i18n import LANGUAGES, best_language, t
+from dashboard.i18n import best_language, t
 from ingest.pseudonym import load_or_create_key
 
 SESSION_COOKIE = "overblik_session"

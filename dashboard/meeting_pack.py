@@ -17,6 +17,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from core.outputs import pdf_text
 from dashboard.agreements import agreements_of
 from dashboard.components import quality
+from dashboard.components.phases import phase_names
 from dashboard.context import DashboardContext
 from dashboard.i18n import (
     figure,
@@ -231,9 +232,11 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str)
             f"{figure(f, worker[f], lang)} {_arrow(worker[f], previous_workers.get(wid, {}).get(f), lang)[:1]}"
             for f in WORKER_COLUMNS])
     name = context.directory.worker_name
+    phases = phase_names(context, lang)
     overdue_rows = [[c["case_id"], ", ".join(f"{name(w)} ({role_label(r, lang).lower()})"
                                             for r, w in c["holders"].items()),
-                     readiness_label(c["readiness"], lang), c["phase"] or "–"] for c in overdue]
+                     readiness_label(c["readiness"], lang), phases.get(c["phase"], c["phase"]) if c["phase"] else "–"]
+                    for c in overdue]
     first = add_months(month, -11)
     charts = [trend_drawing(metrics.trend(m, first, month, team_id=team_id)["points"], m, lang, styles)
               for m in CHARTS]
@@ -298,10 +301,11 @@ def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str
                             figure(name, team_row[name], lang),
                             figure(name, target["target"], lang) if target else "–"])
     board = metrics.board(worker_id)
+    phases = phase_names(context, lang)
     readiness_rows = [[readiness_label(level, lang),
                        number(sum(1 for c in board["cases"] if c["readiness"] == level), lang)]
                       for level in ("ready", "close", "far", "unknown")]
-    overdue_rows = [[c["case_id"], c["phase"] or "–", (c["placement"] or {}).get("employer") or "–"]
+    overdue_rows = [[c["case_id"], phases.get(c["phase"], c["phase"]) if c["phase"] else "–", (c["placement"] or {}).get("employer") or "–"]
                     for c in board["cases"] if c["overdue"]]
     story: list = [
         Paragraph(_escape(title), styles.title),

@@ -16,10 +16,11 @@ from openpyxl import Workbook
 
 from core.access import Action
 from core.accounts import SignedInUser
+from core.messages import LANGUAGES
 from core.numbers import DEFAULT_LOCALE, parse_float
 from core.outputs import append_row
 from dashboard.context import DashboardContext
-from dashboard.i18n import LANGUAGES, readiness_label, t
+from dashboard.i18n import readiness_label, t
 from dashboard.recording import LEVELS, SOURCE
 from dashboard.scope import audit_open, current_user, permit, scope_team
 from ingest.limits import ARCHIVE_LIMITS, ArchiveLimits, ArchiveRefused, open_workbook, sheet_rows

@@ -1,66 +1,64 @@
-"""Each figure defined once: name, kind, labels in Danish, English and German, direction, targets."""
+"""Each figure defined once: name, kind, direction, targets; its label is metric_<name> in core/messages.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
+from core import messages
 from core.errors import Invalid
+from core.messages import DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
 class MetricDefinition:
     name: str
     kind: Literal["stock", "flow"]
-    da: str
-    en: str
-    de: str
     value: Literal["count", "share", "hours", "days", "object"]
     higher_is_better: bool | None
     targetable: bool = False
     # the metrics.md definition in one line, shown as help text on screens and in exports
     definition: str = ""
 
-    def label(self, language: str = "da") -> str:
-        return getattr(self, language, self.da)
+    def label(self, language: str = DEFAULT_LANGUAGE) -> str:
+        """The figure's name in `language`, from the message catalogue (key metric_<name>)."""
+        return messages.t(f"metric_{self.name}", language)
 
 
 METRICS: tuple[MetricDefinition, ...] = (
-    MetricDefinition("active_cases", "stock", "Aktive sager", "Active cases", "Aktive Fälle", "count", None,
+    MetricDefinition("active_cases", "stock", "count", None,
                      definition="cases active at t"),
-    MetricDefinition("caseload", "stock", "Sagsstamme", "Caseload", "Fallzahl", "object", None,
+    MetricDefinition("caseload", "stock", "object", None,
                      definition="per worker: role → active cases at t the worker holds in that role"),
-    MetricDefinition("in_placement", "stock", "I virksomhedsforløb", "In placement", "Im Praktikum", "count", True, True,
+    MetricDefinition("in_placement", "stock", "count", True, True,
                      "active cases with an open placement at t"),
-    MetricDefinition("placement_share", "stock", "Andel i virksomhedsforløb", "Share in placement", "Anteil im Praktikum", "share", True, True,
+    MetricDefinition("placement_share", "stock", "share", True, True,
                      "in_placement / active_cases; null without active cases"),
-    MetricDefinition("cv_done", "stock", "CV færdigt", "CV done", "Lebenslauf fertig", "count", True, True,
+    MetricDefinition("cv_done", "stock", "count", True, True,
                      "active cases with a completed CV"),
-    MetricDefinition("cv_share", "stock", "Andel med CV", "Share with CV", "Anteil mit Lebenslauf", "share", True, True,
+    MetricDefinition("cv_share", "stock", "share", True, True,
                      "cv_done / active_cases; null without active cases"),
-    MetricDefinition("readiness", "stock", "Parathed", "Readiness", "Arbeitsmarktnähe", "object", None,
+    MetricDefinition("readiness", "stock", "object", None,
                      definition="ready / close / far / unknown → active cases"),
-    MetricDefinition("phases", "stock", "Faser", "Phases", "Phasen", "object", None,
+    MetricDefinition("phases", "stock", "object", None,
                      definition="phase → active cases"),
-    MetricDefinition("follow_up_overdue", "stock", "Opfølgning overskredet", "Follow-up overdue", "Nachbetreuung überfällig", "count", False,
+    MetricDefinition("follow_up_overdue", "stock", "count", False,
                      definition="active cases in placement whose follow-up is due at or before t"),
-    MetricDefinition("waiting_for_company_consultant", "stock", "Venter på virksomhedskonsulent", "Waiting for a company consultant",
-                     "Wartet auf Betriebsberater", "count", False,
+    MetricDefinition("waiting_for_company_consultant", "stock", "count", False,
                      definition="active cases never held by a company consultant before t"),
-    MetricDefinition("placement_starts", "flow", "Opstartede virksomhedsforløb", "Placement starts", "Praktikumsbeginne", "count", True, True,
+    MetricDefinition("placement_starts", "flow", "count", True, True,
                      "placements started in M"),
-    MetricDefinition("follow_ups", "flow", "Opfølgninger", "Follow-ups", "Nachbetreuungsgespräche", "count", True,
+    MetricDefinition("follow_ups", "flow", "count", True,
                      definition="follow-ups held in M"),
-    MetricDefinition("three_party_follow_ups", "flow", "Trepartsopfølgninger", "Three-party follow-ups", "Dreiergespräche", "count", True,
+    MetricDefinition("three_party_follow_ups", "flow", "count", True,
                      definition="follow-ups in M with citizen, caseworker and company consultant"),
-    MetricDefinition("with_ordinary_hours", "flow", "Med ordinære timer", "With ordinary hours", "Mit regulären Stunden", "count", True, True,
+    MetricDefinition("with_ordinary_hours", "flow", "count", True, True,
                      "cases with more than 0 ordinary hours reported for M"),
-    MetricDefinition("ordinary_hours", "flow", "Ordinære timer", "Ordinary hours", "Reguläre Stunden", "hours", True, True,
+    MetricDefinition("ordinary_hours", "flow", "hours", True, True,
                      "sum of the ordinary hours reported for M"),
-    MetricDefinition("closed", "flow", "Afsluttede sager", "Closed cases", "Abgeschlossene Fälle", "object", None,
+    MetricDefinition("closed", "flow", "object", None,
                      definition="reason → cases closed in M"),
-    MetricDefinition("median_days_to_company_consultant", "flow", "Dage til virksomhedskonsulent (median)",
-                     "Days to a company consultant (median)", "Tage bis Betriebsberater (Median)", "days", False,
+    MetricDefinition("median_days_to_company_consultant", "flow", "days", False,
                      definition="median elapsed days from opening to the first company consultant, cases opened in M"),
 )
 

@@ -14,6 +14,7 @@ from metrics.casestate import NEVER, CaseHistory
 NO_PHASE = "(none)"
 UNKNOWN_PHASE = "(not in model)"
 START = "(start)"
+CLOSED_NODE = "closed:"  # a flow's end node: closed:<reason>
 
 
 def _days(us: int) -> float:
@@ -110,7 +111,7 @@ def phase_flow(
                 links[key] = links.get(key, 0) + 1
             previous = phase
         if first <= case.closed < end:
-            key = (previous, f"closed:{case.close_reason}")
+            key = (previous, f"{CLOSED_NODE}{case.close_reason}")
             links[key] = links.get(key, 0) + 1
     order = {p: i for i, p in enumerate((START, *model.phase_ids))}
     return [

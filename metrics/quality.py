@@ -6,29 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from core import messages
+from core.messages import LANGUAGES
 from core.programmes import ProcessModel
 from metrics.calendar import DAY_US
 from metrics.casestate import NEVER, CaseHistory
 from metrics.targets import status
 
+# each indicator's label is indicator_<name> in the message catalogue (core/messages.py)
 INDICATORS = (
     "mid_review_share",
     "final_review_share",
     "supervisions_per_worker_year",
     "three_party_per_placement_month",
 )
-# Each indicator's label (da, en, de), defined once for the API, dashboard, meeting pack and report.
-LABELS = {
-    "mid_review_share": ("Midtvejssamtale inden midten af forløbet", "Mid-term talk by mid-course",
-                         "Zwischengespräch bis zur Hälfte"),
-    "final_review_share": ("Afsluttet med slutsamtale", "Closed with a final talk",
-                           "Mit Abschlussgespräch beendet"),
-    "supervisions_per_worker_year": ("Supervision pr. medarbejder pr. år", "Supervisions per worker per year",
-                                     "Supervisionen je Fachkraft und Jahr"),
-    "three_party_per_placement_month": ("Trepartsopfølgning pr. praktikmåned",
-                                        "Three-party follow-ups per placement-month",
-                                        "Dreiergespräche je Praktikumsmonat"),
-}
 YEAR_DAYS = 365.25
 MONTH_DAYS = YEAR_DAYS / 12
 
@@ -128,7 +119,7 @@ def quality_indicators(
             value = t.numerator / t.denominator if t.denominator else None
             standard = model.standards[name]
             row["indicators"][name] = {
-                "labels": dict(zip(("da", "en", "de"), LABELS[name], strict=True)),
+                "labels": {lang: messages.t(f"indicator_{name}", lang) for lang in LANGUAGES},
                 "value": value,
                 "numerator": t.numerator,
                 "denominator": round(t.denominator, 4),

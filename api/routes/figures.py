@@ -32,6 +32,7 @@ from api.services import ServicesDep
 from api.tokens import Caller
 from core.audit import AuditAction
 from core.errors import Forbidden, Invalid, NotFound
+from core.messages import LANGUAGES
 from metrics.closing import ALL_TEAMS
 from metrics.definitions import METRICS
 from metrics.milestones import DRILL_DOWN_FIELDS
@@ -58,7 +59,7 @@ MetricsDep = Annotated[MetricsService, Depends(metrics_service)]
 async def get_definitions(_caller: Annotated[Caller, Depends(require(Action.read_figures))]):
     return [
         {
-            "name": m.name, "kind": m.kind, "labels": {"da": m.da, "en": m.en, "de": m.de},
+            "name": m.name, "kind": m.kind, "labels": {lang: m.label(lang) for lang in LANGUAGES},
             "value": m.value, "higher_is_better": m.higher_is_better, "targetable": m.targetable,
             "definition": m.definition,
         }

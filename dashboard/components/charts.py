@@ -87,6 +87,7 @@ def trend_chart(points: list[dict], metric: str, lang: str, *, graph_id=None, he
         fig.add_scatter(x=months, y=targets, name=t("target", lang), mode="lines",
                         line={"color": INK, "dash": "dash", "width": 2}, line_shape="hv")
     _layout(fig, lang, height, share=definition.value == "share")
+    fig.update_xaxes(type="category")  # Babel's month names as they are, never re-read as dates
     return _graph(fig, **({"id": graph_id} if graph_id else {}))
 
 
@@ -146,4 +147,5 @@ def team_lines(series: dict[str, list[dict]], metric: str, lang: str, team_names
                         y=[p["value"] for p in points], name=team_names.get(team, team), mode="lines+markers",
                         line={"color": TEAM_COLOURS[i % len(TEAM_COLOURS)], "width": 2})
     _layout(fig, lang, 300, share=BY_NAME[metric].value == "share")
+    fig.update_xaxes(type="category")  # Babel's month names as they are, never re-read as dates
     return _graph(fig)

@@ -4,29 +4,25 @@ from __future__ import annotations
 
 from dash import html
 
+from core.messages import N_
 from dashboard.components.status import status_badge
-from dashboard.components.tables import table
-from dashboard.i18n import number, share
+from dashboard.components.tables import scroll_area, table
+from dashboard.i18n import number, share, t
 from metrics.calendar import add_months
 from metrics.programme_service import ProgrammeService
 from metrics.quality import INDICATORS
-from metrics.quality import LABELS as INDICATOR_LABELS
 
-# (da, en, de); kept here rather than in dashboard/i18n.py: only this section uses them
+# the headings of this section by their part, keys in the message catalogue
 LABELS = {
-    "quality_indicators": ("Kvalitetsindikatorer, seneste 12 måneder", "Quality indicators, last 12 months",
-                           "Qualitätsindikatoren, letzte 12 Monate"),
-    "indicator": ("Indikator", "Indicator", "Indikator"),
-    "value": ("Værdi", "Value", "Wert"),
-    "standard": ("Standard", "Standard", "Standard"),
-    "status": ("Status", "Status", "Status"),
-    "basis": ("Grundlag", "Basis", "Grundlage"),
+    "quality_indicators": N_("quality_indicators"), "indicator": N_("quality_indicator"),
+    "value": N_("quality_value"), "standard": N_("quality_standard"), "status": N_("quality_status"),
+    "basis": N_("quality_basis"),
 }
-LANGS = ("da", "en", "de")
 
 
-def label(key: str, lang: str) -> str:
-    return {**LABELS, **INDICATOR_LABELS}[key][LANGS.index(lang) if lang in LANGS else 1]
+def label(part: str, lang: str) -> str:
+    """A heading of this section, or an indicator's name (indicator_<name>)."""
+    return t(LABELS.get(part, f"indicator_{part}"), lang)
 
 
 def _value(name: str, value, lang: str) -> str:
@@ -65,8 +61,8 @@ def header(lang: str) -> list[str]:
 def quality_section(programmes: ProgrammeService, team_id: str, current_month: str, lang: str):
     """One table per programme the team has cases in, for the last 12 months; None when none."""
     parts = [
-        table(header(lang), [[*r[:3], status_badge(r[3], lang), r[4]] for r in rows],
-              caption=caption, className="quality-table")
+        scroll_area(table(header(lang), [[*r[:3], status_badge(r[3], lang), r[4]] for r in rows],
+                          caption=caption, className="quality-table"), caption)
         for caption, rows in quality_figures(programmes, team_id, current_month, lang)
     ]
     if not parts:

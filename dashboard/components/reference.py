@@ -5,21 +5,9 @@ from __future__ import annotations
 from dash import html
 from sqlalchemy import Engine
 
-from dashboard.components.tables import table
-from dashboard.i18n import figure, metric_label, month_label, suppressed
+from dashboard.components.tables import scroll_area, table
+from dashboard.i18n import figure, metric_label, month_label, suppressed, t
 from metrics.reference import load_figures
-
-# (da, en, de); only this section uses them
-LABELS = {
-    "title": ("Referencetal", "Reference figures", "Vergleichswerte"),
-    "reference": ("Reference", "Reference", "Vergleich"),
-    "source": ("Kilde", "Source", "Quelle"),
-}
-LANGS = ("da", "en", "de")
-
-
-def label(key: str, lang: str) -> str:
-    return LABELS[key][LANGS.index(lang) if lang in LANGS else 1]
 
 
 def reference_section(engine: Engine, metric: str, month: str, team_rows: list[dict], team_names: dict,
@@ -35,7 +23,7 @@ def reference_section(engine: Engine, metric: str, month: str, team_rows: list[d
     rows += [[html.Em(ref["label"]), figure(metric, ref["value"], lang), ref["source"] or ""]
              for ref in references]
     return html.Section([
-        html.H2(f"{label('title', lang)}: {metric_label(metric, lang)}, {month_label(month, lang)}"),
-        table([label("reference", lang), metric_label(metric, lang), label("source", lang)], rows,
-              className="reference-table"),
+        html.H2(f"{t('reference_title', lang)}: {metric_label(metric, lang)}, {month_label(month, lang)}"),
+        scroll_area(table([t("reference_reference", lang), metric_label(metric, lang), t("reference_source", lang)],
+                          rows, className="reference-table"), t("reference_title", lang)),
     ], className="section", id="reference-figures")

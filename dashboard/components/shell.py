@@ -6,7 +6,8 @@ from dash import dcc, html
 
 from core.access import Action, allowed
 from core.accounts import SignedInUser
-from dashboard.i18n import LANGUAGES, t
+from core.messages import LANGUAGES
+from dashboard.i18n import t
 
 # (path, text key, action): the views in the order the menu shows them
 NAVIGATION = (

@@ -8,6 +8,7 @@ from flask import g
 from core.access import Action, Role
 from dashboard import ids
 from dashboard.components.cards import figure_card, metric_value
+from dashboard.components.phases import phase_names
 from dashboard.components.status import norm_flag
 from dashboard.components.tables import scroll_area, table
 from dashboard.context import DashboardContext
@@ -108,6 +109,7 @@ def board_table(cases: list[dict], context: DashboardContext, lang: str):
         return html.P(t("no_cases", lang), className="empty")
     name = context.directory.worker_name
     rows = []
+    phases = phase_names(context, lang)
     for case in cases:
         placement = case["placement"]
         rows.append([
@@ -118,7 +120,7 @@ def board_table(cases: list[dict], context: DashboardContext, lang: str):
             number(case["days_since_opened"], lang),
             html.Span("✓ " + t("yes", lang), className="ok") if case["has_cv"] else html.Span("– " + t("no", lang), className="muted"),
             html.Span(readiness_label(case["readiness"], lang), className=f"pill readiness-{case['readiness']}"),
-            case["phase"] or "–",
+            phases.get(case["phase"], case["phase"]) if case["phase"] else "–",
             (f"{placement['employer'] or '–'} ({t('since', lang)} {day_label(placement['since'], context.zone, lang)})"
              if placement else "–"),
             html.Span(["⚠ ", t("overdue", lang), " · ", day_label(case["follow_up_due"], context.zone, lang)],

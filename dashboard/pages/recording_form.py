@@ -10,6 +10,7 @@ from flask import abort, g, request
 
 from core.access import Action, allowed
 from core.programmes import load_model, preset
+from core.reasons import reason_text
 from dashboard import ids, recording
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, month_label, readiness_label, role_label, t
@@ -244,7 +245,7 @@ def register_recording(app, context: DashboardContext) -> None:
         summary = recording.record(context.store, context.engine, user, entry, worker_id=worker_id,
                                    team_id=team_id, address=request.remote_addr)
         if summary.rejected:
-            reasons = "; ".join(e.reason for e in summary.errors)
+            reasons = "; ".join(reason_text(e.reason, lang) for e in summary.errors)
             return (html.Div(f"{t('record_refused', lang)}: {reasons}", className="record-refused", role="alert"),
                     form_id, last, not last)
         if not summary.accepted:
@@ -271,10 +272,10 @@ def undo_last(context: DashboardContext, user, org, worker_id: str, last, lang: 
     summary = recording.record(context.store, context.engine, user, entry, worker_id=worker_id,
                                team_id=org.workers.get(worker_id), address=request.remote_addr)
     if summary.rejected:
-        reasons = "; ".join(e.reason for e in summary.errors)
+        reasons = "; ".join(reason_text(e.reason, lang) for e in summary.errors)
         return html.Div(f"{t('record_refused', lang)}: {reasons}", className="record-refused", role="alert"), \
             recording.new_form_id(), last, False
-    label = t("action_" + str((last or {}).get("action")), lang) if (last or {}).get("action") in recording.ACTIONS else ""
+    label = t(f"action_{(last or {}).get('action')}", lang) if (last or {}).get("action") in recording.ACTIONS else ""
     return (html.Div([f"{t('record_undone', lang)}: {label} {t('record_on_case', lang)} ",
                       html.Span(entry.case_id, className="mono")], className="record-undone"),
             recording.new_form_id(), {"undone": entry.event_ids, "case_id": entry.case_id}, True)

@@ -12,6 +12,7 @@ from flask import g, request
 
 from core.access import Action, allowed
 from core.audit import record as audit_record
+from core.reasons import reason_text
 from dashboard import ids, sheet
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
@@ -133,6 +134,6 @@ def register_sheet(app, context: DashboardContext) -> None:
         if summary.duplicates:
             parts.append(t("record_duplicate", lang))
         if summary.rejected:
-            parts.append(f"{t('record_refused', lang)}: " + "; ".join(e.reason for e in summary.errors))
+            parts.append(f"{t('record_refused', lang)}: " + "; ".join(reason_text(e.reason, lang) for e in summary.errors))
         return html.P(" · ".join(parts), className="record-done", **{"data-metric": "sheet_recorded",
                                                                      "data-count": str(summary.accepted)}), None

@@ -12,6 +12,7 @@ from dashboard import ids
 from dashboard.agreements import IdentityInText, add_agreement, agreements_of, mark_done
 from dashboard.components.agreement_log import agreement_log
 from dashboard.components.cards import figure_card, metric_value
+from dashboard.components.phases import phase_names
 from dashboard.components.status import norm_flag
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
@@ -116,7 +117,8 @@ def register(app, context: DashboardContext) -> None:
             for level, cases in by_level.items()
         ]
         overdue = [c for c in board["cases"] if c["overdue"]]
-        overdue_rows = [[html.Span(c["citizen"] or "–", className="mono"), c["phase"] or "–",
+        phases = phase_names(context, lang)
+        overdue_rows = [[html.Span(c["citizen"] or "–", className="mono"), phases.get(c["phase"], c["phase"]) if c["phase"] else "–",
                          (c["placement"] or {}).get("employer") or "–",
                          day_label(c["follow_up_due"], context.zone, lang)] for c in overdue]
         return [

@@ -19,7 +19,7 @@ from dashboard.agreements import IdentityInText, add_agreement, agreements_of, m
 from dashboard.components.agreement_log import agreement_log
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.charts import funnel_chart, readiness_bar, trend_chart
-from dashboard.components.phases import phase_section
+from dashboard.components.phases import phase_names, phase_section
 from dashboard.components.quality import quality_section
 from dashboard.components.status import norm_flag, trend_arrow
 from dashboard.components.tables import scroll_area, table
@@ -271,9 +271,11 @@ def overdue_table(context: DashboardContext, cases: list[dict], lang: str):
     if not cases:
         return html.P("✓ " + t("no_cases", lang), className="muted")
     name = context.directory.worker_name
+    phases = phase_names(context, lang)
     rows = [[html.Span(c["case_id"], className="mono"),
              ", ".join(f"{name(w)} ({role_label(r, lang).lower()})" for r, w in c["holders"].items()),
-             readiness_label(c["readiness"], lang), c["phase"] or "–"] for c in cases]
+             readiness_label(c["readiness"], lang), phases.get(c["phase"], c["phase"]) if c["phase"] else "–"]
+            for c in cases]
     return table([t("col_case", lang), t("col_others", lang), t("col_readiness", lang), t("col_phase", lang)],
                  rows, className="compact")
 

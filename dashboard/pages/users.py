@@ -10,6 +10,7 @@ from flask import g
 from core.access import Action
 from core.accounts import USER_ROLES, UsernameTaken, WeakPassword, list_users
 from core.errors import Conflict, DomainError
+from core.reasons import error_text
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
@@ -110,7 +111,7 @@ def register(app, context: DashboardContext) -> None:
             except UsernameTaken:
                 message = f"✕ {t('username_taken', lang)}"
             except DomainError as exc:
-                message = f"✕ {exc}"
+                message = f"✕ {error_text(exc, lang)}"
         elif isinstance(trigger, dict) and clicked:
             target = next((u for u in list_users(context.engine) if u.id == trigger["id"]), None)
             if target is not None:

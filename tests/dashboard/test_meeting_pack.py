@@ -158,3 +158,17 @@ def test_the_caseload_talk_downloads_with_its_figures_and_actions(client, servic
     assert f"Parat {ready}" in text
     assert not any(c["citizen"] and c["citizen"] in text for c in board["cases"])
     assert client.get(f"/talk.pdf?worker={jobcentre.other_worker}").status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["da", "de"])
+def test_the_pdfs_show_labels_not_codes(client, services, jobcentre, lang):
+    from tests.dashboard.raw_codes import raw_codes
+
+    sign_in(client, "leder", jobcentre.users["leder"])
+    client.cookies.set("overblik_lang", lang)
+    for path in (f"/meeting-pack.pdf?team={jobcentre.team}&month={_month(services)}",
+                 f"/talk.pdf?worker={jobcentre.worker}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = pdf_text(response.content)
+        assert not raw_codes(text), f"{path} ({lang}): {raw_codes(text)}"

@@ -305,3 +305,26 @@ def test_a_citizen_number_in_free_text_is_refused_by_the_form(client, services, 
     assert _dashboard_events(services) == []
     with services.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM quarantine")).scalar() == 0
+
+
+def test_a_refusal_of_the_server_is_shown_in_the_users_language(client, services, jobcentre, app):
+    from datetime import datetime, timedelta
+
+    today = datetime.now(services.settings.zone).date()
+    sign_in(client, "medarbejder", jobcentre.users["medarbejder"])
+    case = _own_case(services, jobcentre.worker)
+    answer, response = post(client, record_body(
+        app, action="placement_started", case_id=case["case_id"], worker=jobcentre.worker,
+        fields={"date": today.isoformat(), "employer": "Bageriet", "kind": "internship", "hours_per_week": None},
+        form_id="ob-0020"))
+    assert answer.status_code == 200, answer.text
+    assert "Registreret" in _text(response[ids.RECORD_MESSAGE])
+    # ended the day before it started: ingest refuses it, and the form says why in Danish
+    answer, response = post(client, record_body(
+        app, action="placement_ended", case_id=case["case_id"], worker=jobcentre.worker,
+        fields={"date": (today - timedelta(days=1)).isoformat(), "placement_id": "P-0020", "end_reason": None},
+        form_id="ob-0021"))
+    assert answer.status_code == 200, answer.text
+    message = _text(response[ids.RECORD_MESSAGE])
+    assert "Virksomhedsforløbets slutdato ligger før dets startdato" in message, message
+    assert "placement_ended" not in message

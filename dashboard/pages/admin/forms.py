@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from core.errors import DomainError
 from core.numbers import parse_number
+from core.reasons import error_text, reason_text
 from dashboard.context import DashboardContext
 from dashboard.i18n import t
 from ingest.organisation import list_teams, list_workers
@@ -85,8 +86,8 @@ def refusal(exc: Exception, lang: str, label: str):
     if isinstance(exc, ValidationError):
         return refused(t(label, lang), lang, reason(exc))
     if isinstance(exc, DomainError) and exc.key:
-        return refused(t(exc.key, lang), lang)
-    return refused(t(label, lang), lang, str(exc))
+        return refused(error_text(exc, lang), lang)
+    return refused(t(label, lang), lang, reason_text(str(exc), lang))
 
 
 def failed(words: str):

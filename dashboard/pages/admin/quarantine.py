@@ -8,10 +8,11 @@ from dash import ALL, Input, Output, ctx, html
 from flask import g
 
 from core.access import Action
+from core.reasons import reason_text
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
-from dashboard.i18n import day_label, number, t
+from dashboard.i18n import day_label, event_label, number, t
 from dashboard.pages.admin.forms import clicked, entry_id, failed, message, ok, section
 from dashboard.scope import acting
 from ingest.quarantine import NotInQuarantine, list_quarantine
@@ -31,7 +32,8 @@ def quarantine_table(context: DashboardContext, lang: str):
         ["#", t("received", lang), t("source", lang), t("col_case", lang), t("kind", lang), t("reason", lang),
          t("attempts", lang), ""],
         [[str(q["id"]), day_label(q["received_at"], context.zone, lang), q["source"] or q["origin"] or none,
-          html.Span(q["case_id"] or none, className="mono"), q["type"] or none, html.Span(q["reason"], className="small"),
+          html.Span(q["case_id"] or none, className="mono"), event_label(q["type"], lang) if q["type"] else none,
+          html.Span(reason_text(q["reason"], lang), className="small"),
           number(q["attempts"], lang),
           html.Button(t("resubmit", lang), id={"type": ids.ADMIN_RESUBMIT, "id": q["id"]}, n_clicks=0,
                       className="button small", disabled=context.store is None,
@@ -68,7 +70,7 @@ def register(app, context: DashboardContext) -> None:
                 answer = failed(f"#{entry}: {t('not_in_quarantine', lang)}")
             else:
                 if summary.rejected:
-                    answer = failed(f"#{entry}: {t('resubmit_refused', lang)}: {summary.errors[0].reason}")
+                    answer = failed(f"#{entry}: {t('resubmit_refused', lang)}: {reason_text(summary.errors[0].reason, lang)}")
                 elif summary.duplicates:
                     answer = ok(f"#{entry}: {t('resubmit_duplicate', lang)}")
                 else:

@@ -1,0 +1,122 @@
+"""The message catalogue is complete in da, en and de, compiled from its .po files as they are,
+and server reasons reach the reader in their language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from core import messages
+from core.errors import Invalid
+from core.reasons import error_text, reason_key, reason_text
+from dashboard import vocabulary
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("core", "ingest", "metrics", "api", "dashboard")
+
+
+def _po(lang: str):
+    with open(messages.LOCALE_DIR / lang / "LC_MESSAGES" / "overblik.po", "rb") as f:
+        return read_po(f, locale=lang)
+
+
+def _extracted() -> set[str]:
+    """The keys `make messages` extracts: literal keys of t() and N_(), and the vocabularies."""
+    with open(ROOT / "babel.cfg") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keys = set()
+    for package in PACKAGES:
+        for _file, _line, key, _comments, _context in extract_from_dir(
+            ROOT / package, method_map, options_map, keywords={"t": None, "N_": None},
+        ):
+            keys.add(key)
+    return keys
+
+
+def test_every_key_the_code_uses_has_a_text_in_every_language():
+    used = _extracted()
+    assert len(used) > 400
+    for lang in messages.LANGUAGES:
+        catalogue = _po(lang)
+        missing = sorted(k for k in used if k not in catalogue or not catalogue[k].string)
+        assert not missing, f"{lang}: no text for {missing[:20]}"
+
+
+@pytest.mark.parametrize("name", sorted(vocabulary.vocabularies()))
+def test_every_member_of_every_vocabulary_has_a_label_in_every_language(name):
+    for key in vocabulary.vocabularies()[name]:
+        for lang in messages.LANGUAGES:
+            assert messages.has(key, lang), f"{name}: {key} has no {lang} text"
+            assert messages.t(key, lang).strip()
+
+
+def test_the_compiled_catalogues_are_those_of_the_po_files():
+    for lang in messages.LANGUAGES:
+        written = {m.id: m.string for m in _po(lang) if m.id}
+        with open(messages.LOCALE_DIR / lang / "LC_MESSAGES" / "overblik.mo", "rb") as f:
+            compiled = {m.id: m.string for m in read_mo(f) if m.id}
+        assert compiled == written, f"{lang}: run `make messages`"
+
+
+def test_placeholders_are_the_same_in_every_language():
+    import string
+
+    def fields(words: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(words) if name}
+
+    da, en, de = (_po(lang) for lang in messages.LANGUAGES)
+    for message in da:
+        if message.id:
+            assert fields(message.string) == fields(en[message.id].string) == fields(de[message.id].string), message.id
+
+
+def test_one_fallback_rule():
+    assert messages.t("sign_in", "fr") == messages.t("sign_in", "da") == "Log ind"
+    assert messages.t("sign_in", None) == "Log ind"
+    assert messages.t("no_such_key", "de") == "no_such_key"
+
+
+def test_server_reasons_read_back_to_their_keys():
+    from ingest.store import CPR_REASON, SINGLETON_REASONS, identity_reason
+
+    for reason in (CPR_REASON, identity_reason("nin"), *SINGLETON_REASONS.values(),
+                   "placement_ended is dated before its placement_started"):
+        assert reason_key(reason) is not None, reason
+    assert reason_text(CPR_REASON, "da").startswith("En værdi ligner et CPR-nummer")
+    assert reason_text("occurred_at: Field required; placement_ended is dated before its placement_started",
+                       "de") == "occurred_at: Pflichtfeld; Das Ende des Praktikums liegt vor seinem Beginn"
+    assert reason_text("something new", "da") == "something new"
+
+
+def test_a_domain_error_with_a_key_is_shown_by_it():
+    error = Invalid("the value is not a number (da_DK)", key="number_not_a_number", field="Mål", value="x")
+    assert str(error) == "the value is not a number (da_DK)"
+    assert error_text(error, "da") == "Mål: »x« er ikke et tal."
+    assert error_text(Invalid("no open quarantine entry with this id"), "en") == "No open quarantine entry with this id."
+
+
+def test_a_number_refusal_carries_its_key():
+    from core.numbers import NumberError, parse_number
+
+    for text, lang, said in (("1,2,3", "da", "kan ikke læses entydigt"), ("abc", "de", "keine Zahl"),
+                             ("9" * 80, "en", "longer than 64 characters")):
+        with pytest.raises(NumberError) as refused:
+            parse_number(text, lang)
+        assert said in error_text(refused.value, lang)
+        assert str(refused.value).startswith("the value ")  # English for logs and the API, as before
+
+
+def test_an_account_refusal_is_shown_by_its_key(services):
+    from core.accounts import AccountError, create_user
+
+    with pytest.raises(AccountError) as refused:
+        create_user(services.engine, "ny.bruger", "Lang nok adgangskode 42!", "worker", worker_id="w-none",
+                    existing=True)
+    assert str(refused.value) == "there is no worker with that id"  # as the API and the CLI say it
+    assert error_text(refused.value, "da") == "Der er ingen medarbejder med det id."
+    assert error_text(refused.value, "de") == "Es gibt keine Fachkraft mit dieser Kennung."
