@@ -40,10 +40,11 @@ import orjson
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.contract import ONCE_TYPES, STATE_TYPES, STATUS_TYPES
 from core.database import as_utc, is_sqlite
 from core.errors import Invalid, NotFound
 from core.numbers import NumberError, parse_float
-from ingest import events as contract
+from ingest import events as event_models
 from ingest.imports import (
     FILE_NUMBER_LOCALE,
     FORMATS,
@@ -62,35 +63,15 @@ from ingest.timeparse import format_instant, local_to_utc
 
 MAX_EVENT_ID = 128
 
-# type → the fields that tell one such fact of a case from another (no date: once per case)
-ONCE_TYPES: dict[str, tuple[str, ...]] = {
-    "case_opened": (),
-    "enrolled": (),
-    "cv_completed": (),
-    "case_closed": (),
-    "placement_started": ("placement_id",),
-    "placement_ended": ("placement_id",),
-    "follow_up_held": ("occurred_at",),
-}
-# type → (the fields that key the status, the field holding its value)
-STATUS_TYPES: dict[str, tuple[tuple[str, ...], str]] = {
-    "readiness_assessed": ((), "level"),
-    "phase_changed": ((), "phase"),
-    "worker_assigned": (("role",), "worker_id"),
-    "case_transferred": ((), "team_id"),
-    "hours_reported": (("month",), "hours"),
-}
 MAPPABLE_TYPES = (*ONCE_TYPES, *STATUS_TYPES)
 MODELS: dict[str, type[BaseModel]] = {
-    "case_opened": contract.CaseOpened, "enrolled": contract.Enrolled,
-    "cv_completed": contract.CvCompleted, "case_closed": contract.CaseClosed,
-    "placement_started": contract.PlacementStarted, "placement_ended": contract.PlacementEnded,
-    "follow_up_held": contract.FollowUpHeld, "readiness_assessed": contract.ReadinessAssessed,
-    "phase_changed": contract.PhaseChanged, "worker_assigned": contract.WorkerAssigned,
-    "case_transferred": contract.CaseTransferred, "hours_reported": contract.HoursReported,
+    "case_opened": event_models.CaseOpened, "enrolled": event_models.Enrolled,
+    "cv_completed": event_models.CvCompleted, "case_closed": event_models.CaseClosed,
+    "placement_started": event_models.PlacementStarted, "placement_ended": event_models.PlacementEnded,
+    "follow_up_held": event_models.FollowUpHeld, "readiness_assessed": event_models.ReadinessAssessed,
+    "phase_changed": event_models.PhaseChanged, "worker_assigned": event_models.WorkerAssigned,
+    "case_transferred": event_models.CaseTransferred, "hours_reported": event_models.HoursReported,
 }
-# the log's events that tell a case's state: the mapped types, plus those that move a status
-STATE_TYPES = (*MAPPABLE_TYPES, "worker_unassigned")
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d",)
 MAPPED_FORMATS = {suffix: kind for suffix, kind in FORMATS.items() if kind in ("csv", "xlsx")}
 
@@ -468,7 +449,7 @@ def _field_kinds(event_type: str) -> tuple[dict[str, Any], set[str]]:
     allowed: dict[str, Any] = {}
     required: set[str] = set()
     for name, info in model.model_fields.items():
-        if name in contract.ENVELOPE or name == "type":
+        if name in event_models.ENVELOPE or name == "type":
             continue
         if name == "citizen_pseudonym":  # sent as citizen, pseudonymised by the store
             allowed["citizen"] = str
@@ -1117,7 +1098,7 @@ def _append(store: EventStore, items: list[Candidate | Refusal], state: LogState
             known += 1
             continue
         event = item.event
-        payload = {k: v for k, v in event.items() if k not in contract.ENVELOPE}
+        payload = {k: v for k, v in event.items() if k not in event_models.ENVELOPE}
         undo[len(send)] = state.record(event["case_id"], event["type"], item.instant, payload)
         send.append(event)
         lines.append(item.line)
