@@ -12,11 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from core import audit, identity
 from core.access import Action, Role, allowed
 from core.accounts import SignedInUser
+from core.eventlog import EventLog
 from core.numbers import DEFAULT_LOCALE, NumberError, parse_float
 from ingest.store import EventStore, IngestSummary
 from metrics.calendar import add_months, month_of, to_us
@@ -248,14 +249,7 @@ def recorded(engine: Engine, event_ids: list[str]) -> list[dict[str, Any]]:
     """The dashboard's stored events of these ids: event_id, type, case_id, recorded_by."""
     if not event_ids:
         return []
-    marks = ", ".join(f":e{i}" for i in range(len(event_ids)))
-    query = text(
-        f"SELECT event_id, type, case_id, payload FROM events WHERE source = :source "  # noqa: S608
-        f"AND event_id IN ({marks})"
-    )
-    params = {"source": SOURCE, **{f"e{i}": e for i, e in enumerate(event_ids)}}
-    with engine.connect() as connection:
-        rows = connection.execute(query, params).fetchall()
+    rows = EventLog(engine).of_source(SOURCE, event_ids)
     out = []
     for event_id, event_type, case_id, payload in rows:
         data = orjson.loads(payload) if isinstance(payload, str | bytes) else payload

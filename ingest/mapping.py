@@ -41,7 +41,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.contract import ONCE_TYPES, STATE_TYPES, STATUS_TYPES
-from core.database import as_utc, is_sqlite
+from core.database import as_utc
 from core.errors import Invalid, NotFound
 from core.numbers import NumberError, parse_float
 from ingest import events as event_models
@@ -919,39 +919,13 @@ class LogState:
         self._order = 0
 
     def load(self, case_ids: Sequence[str]) -> None:
-        """Reads the state events of these cases in one pass over the log: the log has no
-        index by case (it is kept lean for ingest), so a lookup per batch would scan it each time."""
+        """Reads the state events of these cases in one pass over the log."""
         wanted = [c for c in dict.fromkeys(case_ids) if c not in self.cases]
         for case_id in wanted:
             self.cases[case_id] = CaseState()
         if not wanted:
             return
-        types = list(STATE_TYPES)
-        connection = self.store.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            if is_sqlite(self.store.engine):
-                cursor.execute("CREATE TEMP TABLE IF NOT EXISTS mapping_cases (case_id TEXT PRIMARY KEY)")
-                cursor.execute("DELETE FROM mapping_cases")
-                cursor.executemany("INSERT OR IGNORE INTO mapping_cases VALUES (?)", [(c,) for c in wanted])
-                marks = ", ".join("?" * len(types))
-                cursor.execute(
-                    "SELECT e.seq, e.case_id, e.type, e.occurred_at, e.payload FROM events e "  # noqa: S608
-                    f"JOIN mapping_cases m ON m.case_id = e.case_id WHERE e.type IN ({marks})",
-                    types,
-                )
-                rows = cursor.fetchall()
-                cursor.execute("DROP TABLE mapping_cases")
-            else:
-                cursor.execute(
-                    "SELECT seq, case_id, type, occurred_at, payload FROM events "
-                    "WHERE case_id = ANY(%s) AND type = ANY(%s)",
-                    (wanted, types),
-                )
-                rows = cursor.fetchall()
-            connection.commit()
-        finally:
-            connection.close()
+        rows = self.store.log.state_events(wanted, STATE_TYPES)
         for seq, case_id, event_type, occurred, payload in sorted(rows, key=lambda r: r[0]):
             self.record(case_id, event_type, _read_time(occurred), orjson.loads(payload), seq)
 
