@@ -17,6 +17,14 @@ from sqlalchemy import Engine
 from core import audit, identity
 from core.access import Action, Role, allowed
 from core.accounts import SignedInUser
+from core.contract import (
+    CLOSE_REASONS,
+    OUTCOMES,
+    PARTICIPANTS,
+    PLACEMENT_KINDS,
+    READINESS_LEVELS,
+    ROLES,
+)
 from core.eventlog import EventLog
 from core.numbers import DEFAULT_LOCALE, NumberError, parse_float
 from ingest.store import EventStore, IngestSummary
@@ -29,12 +37,6 @@ ACTIONS = (
     "cv_completed", "readiness_assessed", "phase_changed", "placement_started", "placement_ended",
     "follow_up_held", "hours_reported", "enrolled", "case_closed", "worker_assigned", "case_opened",
 )
-LEVELS = ("ready", "close", "far")
-KINDS = ("internship", "wage_subsidy", "other")
-PARTICIPANTS = ("citizen", "caseworker", "company_consultant", "employer", "jobcoach", "mentor")
-CLOSE_REASONS = ("completed", "dropped_out", "referred_back", "moved", "other")
-OUTCOMES = ("job", "education", "extended_placement", "other")
-ROLES = ("caseworker", "company_consultant", "jobcoach", "mentor")
 # the fields each action's form asks for, besides the date
 FIELDS: dict[str, tuple[str, ...]] = {
     "cv_completed": (),
@@ -160,7 +162,7 @@ def build_entry(
     elif case_id is None or info is None or not info.active:
         problems.append("invalid_case")
     elif action == "readiness_assessed":
-        if values.get("level") not in LEVELS:
+        if values.get("level") not in READINESS_LEVELS:
             problems.append("invalid_level")
         fields = {"level": values.get("level")}
     elif action == "phase_changed":
@@ -171,7 +173,7 @@ def build_entry(
     elif action == "placement_started":
         fields = {"placement_id": "P-" + form_id.removeprefix("ob-")[:10].upper(),
                   "kind": values.get("kind") or "internship"}
-        if fields["kind"] not in KINDS:
+        if fields["kind"] not in PLACEMENT_KINDS:
             problems.append("invalid_kind")
         employer = (values.get("employer") or "").strip()
         if not employer:

@@ -16,11 +16,12 @@ from openpyxl import Workbook
 
 from core.access import Action
 from core.accounts import SignedInUser
+from core.contract import READINESS_LEVELS
 from core.numbers import DEFAULT_LOCALE, parse_float
 from core.outputs import append_row
 from dashboard.context import DashboardContext
 from dashboard.i18n import LANGUAGES, readiness_label, t
-from dashboard.recording import LEVELS, SOURCE
+from dashboard.recording import SOURCE
 from dashboard.scope import audit_open, current_user, permit, scope_team
 from ingest.limits import ARCHIVE_LIMITS, ArchiveLimits, ArchiveRefused, open_workbook, sheet_rows
 from metrics.calendar import add_months, month_of, to_us
@@ -141,7 +142,7 @@ def _plain(value: Any) -> str:
 
 def _readiness_codes() -> dict[str, str]:
     codes = {}
-    for level in (*LEVELS, "unknown"):
+    for level in (*READINESS_LEVELS, "unknown"):
         codes[level] = level
         for lang in LANGUAGES:
             codes[readiness_label(level, lang).lower()] = level

@@ -6,6 +6,7 @@ from dash import Input, Output, State, dcc, html
 from flask import g
 
 from core.access import Action, Role
+from core.contract import ROLES
 from dashboard import ids
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.status import norm_flag
@@ -83,7 +84,7 @@ def _norm_text(band: dict | None, lang: str) -> str:
 
 
 def caseload_cards(board: dict, roles: tuple[str, ...], norms: dict[str, dict], worker_id: str, lang: str):
-    shown = [r for r in ("caseworker", "company_consultant", "jobcoach", "mentor")
+    shown = [r for r in ROLES
              if r in roles or board["caseload"].get(r)]
     cards = []
     for role in shown:
