@@ -27,7 +27,7 @@ from ingest.limits import ArchiveLimits, EventLimits
 from ingest.programmes import PhaseCheck
 from ingest.pseudonym import Pseudonymiser
 from ingest.store import EventStore
-from metrics.service import ONE_READING, MetricsService
+from metrics.service import MetricsService
 
 ASSETS = Path(__file__).parent / "assets"
 __all__ = ["LIVE_PATH", "create_dashboard", "live_stream"]  # what api.app mounts
@@ -95,11 +95,11 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
     # one request's figures read the organisation data once (metrics/service.py)
     @server.before_request
     def one_reading():
-        ONE_READING.set({})
+        context.metrics.begin_reading()
 
     @server.teardown_request
     def reading_done(_error):
-        ONE_READING.set(None)
+        context.metrics.end_reading()
 
     def shell():
         user = g.get("user")

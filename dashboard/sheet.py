@@ -86,7 +86,7 @@ def team_cases(context: DashboardContext, team_id: str) -> list[SheetCase]:
     months = sheet_months(context)
     model = context.metrics.model
     t_now = to_us(now) + 1
-    with model._lock:
+    with model.reading():
         histories = [model.cases[c] for c in sorted(model.team_cases.get(team_id, ())) if c in model.cases]
         out = []
         for history in histories:
@@ -292,7 +292,7 @@ def install(server: Flask, context: DashboardContext) -> None:
         user = current_user()
         permit(user, Action.caseload_sheet)
         team_id = scope_team(user, context.metrics.organisation(), request.args.get("team"))
-        audit_open(context.engine, user, "export_caseload_sheet", team_id=team_id, always=True)
+        audit_open(context, user, "export_caseload_sheet", team_id=team_id, always=True)
         stamp = datetime.now(context.zone).strftime("%Y-%m-%d")
         return Response(
             write_sheet(context, team_id, g.lang),

@@ -9,7 +9,8 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -347,7 +348,7 @@ class ReadModel:
     def related_cases(self, team_id: str | None, workers: Iterable[str] = ()) -> list[CaseHistory]:
         """Every case that ever belonged to the team, or was held or supervised by one of
         `workers`: a superset of the cases any team or worker figure of them reads. All cases
-        when `team_id` is None and no workers are given. Call under the lock."""
+        when `team_id` is None and no workers are given. Call inside `reading()`."""
         if team_id is None and not workers:
             return list(self.cases.values())
         key = (team_id, tuple(workers), self.generation)
@@ -382,6 +383,13 @@ class ReadModel:
             while len(self._kept) > KEPT_LIMIT:
                 self._kept.pop(next(iter(self._kept)))
         return value
+
+    @contextmanager
+    def reading(self) -> Iterator[ReadModel]:
+        """The model held still for the block: no catch-up changes the cases while it reads
+        them (a reading may nest, and may call the figures' methods)."""
+        with self._lock:
+            yield self
 
     def case(self, case_id: str) -> CaseHistory | None:
         return self.cases.get(case_id)

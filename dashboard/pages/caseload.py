@@ -154,7 +154,7 @@ def register(app, context: DashboardContext) -> None:
         metrics = context.metrics
         org = metrics.organisation()
         worker_id = scope_worker(user, org, worker_id)
-        audit_open(context.engine, user, "open_board", worker_id=worker_id)
+        audit_open(context, user, "open_board", worker_id=worker_id)
         lang = g.lang
         month = context.current_month()
         team_id = org.workers.get(worker_id)
