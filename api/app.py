@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 from api.errors import install_api_fallback, install_error_handlers
 from api.limits import Guard
 from api.routes.events import router as events_router
+from api.routes.figures import router as figures_router
 from api.routes.health import router as health_router
 from api.routes.imports import router as imports_router
-from api.routes.metrics import router as metrics_router
 from api.routes.organisation import router as organisation_router
 from api.routes.privacy import router as privacy_router
 from api.routes.programmes import router as programmes_router
@@ -22,8 +22,8 @@ from api.routes.quarantine import router as quarantine_router
 from api.routes.sources import router as sources_router
 from api.routes.telemetry import router as telemetry_router
 from api.routes.tokens import router as tokens_router
-from api.services import Services
 from core.settings import Settings, get_settings
+from services.runtime import Services
 
 log = logging.getLogger("overblik.api")
 API_PREFIX = "/api/v1"
@@ -72,7 +72,7 @@ def create_app(
         sources_router, tokens_router, privacy_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(metrics_router, prefix=API_PREFIX)
+    app.include_router(figures_router, prefix=API_PREFIX)
     app.include_router(programmes_router, prefix=API_PREFIX)
     app.include_router(telemetry_router)  # /metrics, where Prometheus looks by default
     install_api_fallback(app)  # any other address under /api/: JSON 404/405, never the dashboard

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,7 @@ import typer
 from api.cli_privacy import case_app
 from api.cli_reports import programme_app, reference_app, report_app
 from api.cli_sources import sources_app
-from api.cli_users import binding_known, user_app
+from api.cli_users import user_app, warn_unknown_binding
 from core.files import restrict_umask
 from core.logs import configure_logging
 from core.settings import get_settings, reset_settings
@@ -38,12 +37,15 @@ app.add_typer(reference_app, name="reference")
 
 
 def _services():
-    from api.services import Services
-    from core.migrate import upgrade
+    from services.runtime import Services
 
-    settings = get_settings()
-    upgrade(settings.database_url)
-    return Services.from_settings(settings)
+    return Services.migrated()
+
+
+def _operator():
+    from services.actor import Actor
+
+    return Actor.operator()
 
 
 def _print_json(data) -> None:
@@ -232,46 +234,30 @@ def token_create(
     expires_days: Annotated[int, typer.Option(min=1, max=3650, help="Days until it expires.")] = 90,
 ) -> None:
     """Create an access token; the token is printed as the last line."""
-    from api.tokens import TokenError, create_token
+    from core.errors import DomainError
+    from services import tokens
 
     services = _services()
-    existing = binding_known(services.engine, role, worker_id, team_id)
     try:
-        secret = create_token(
-            services.engine, role, worker_id=worker_id, team_id=team_id, name=name,
-            expires_in=timedelta(days=expires_days), existing=existing,
-        )
-    except TokenError as exc:
+        made = tokens.create(services.engine, _operator(), role=role, worker_id=worker_id, team_id=team_id,
+                             name=name, days=expires_days)
+    except DomainError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    _audit_token(services.engine, "create_token", secret=secret, role=role, days=expires_days)
+    if not made.binding_known:
+        warn_unknown_binding(role)
     typer.echo("Token created. Keep it safe: it is not shown again.", err=True)
-    typer.echo(secret)
-
-
-def _audit_token(engine, action: str, *, secret: str | None = None, token_id: int | None = None,
-                 role: str | None = None, days: int | None = None) -> None:
-    """Token changes from the command line in the audit log, as the API's and the dashboard's."""
-    import getpass
-
-    from api.tokens import hash_token, list_tokens
-    from core import audit
-
-    if secret is not None:
-        token_id = next(t.id for t in list_tokens(engine) if t.token_hash == hash_token(secret))
-    detail = f"token {token_id}" + (f", role {role}, {days} days" if role else "")
-    audit.record(engine, channel="cli", actor=f"cli:{getpass.getuser()}", role="admin", action=action,
-                 detail=detail)
+    typer.echo(made.secret)
 
 
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never their secrets)."""
-    from api.tokens import list_tokens
     from core.database import as_utc, utcnow
+    from services import tokens
 
     now = utcnow()
-    for t in list_tokens(_services().engine):
+    for t in tokens.listed(_services().engine, _operator()):
         expired = t.expires_at is not None and as_utc(t.expires_at) <= now
         state = "revoked" if t.revoked_at else "expired" if expired else "active"
         expires = as_utc(t.expires_at).isoformat() if t.expires_at else "never"
@@ -284,13 +270,14 @@ def token_list() -> None:
 @token_app.command("revoke")
 def token_revoke(token_id: int) -> None:
     """Revoke a token by its id (see `overblik token list`)."""
-    from api.tokens import revoke_token
+    from core.errors import NotFound
+    from services import tokens
 
-    engine = _services().engine
-    if not revoke_token(engine, token_id):
+    try:
+        tokens.revoke(_services().engine, _operator(), token_id)
+    except NotFound:
         typer.echo(f"no token with id {token_id}", err=True)
-        raise typer.Exit(2)
-    _audit_token(engine, "revoke_token", token_id=token_id)
+        raise typer.Exit(2) from None
     typer.echo(f"token {token_id} revoked")
 
 
@@ -298,7 +285,7 @@ def _import_org(file: Path, importer) -> None:
     from ingest.organisation import OrganisationFileError
 
     try:
-        result = importer(_services().engine, file)
+        result = importer(_services().engine, _operator(), file)
     except OrganisationFileError as exc:
         typer.echo(f"cannot import {file.name}: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -308,17 +295,17 @@ def _import_org(file: Path, importer) -> None:
 @teams_app.command("import")
 def teams_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import teams from CSV: team_id, name, unit."""
-    from ingest.organisation import import_teams_csv
+    from services.organisation import import_teams
 
-    _import_org(file, import_teams_csv)
+    _import_org(file, import_teams)
 
 
 @workers_app.command("import")
 def workers_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import workers from CSV: worker_id, name, team_id, roles (separated by ;)."""
-    from ingest.organisation import import_workers_csv
+    from services.organisation import import_workers
 
-    _import_org(file, import_workers_csv)
+    _import_org(file, import_workers)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
@@ -16,14 +15,13 @@ def case_erase(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a case everywhere it is stored; prints what was removed (not the case)."""
-    from api.routes.privacy import erase
-    from api.services import Services
-    from core.settings import get_settings
+    from services import privacy
+    from services.actor import Actor
+    from services.runtime import Services
 
     if not yes:
         typer.confirm("Erase this case's events and quarantine entries for good?", abort=True)
-    services = Services.from_settings(get_settings())
-    erased = erase(services, case_id, f"cli:{getpass.getuser()}", "admin", "cli")
+    erased = privacy.erase(Services.migrated(), Actor.operator(), case_id)
     typer.echo(f"erased {erased['events']} events and {erased['quarantined']} quarantine entries; "
                f"{erased['notes']} notes and actions had the case removed")
     if not erased["events"] and not erased["quarantined"]:

@@ -8,18 +8,19 @@ from typing import Annotated, NoReturn
 import orjson
 import typer
 
-from core.settings import get_settings
-
 sources_app = typer.Typer(help="The collectors' sources: HTTP feeds and drop folders.", no_args_is_help=True)
 
 
 def _services():
-    from api.services import Services
-    from core.migrate import upgrade
+    from services.runtime import Services
 
-    settings = get_settings()
-    upgrade(settings.database_url)
-    return Services.from_settings(settings)
+    return Services.migrated()
+
+
+def _operator():
+    from services.actor import Actor
+
+    return Actor.operator()
 
 
 def _fail(message: str) -> NoReturn:
@@ -42,7 +43,8 @@ def add(
     replace: Annotated[bool, typer.Option("--replace", help="Change an existing source, keeping its cursor.")] = False,
 ) -> None:
     """Add a source (or change one with --replace)."""
-    from ingest.sources import SourceError, add_source
+    from core.errors import DomainError
+    from services import sources
 
     config: dict[str, object] = {}
     if kind == "http_feed":
@@ -59,9 +61,9 @@ def add(
         config = {"path": path, "event_source": event_source, "mapping": mapping}
     config = {k: v for k, v in config.items() if v is not None}
     try:
-        view = add_source(_services().engine, name, kind, config, interval_seconds=interval,
-                          enabled=not disabled, replace=replace)
-    except SourceError as exc:
+        view = sources.add(_services().engine, _operator(), name, kind, config, interval_seconds=interval,
+                           enabled=not disabled, replace=replace)
+    except DomainError as exc:
         _fail(str(exc))
     typer.echo(f"source {view.name} ({view.kind}) {'changed' if replace else 'added'}, every {view.interval_seconds} s")
 
@@ -71,9 +73,9 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the sources with their last run (tokens masked)."""
-    from ingest.sources import list_sources
+    from services import sources as service
 
-    sources = list_sources(_services().engine)
+    sources = service.listed(_services().engine, _operator())
     if as_json:
         typer.echo(orjson.dumps([s.as_dict() for s in sources], option=orjson.OPT_INDENT_2, default=str).decode())
         return
@@ -94,11 +96,12 @@ def list_(
 @sources_app.command("remove")
 def remove(name: Annotated[str, typer.Argument()]) -> None:
     """Remove a source; the events it took stay."""
-    from ingest.sources import SourceNotFound, remove_source
+    from core.errors import NotFound
+    from services import sources
 
     try:
-        remove_source(_services().engine, name)
-    except SourceNotFound as exc:
+        sources.remove(_services().engine, _operator(), name)
+    except NotFound as exc:
         _fail(str(exc))
     typer.echo(f"source {name} removed")
 
@@ -106,10 +109,11 @@ def remove(name: Annotated[str, typer.Argument()]) -> None:
 @sources_app.command("run")
 def run(name: Annotated[str, typer.Argument()]) -> None:
     """Run a source now and print the run's summary; exit 1 if the run failed."""
-    from ingest.sources import SourceBusy, SourceNotFound, run_source
+    from ingest.sources import SourceBusy, SourceNotFound
+    from services import sources
 
     try:
-        result = run_source(_services().store, name)
+        result = sources.run(_services().store, _operator(), name)
     except (SourceNotFound, SourceBusy) as exc:
         _fail(str(exc))
     typer.echo(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2, default=str).decode())

@@ -10,33 +10,24 @@ import typer
 user_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
 
 
-def binding_known(engine, role: str, worker_id: str | None, team_id: str | None) -> bool:
-    """Whether the organisation data holds the worker or team a token or user is bound to. A
-    binding of the wrong shape, or a worker's team given wrongly, stops the command (exit 2); an
-    id the organisation data does not hold yet is issued with a warning: the operator provisions
-    on the server, often before the organisation data is loaded (docs/security.md)."""
-    from core.tokens import BindingError, UnknownBinding, check_binding_exists
-
-    try:
-        check_binding_exists(engine, role, worker_id, team_id)
-    except UnknownBinding as exc:
-        typer.echo(f"warning: {exc} in the organisation data yet; until it is there, the binding "
-                   "reaches nothing", err=True)
-        return False
-    except BindingError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
-    return True
+def warn_unknown_binding(role: str) -> None:
+    """A token or user bound to a worker or team the organisation data does not hold yet: the
+    operator provisions on the server, often before that data is loaded (docs/security.md)."""
+    what = "worker" if role == "worker" else "team"
+    typer.echo(f"warning: there is no {what} with that id in the organisation data yet; until it is there, "
+               "the binding reaches nothing", err=True)
 
 
-def _engine():
-    from core.database import get_engine
-    from core.migrate import upgrade
-    from core.settings import get_settings
+def _services():
+    from services.runtime import Services
 
-    url = get_settings().database_url
-    upgrade(url)
-    return get_engine(url)
+    return Services.migrated()
+
+
+def _operator():
+    from services.actor import Actor
+
+    return Actor.operator()
 
 
 @user_app.command("create")
@@ -48,7 +39,8 @@ def user_create(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
 ) -> None:
     """Create a dashboard user; the password is read from standard input."""
-    from core.accounts import AccountError, create_user
+    from core.errors import DomainError
+    from services import users
 
     if not password_stdin:
         typer.echo("give --password-stdin and the password on standard input", err=True)
@@ -56,12 +48,13 @@ def user_create(
     # one line: `echo secret | overblik user create …` must not keep the newline in the password
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        engine = _engine()
-        known = binding_known(engine, role, worker_id, team_id)
-        user = create_user(engine, username, password, role, worker_id=worker_id, team_id=team_id, existing=known)
-    except AccountError as exc:
+        user, known = users.create(_services().engine, _operator(), username, password, role,
+                                   worker_id=worker_id, team_id=team_id)
+    except DomainError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
+    if not known:
+        warn_unknown_binding(role)
     bound = user.worker_id or user.team_id
     typer.echo(f"user {user.username} created: {user.role.value}" + (f" ({bound})" if bound else ""))
 
@@ -69,9 +62,9 @@ def user_create(
 @user_app.command("list")
 def user_list() -> None:
     """List the dashboard users (never their passwords)."""
-    from core.accounts import list_users
+    from services import users
 
-    for user in list_users(_engine()):
+    for user in users.listed(_services().engine, _operator()):
         state = "disabled" if user.disabled_at else "active"
         typer.echo(f"{user.id}\t{user.username}\t{user.role}\tworker={user.worker_id or '-'}"
                    f"\tteam={user.team_id or '-'}\t{state}")
@@ -80,9 +73,12 @@ def user_list() -> None:
 @user_app.command("disable")
 def user_disable(user_id: int) -> None:
     """Disable a user by its id (see `overblik user list`); its sessions end at once."""
-    from core.accounts import set_disabled
+    from core.errors import NotFound
+    from services import users
 
-    if not set_disabled(_engine(), user_id, True):
+    try:
+        users.set_enabled(_services().engine, _operator(), user_id, False)
+    except NotFound:
         typer.echo(f"no user with id {user_id}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"user {user_id} disabled")

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from api.services import Services
 from api.tokens import create_token
 from core.accounts import create_user
 from core.migrate import upgrade
@@ -29,6 +28,7 @@ from ingest.simulation import (
     store_organisation,
     supervision_events,
 )
+from services.runtime import Services
 
 log = logging.getLogger("overblik.demo")
 

@@ -13,6 +13,7 @@ from api.access import Action, allowed
 from api.services import ServicesDep
 from api.tokens import Caller, authenticate
 from core.access import ROUTES
+from services.actor import Actor
 
 bearer = HTTPBearer(auto_error=False, description="An access token from `overblik token create`.")
 
@@ -63,3 +64,20 @@ def require(action: Action):
         return caller
 
     return check
+
+
+def actor_of(request: Request, caller: Caller) -> Actor:
+    """The caller as the service layer knows whoever acts (services/actor.py)."""
+    return Actor(name=f"token:{caller.token_id}", role=caller.role, entry="api", worker_id=caller.worker_id,
+                 team_id=caller.team_id, address=request.client.host if request.client else None)
+
+
+def acting(action: Action):
+    """`require(action)`, answering the caller as the actor a service function takes."""
+    check = require(action)
+
+    # a default, not Annotated: `check` is local, and annotations are read as strings here
+    async def actor(request: Request, caller: Caller = Depends(check)) -> Actor:
+        return actor_of(request, caller)
+
+    return actor

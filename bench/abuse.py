@@ -16,7 +16,6 @@ import os
 import platform
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,38 +29,16 @@ import orjson  # noqa: E402
 from tests.conftest import TEST_KEY  # noqa: E402
 from tests.security.payloads import (  # noqa: E402
     MIB,
+    PeakMemory,
     closed_of,
     field_bomb,
     multipart_file,
     ones,
-    rss,
     send_streaming,
     slow_connections,
     xlsx_bomb,
 )
 from tests.serverproc import Server, create_token, server_env  # noqa: E402
-
-
-class Peak:
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.base = rss(pid)
-        self.peak = self.base
-        self._stop = threading.Event()
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, rss(self.pid))
-            time.sleep(0.005)
-
-    def __exit__(self, *_exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def main() -> None:
@@ -84,7 +61,7 @@ def main() -> None:
         def measure(name: str, call) -> None:
             time.sleep(0.5)
             started = time.monotonic()
-            with Peak(pid) as peak:
+            with PeakMemory(pid) as peak:
                 outcome = call()
             seconds = time.monotonic() - started
             growth = (peak.peak - peak.base) / MIB

@@ -338,19 +338,22 @@ def summarise_profile(path: Path, top: int = 25) -> tuple[list[tuple[str, float,
     self_counts: Counter = Counter()
     total_counts: Counter = Counter()
     samples = 0
-    for line in path.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
+    for frames, count in _stacks(path):
         samples += count
-        frames = [_frame_name(f) for f in stack.split(";")]
         self_counts[frames[-1]] += count
         for frame in set(frames):
             total_counts[frame] += count
     rows = [(name, 100 * self_counts[name] / samples, 100 * total_counts[name] / samples)
             for name, _ in self_counts.most_common(top)]
     return rows, samples
+
+
+def _stacks(path: Path):
+    """(frame names, sample count) per line of py-spy's raw (collapsed-stack) output."""
+    for line in path.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if stack and count_text.isdigit():
+            yield [_frame_name(f) for f in stack.split(";")], int(count_text)
 
 
 def _frame_name(frame: str) -> str:
@@ -392,13 +395,8 @@ def stage_shares(path: Path) -> list[tuple[str, float]]:
     for the Python function that called it."""
     totals: Counter = Counter()
     samples = 0
-    for line in path.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
+    for frames, count in _stacks(path):
         samples += count
-        frames = [_frame_name(f) for f in stack.split(";")]
         for stage, matches in STAGES.items():
             if any(matches(f) for f in frames):
                 totals[stage] += count

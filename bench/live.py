@@ -21,13 +21,13 @@ import uvicorn  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from api.services import Services  # noqa: E402
 from api.tokens import create_token  # noqa: E402
 from core.accounts import create_user  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
 from core.settings import UVICORN_PROXY_OPTIONS, Settings  # noqa: E402
 from ingest.simulation import generate_events, generate_organisation, store_organisation  # noqa: E402
 from metrics.calendar import month_of  # noqa: E402
+from services.runtime import Services  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

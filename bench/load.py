@@ -40,7 +40,6 @@ import orjson  # noqa: E402
 import psutil  # noqa: E402
 import psycopg  # noqa: E402
 
-from api.services import Services  # noqa: E402
 from core.accounts import create_user  # noqa: E402
 from core.database import dispose_engine  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
@@ -52,6 +51,7 @@ from ingest.simulation import (  # noqa: E402
     store_organisation,
 )
 from metrics.calendar import month_of  # noqa: E402
+from services.runtime import Services  # noqa: E402
 from tests.serverproc import Server, create_token, overblik_command, server_env  # noqa: E402
 
 PG_ADMIN = os.environ.get("OVERBLIK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

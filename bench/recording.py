@@ -22,11 +22,11 @@ import psycopg  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from api.services import Services  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from dashboard import ids  # noqa: E402
 from metrics.service import MetricsService  # noqa: E402
+from services.runtime import Services  # noqa: E402
 from tests.dashboard.conftest import fill_jobcentre  # noqa: E402
 from tests.dashboard.test_recording import record_body  # noqa: E402
 

@@ -24,7 +24,8 @@ class Action(StrEnum):
     read_sources = "read_sources"
     write_sources = "write_sources"
     read_imports = "read_imports"
-    # metrics (api/routes/metrics.py); which team or worker is further scoped by role there
+    # figures (api/routes/figures.py); which team or worker is further scoped by role there
+    # (api/scope.py)
     read_figures = "read_figures"
     read_case_lists = "read_case_lists"
     read_board = "read_board"
@@ -201,7 +202,7 @@ CALLBACKS: dict[str, tuple[Action | None, Scope]] = {
     "..bench-body.children...bench-as-of.children..": (Action.view_benchmarking, Scope.none),
     "wall-body.children": (Action.view_wall_screen, Scope.scoped),
     "..users-table.children...user-message.children..": (Action.manage_users, Scope.none),
-    # administration (dashboard/pages/admin.py): the same actions as the API's write routes
+    # administration (dashboard/pages/admin/): the same actions as the API's write routes
     "..admin-teams.children...admin-team-message.children...admin-worker-team.options...admin-target-team.options"
     "...admin-goal-team.options...admin-token-team.options..": (Action.write_organisation, Scope.none),
     "..admin-team-id.value...admin-team-name.value...admin-team-unit.value..": (Action.write_organisation, Scope.none),

@@ -27,6 +27,14 @@ class DomainError(Exception):
     """A refusal of the domain; `str(error)` is its reason, readable by the user."""
 
     kind: ClassVar[str] = "invalid"
+    # the message catalogue's key for this refusal, for an adapter that answers in the user's
+    # language (the dashboard); the reason itself stays the English text
+    key: str | None = None
+
+    def __init__(self, *args, key: str | None = None):
+        super().__init__(*args)
+        if key is not None:
+            self.key = key
 
     def __str__(self) -> str:
         # the reason as given, also for one that is a KeyError too (whose text is a quoted repr)

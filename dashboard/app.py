@@ -23,11 +23,9 @@ from dashboard.i18n import LANGUAGES, t
 from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
-from ingest.limits import ArchiveLimits, EventLimits
-from ingest.programmes import PhaseCheck
-from ingest.pseudonym import Pseudonymiser
 from ingest.store import EventStore
 from metrics.service import MetricsService
+from services.runtime import build_store
 
 ASSETS = Path(__file__).parent / "assets"
 __all__ = ["LIVE_PATH", "create_dashboard", "live_stream"]  # what api.app mounts
@@ -57,11 +55,8 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
     `store` is the event store the API ingests through (with its checks and listeners): the
     board records through it, the admin view runs sources and resubmits quarantine with it."""
     server = Flask("overblik.dashboard")
-    if store is None:  # as api/services.py builds it
-        store = EventStore(engine, settings.zone, Pseudonymiser.from_settings(settings))
-        store.limits = EventLimits.from_settings(settings)
-        store.archive_limits = ArchiveLimits.from_settings(settings)
-        store.checks.append(PhaseCheck(engine))
+    if store is None:
+        store = build_store(settings, engine)
     context = DashboardContext(
         settings=settings,
         engine=engine,

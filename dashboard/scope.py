@@ -9,6 +9,7 @@ from core.access import Action, Role, allowed
 from core.accounts import SignedInUser
 from dashboard.context import DashboardContext
 from metrics.milestones import Organisation
+from services.actor import Actor
 
 EVERYTHING = (Role.manager, Role.admin)
 
@@ -25,6 +26,14 @@ def permit(user: SignedInUser, action: Action) -> None:
     """Refuses the request (403, no data) unless the user's role may take `action`."""
     if not allowed(user.role, action):
         abort(403)
+
+
+def acting(action: Action) -> Actor:
+    """The signed-in user, permitted `action` (else 403), as the actor a service function takes."""
+    user = current_user()
+    permit(user, action)
+    return Actor(name=f"user:{user.username}", role=user.role, entry="dashboard", worker_id=user.worker_id,
+                 team_id=user.team_id, address=request.remote_addr)
 
 
 def own_team(user: SignedInUser, org: Organisation) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from core.errors import Invalid
+
 
 @dataclass(frozen=True, slots=True)
 class MetricDefinition:
@@ -69,8 +71,12 @@ TARGET_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.targetable)
 SCALAR_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.value != "object")
 
 
+class UnknownMetric(Invalid):
+    """A figure's name that names none (asked for by a caller: the API answers 422)."""
+
+
 def definition(name: str) -> MetricDefinition:
     try:
         return BY_NAME[name]
     except KeyError:
-        raise KeyError(f"unknown metric {name!r}; one of {', '.join(FIELDS)}") from None
+        raise UnknownMetric(f"unknown metric {name!r}; one of {', '.join(FIELDS)}") from None

@@ -40,6 +40,13 @@ def parse_csv(text: str, metrics: frozenset[str]) -> list[dict[str, Any]]:
     """Rows of label, metric, month (YYYY-MM), value and an optional source; `;` or `,`."""
     dialect = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
+    try:
+        return _rows(reader, metrics)
+    except csv.Error as exc:  # e.g. a stray carriage return inside a field
+        raise ReferenceError(f"the CSV cannot be read: {exc}") from None
+
+
+def _rows(reader: csv.DictReader, metrics: frozenset[str]) -> list[dict[str, Any]]:
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
         raise ReferenceError(f"columns missing: {', '.join(missing)}")

@@ -24,7 +24,7 @@ from metrics.calendar import (
     parse_month,
     to_us,
 )
-from metrics.definitions import BY_NAME, SCALAR_METRICS, TARGET_METRICS
+from metrics.definitions import SCALAR_METRICS, TARGET_METRICS, definition
 from metrics.funnel import funnel_rows
 from metrics.milestones import Organisation, drill_down, team_rows, worker_rows
 from metrics.readmodel import ReadModel, get_read_model, load_organisation
@@ -196,8 +196,7 @@ class MetricsService:
         now: datetime | None = None,
     ) -> dict[str, Any]:
         now = now or self.clock()
-        if metric not in BY_NAME:
-            raise MonthError(f"unknown metric {metric!r}")
+        definition(metric)  # an unknown name is refused before any month is read
         parse_month(first)
         parse_month(last)
         months = months_between(first, last)

@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.services import Services
 from api.tokens import create_token
 from core.database import dispose_engine
 from core.migrate import upgrade
 from core.settings import Settings
+from services.runtime import Services
 from tests import tiers
 
 PG_ADMIN = os.environ.get("OVERBLIK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -11,12 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.schemas.health import Health, HealthUnavailable, Readiness
 from api.services import ServicesDep
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Health: the database answers")
+@router.get("/health", response_model=Health, responses={503: {"model": HealthUnavailable}},
+            summary="Health: the database answers")
 async def health(services: ServicesDep):
     def ping() -> None:
         with services.engine.connect() as connection:
@@ -29,7 +31,8 @@ async def health(services: ServicesDep):
     return {"status": "ok"}
 
 
-@router.get("/ready", summary="Readiness: database answers, migrations at head, read model warm")
+@router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}},
+            summary="Readiness: database answers, migrations at head, read model warm")
 async def ready(request: Request, services: ServicesDep):
     """For a load balancer or an orchestrator's health check: 200 once this worker can serve
     the figures at once; 503 with what is missing until then (or while the database is away)."""

@@ -9,13 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action
 from api.schemas import IngestSummaryOut
 from api.security import require
 from api.services import ServicesDep
+from core.errors import Invalid, TooLarge
 from ingest.imports import file_format, import_path
 from ingest.mapping import import_mapped, server_mapping
 
@@ -42,7 +43,7 @@ async def post_import(
     filename = Path(file.filename or "upload").name
     kind = file_format(filename)
     if export_date is not None and mapping is None:
-        raise HTTPException(422, "export_date needs mapping")
+        raise Invalid("export_date needs mapping")
     rules = server_mapping(mapping, services.settings.mappings_dir) if mapping is not None else None
     limit = services.settings.max_import_bytes
     with tempfile.TemporaryDirectory() as folder:
@@ -52,7 +53,7 @@ async def post_import(
             while chunk := await file.read(1 << 20):
                 size += len(chunk)
                 if size > limit:
-                    raise HTTPException(413, f"the file is larger than {limit} bytes")
+                    raise TooLarge(f"the file is larger than {limit} bytes")
                 handle.write(chunk)
         if rules is not None:
             mapped = await run_in_threadpool(

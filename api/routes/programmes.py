@@ -5,14 +5,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action, Role
-from api.routes.metrics import scope_team, scope_worker
+from api.schemas.programmes import (
+    Benchmark,
+    Channels,
+    Completion,
+    Flow,
+    Indicators,
+    JobcoachLoads,
+    PhaseView,
+    ProcessModel,
+    ProcessModelIn,
+    QuarterlyReport,
+    ReferenceImport,
+)
+from api.scope import scope_team, scope_worker
 from api.security import require
 from api.services import ServicesDep
 from api.tokens import Caller
+from core.errors import TooLarge
 from metrics.programme_service import ProgrammeService
 
 router = APIRouter(tags=["programmes"])
@@ -37,14 +51,16 @@ async def _call(function, *args, **kwargs) -> Any:
 
 # -- process models ------------------------------------------------------------------------
 
-@router.get("/programmes", summary="Every programme's process model (presets and edits)")
+@router.get("/programmes", response_model=list[ProcessModel],
+            summary="Every programme's process model (presets and edits)")
 async def list_programmes(
     programmes: ProgrammesDep, _caller: Annotated[Caller, Depends(require(Action.read_programmes))]
 ):
     return await _call(programmes.list_models)
 
 
-@router.get("/programmes/{programme}", summary="A programme's process model")
+@router.get("/programmes/{programme}", response_model=ProcessModel,
+            summary="A programme's process model")
 async def get_programme(
     programmes: ProgrammesDep,
     _caller: Annotated[Caller, Depends(require(Action.read_programmes))],
@@ -53,19 +69,20 @@ async def get_programme(
     return (await _call(programmes.process_model, programme)).as_dict()
 
 
-@router.put("/programmes/{programme}", summary="Set a programme's process model (replaces its preset)")
+@router.put("/programmes/{programme}", response_model=ProcessModel,
+            summary="Set a programme's process model (replaces its preset)")
 async def put_programme(
     programmes: ProgrammesDep,
     _caller: Annotated[Caller, Depends(require(Action.write_programmes))],
     programme: str,
-    model: Annotated[dict[str, Any], Body()],
+    model: Annotated[ProcessModelIn, Body()],
 ):
-    return await _call(programmes.save_model, programme, model)
+    return await _call(programmes.save_model, programme, model.model_dump(exclude_unset=True))
 
 
 # -- phase views ---------------------------------------------------------------------------
 
-@router.get("/programmes/{programme}/phases",
+@router.get("/programmes/{programme}/phases", response_model=PhaseView,
             summary="Active cases per phase, time in phase against plan, cases past their plan")
 async def get_phases(
     services: ServicesDep,
@@ -82,7 +99,8 @@ async def get_phases(
     return await _call(programmes.phases, programme, team_id=team_id, worker_id=worker_id)
 
 
-@router.get("/programmes/{programme}/flow", summary="Phase-to-phase moves over a period")
+@router.get("/programmes/{programme}/flow", response_model=Flow,
+            summary="Phase-to-phase moves over a period")
 async def get_flow(
     services: ServicesDep,
     programmes: ProgrammesDep,
@@ -96,7 +114,7 @@ async def get_flow(
     return await _call(programmes.flow, programme, from_, to, team_id=team_id)
 
 
-@router.get("/programmes/{programme}/completion",
+@router.get("/programmes/{programme}/completion", response_model=Completion,
             summary="A cohort (opened from..to) followed month by month: completed, closed, active")
 async def get_completion(
     services: ServicesDep,
@@ -113,7 +131,8 @@ async def get_completion(
                        team_id=team_id)
 
 
-@router.get("/jobcoach-load", summary="Jobcoaches' phase-dependent caseload (1:5 finding, 1:6 securing)")
+@router.get("/jobcoach-load", response_model=JobcoachLoads,
+            summary="Jobcoaches' phase-dependent caseload (1:5 finding, 1:6 securing)")
 async def get_jobcoach_load(
     services: ServicesDep,
     programmes: ProgrammesDep,
@@ -129,7 +148,7 @@ async def get_jobcoach_load(
 
 # -- quality indicators --------------------------------------------------------------------
 
-@router.get("/programmes/{programme}/indicators",
+@router.get("/programmes/{programme}/indicators", response_model=Indicators,
             summary="Quality indicators per team and worker, with standard and status")
 async def get_indicators(
     services: ServicesDep,
@@ -146,7 +165,7 @@ async def get_indicators(
 
 # -- provider reporting --------------------------------------------------------------------
 
-@router.get("/programmes/{programme}/channels",
+@router.get("/programmes/{programme}/channels", response_model=Channels,
             summary="Referral channels: referred, started, completed, outcomes per quarter")
 async def get_channels(
     programmes: ProgrammesDep,
@@ -159,6 +178,7 @@ async def get_channels(
 
 
 @router.get("/programmes/{programme}/reports/quarterly/{quarter}",
+            response_model=QuarterlyReport,
             summary="The funder's anonymised quarterly tables (counts under 5 shown as <5, "
             "complementary cells as x)")
 async def get_quarterly_report(
@@ -173,8 +193,11 @@ async def get_quarterly_report(
 
 # -- reference figures ---------------------------------------------------------------------
 
-@router.post("/reference-figures", summary="Import outside benchmark figures from CSV "
-             "(label, metric, month, value, optional source)")
+@router.post("/reference-figures", response_model=ReferenceImport,
+             summary="Import outside benchmark figures from CSV (label, metric, month, value, "
+             "optional source)",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "text/csv": {"schema": {"type": "string", "maxLength": MAX_CSV_BYTES}}}}})
 async def post_reference_figures(
     request: Request,
     programmes: ProgrammesDep,
@@ -182,11 +205,12 @@ async def post_reference_figures(
 ):
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:
-        raise HTTPException(413, "at most 2 MiB of CSV")
+        raise TooLarge("at most 2 MiB of CSV")
     return await _call(programmes.import_reference, body)
 
 
-@router.get("/benchmark", summary="The teams' own figure beside the outside reference figures")
+@router.get("/benchmark", response_model=Benchmark,
+            summary="The teams' own figure beside the outside reference figures")
 async def get_benchmark(
     programmes: ProgrammesDep,
     _caller: Annotated[Caller, Depends(require(Action.read_reference_figures))],

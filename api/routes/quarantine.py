@@ -2,33 +2,55 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
 from api.access import Action
-from api.routes.privacy import record_access
 from api.schemas import IngestSummaryOut
-from api.security import require
+from api.security import acting
 from api.services import ServicesDep
-from ingest.quarantine import list_quarantine, resubmit
+from services import quarantine
+from services.actor import Actor
 
 router = APIRouter(tags=["quarantine"])
 
 
-@router.get("/quarantine", summary="Refused events with their reasons")
+class QuarantineEntryOut(BaseModel):
+    id: int
+    received_at: datetime | None
+    origin: str | None
+    source: str | None
+    event_id: str | None
+    case_id: str | None
+    type: str | None
+    reason: str
+    status: str
+    attempts: int
+    resolved_at: datetime | None
+    import_run_id: int | None
+    event: Any = Field(description="The event as sent, its citizen identifier replaced by a pseudonym.")
+
+
+class QuarantineOut(BaseModel):
+    entries: list[QuarantineEntryOut]
+
+
+@router.get("/quarantine", response_model=QuarantineOut, summary="Refused events with their reasons")
 async def get_quarantine(
     services: ServicesDep,
-    _caller: Annotated[Any, Depends(require(Action.read_quarantine))],
+    actor: Annotated[Actor, Depends(acting(Action.read_quarantine))],
     status: Literal["open", "resubmitted", "all"] = "open",
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     entries = await run_in_threadpool(
-        list_quarantine, services.store, status=None if status == "all" else status, limit=limit, offset=offset
-    )
+        lambda: quarantine.entries(services.store, actor, status=None if status == "all" else status, limit=limit,
+                                   offset=offset))
     return {"entries": entries}
 
 
@@ -38,14 +60,10 @@ async def get_quarantine(
     summary="Send a quarantined event again, optionally corrected",
 )
 async def post_resubmit(
-    request: Request,
     entry_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
     services: ServicesDep,
-    caller: Annotated[Any, Depends(require(Action.resubmit_quarantine))],
+    actor: Annotated[Actor, Depends(acting(Action.resubmit_quarantine))],
     corrected: Annotated[dict[str, Any] | None, Body(description="the corrected event")] = None,
 ) -> dict[str, Any]:
-    summary = await run_in_threadpool(resubmit, services.store, entry_id, corrected)
-    outcome = "refused" if summary.rejected else "duplicate" if summary.duplicates else "accepted"
-    await run_in_threadpool(record_access, request, caller, "resubmit_quarantine",
-                            detail=f"entry {entry_id}{' corrected' if corrected is not None else ''}: {outcome}")
+    summary = await run_in_threadpool(quarantine.resubmit_entry, services.store, actor, entry_id, corrected)
     return summary.as_dict()

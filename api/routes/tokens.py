@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.access import Action, Role
-from api.routes.privacy import record_access
-from api.security import require
+from api.security import acting
 from api.services import ServicesDep
-from api.tokens import Caller, create_token, hash_token, list_tokens, revoke_token
 from core.database import as_utc
+from core.models import AccessToken
+from services import tokens
+from services.actor import Actor
 
 router = APIRouter(tags=["tokens"])
-Admin = Annotated[Caller, Depends(require(Action.manage_tokens))]
-MAX_DAYS = 3650
+Admin = Annotated[Actor, Depends(acting(Action.manage_tokens))]
 
 
 class TokenIn(BaseModel):
@@ -27,7 +27,8 @@ class TokenIn(BaseModel):
     worker_id: str | None = Field(default=None, max_length=128)
     team_id: str | None = Field(default=None, max_length=128)
     name: str | None = Field(default=None, max_length=128)
-    expires_in_days: int = Field(default=90, ge=1, le=MAX_DAYS, description="every token expires")
+    expires_in_days: int = Field(default=tokens.DAYS_DEFAULT, ge=1, le=tokens.DAYS_MAX,
+                                 description="every token expires")
 
 
 class TokenOut(BaseModel):
@@ -43,40 +44,34 @@ class TokenOut(BaseModel):
     last_used_at: datetime | None
 
 
-def _out(row) -> dict[str, Any]:
-    return {
-        "id": row.id, "name": row.name, "prefix": row.prefix, "role": row.role,
-        "worker_id": row.worker_id, "team_id": row.team_id, "created_at": as_utc(row.created_at),
-        "expires_at": as_utc(row.expires_at), "revoked_at": as_utc(row.revoked_at),
-        "last_used_at": as_utc(row.last_used_at),
-    }
+class CreatedTokenOut(TokenOut):
+    token: str = Field(description="The secret: in this answer, and never again.")
+
+
+def _out(row: AccessToken) -> TokenOut:
+    return TokenOut(
+        id=row.id, name=row.name, prefix=row.prefix, role=row.role, worker_id=row.worker_id,  # type: ignore[arg-type]
+        team_id=row.team_id, created_at=as_utc(row.created_at), expires_at=as_utc(row.expires_at),
+        revoked_at=as_utc(row.revoked_at), last_used_at=as_utc(row.last_used_at),
+    )
 
 
 @router.get("/tokens", response_model=list[TokenOut], summary="Access tokens (never their secrets)")
-async def get_tokens(services: ServicesDep, _caller: Admin):
-    return [_out(row) for row in await run_in_threadpool(list_tokens, services.engine)]
+async def get_tokens(services: ServicesDep, actor: Admin):
+    return [_out(row) for row in await run_in_threadpool(tokens.listed, services.engine, actor)]
 
 
-@router.post("/tokens", status_code=201, summary="Create a token; its secret is in this answer only")
-async def post_token(request: Request, token: TokenIn, services: ServicesDep, caller: Admin) -> dict[str, Any]:
-    def create() -> str:
-        return create_token(
-            services.engine, token.role.value, worker_id=token.worker_id, team_id=token.team_id,
-            name=token.name, expires_in=timedelta(days=token.expires_in_days), existing=True,
-        )
-
-    secret = await run_in_threadpool(create)
-    created = next(r for r in await run_in_threadpool(list_tokens, services.engine) if r.token_hash == hash_token(secret))
-    await run_in_threadpool(record_access, request, caller, "create_token", worker_id=token.worker_id,
-                            team_id=token.team_id,
-                            detail=f"token {created.id}, role {token.role.value}, {token.expires_in_days} days")
-    return {**_out(created), "token": secret}
+@router.post("/tokens", status_code=201, response_model=CreatedTokenOut,
+             summary="Create a token; its secret is in this answer only")
+async def post_token(token: TokenIn, services: ServicesDep, actor: Admin):
+    created = await run_in_threadpool(
+        lambda: tokens.create(services.engine, actor, role=token.role.value, worker_id=token.worker_id,
+                              team_id=token.team_id, name=token.name, days=token.expires_in_days))
+    return CreatedTokenOut(**_out(created.token).model_dump(), token=created.secret)
 
 
-@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token")
-async def delete_token(
-    request: Request, token_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], services: ServicesDep, caller: Admin
-) -> None:
-    if not await run_in_threadpool(revoke_token, services.engine, token_id):
-        raise HTTPException(404, "no such token")
-    await run_in_threadpool(record_access, request, caller, "revoke_token", detail=f"token {token_id}")
+@router.delete("/tokens/{token_id}", status_code=204, response_class=Response, summary="Revoke a token")
+async def delete_token(token_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], services: ServicesDep,
+                       actor: Admin) -> Response:
+    await run_in_threadpool(tokens.revoke, services.engine, actor, token_id)
+    return Response(status_code=204)

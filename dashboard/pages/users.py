@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from flask import g
 
 from core.access import Action
-from core.accounts import (
-    USER_ROLES,
-    AccountError,
-    UsernameTaken,
-    WeakPassword,
-    create_user,
-    list_users,
-    set_disabled,
-)
+from core.accounts import USER_ROLES, UsernameTaken, WeakPassword, list_users
+from core.errors import Conflict, DomainError
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, t
-from dashboard.scope import current_user, permit
+from dashboard.scope import acting
+from services import users
 
 
 def layout(context: DashboardContext, user, lang: str, query: dict):
@@ -97,7 +93,7 @@ def register(app, context: DashboardContext) -> None:
         State(ids.USER_TEAM, "value"),
     )
     def manage(_create, _toggles, username, password, role, worker_id, team_id):
-        permit(current_user(), Action.manage_users)
+        actor = acting(Action.manage_users)
         lang = g.lang
         message = ""
         trigger = ctx.triggered_id
@@ -105,20 +101,20 @@ def register(app, context: DashboardContext) -> None:
         if trigger == ids.USER_CREATE and clicked:
             try:
                 # a binding that does not belong to the role is not kept (as the command line)
-                made = create_user(context.engine, username or "", password or "", role or "",
-                                   worker_id=worker_id if role == "worker" else None,
-                                   team_id=team_id if role == "team_lead" else None, existing=True)
+                made, _ = users.create(context.engine, actor, username or "", password or "", role or "",
+                                       worker_id=worker_id if role == "worker" else None,
+                                       team_id=team_id if role == "team_lead" else None)
                 message = f"✓ {t('created', lang)}: {made.username}"
             except WeakPassword as exc:
                 message = f"✕ {t('password_' + exc.reason, lang)}"
             except UsernameTaken:
                 message = f"✕ {t('username_taken', lang)}"
-            except AccountError as exc:
+            except DomainError as exc:
                 message = f"✕ {exc}"
         elif isinstance(trigger, dict) and clicked:
-            users = {u.id: u for u in list_users(context.engine)}
-            target = users.get(trigger["id"])
-            # an administrator cannot lock itself out
-            if target is not None and target.id != current_user().user_id:
-                set_disabled(context.engine, target.id, target.disabled_at is None)
+            target = next((u for u in list_users(context.engine) if u.id == trigger["id"]), None)
+            if target is not None:
+                # an administrator cannot lock itself out: then the button does nothing
+                with suppress(Conflict):
+                    users.set_enabled(context.engine, actor, target.id, target.disabled_at is not None)
         return users_table(context, lang), message

@@ -32,7 +32,7 @@ def test_every_admin_change_through_the_api_is_audited(client, services, admin_t
 
     log = list(reversed(entries(services.engine)))
     assert [e["action"] for e in log] == [
-        "put_team", "put_worker", "set_targets", "set_goals", "set_norms", "add_source", "remove_source",
+        "create_team", "create_worker", "set_targets", "set_goals", "set_norms", "add_source", "remove_source",
         "create_token", "revoke_token", "resubmit_quarantine"]
     admin_id = log[0]["actor"]
     assert admin_id.startswith("token:") and all(e["actor"] == admin_id and e["channel"] == "api" for e in log)

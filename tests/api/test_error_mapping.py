@@ -75,13 +75,13 @@ def test_every_kind_of_refusal_answers_its_status_and_reason(client, services, a
     def feed_away(*_args, **_kwargs):
         raise FeedError("the feed at feed.example cannot be reached")
 
-    monkeypatch.setattr("api.routes.sources.run_source", feed_away)
+    monkeypatch.setattr("services.sources.run_source", feed_away)
     _refused(client.post("/api/v1/sources/feed/run", headers=admin), 503, "cannot be reached")
 
     def database_away(*_args, **_kwargs):
         raise OperationalError("SELECT", {}, Exception("connection refused"))
 
-    monkeypatch.setattr("api.routes.sources.list_sources", database_away)
+    monkeypatch.setattr("services.sources.list_sources", database_away)
     away = client.get("/api/v1/sources", headers=admin)
     _refused(away, 503, "the database is not available")
     assert away.headers["retry-after"] == "5"

@@ -99,6 +99,8 @@ def test_quarterly_report_channels_and_reference_figures(client, services, admin
     bad = client.post("/api/v1/reference-figures", content="label,metric,month,value\nx,nope,2026-02,1\n",
                       headers=admin)
     assert bad.status_code == 422
+    unreadable = client.post("/api/v1/reference-figures", content="label,metric,month,value\n\r\"x", headers=admin)
+    assert unreadable.status_code == 422 and "cannot be read" in unreadable.json()["detail"]
     bench = client.get("/api/v1/benchmark", params={"metric": "placement_share", "month": "2026-02"},
                        headers=manager).json()
     assert bench["references"][0]["value"] == 0.21 and bench["references"][0]["label"] == "national"

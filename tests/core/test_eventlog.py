@@ -18,7 +18,7 @@ from ingest.events import CaseEvent
 from tests.conftest import CITIZENS
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("api", "core", "dashboard", "ingest", "metrics")
+PACKAGES = ("api", "core", "dashboard", "ingest", "metrics", "services")
 
 
 def opened(case_id: str, when: str = "2026-01-05", **extra) -> dict:

@@ -131,7 +131,7 @@ def test_targets_and_goals_are_set_and_the_goals_milestones_shown(app, client, s
     answer = post(app, client, ids.ADMIN_TARGETS, click=ids.ADMIN_TARGET_SAVE, state=target)
     assert "Fjernet" in answer.text
     assert not any(t["metric"] == "placement_starts" for t in metrics.get_targets())
-    assert [e["action"] for e in entries(services.engine)] == ["remove_target", "set_target", "set_target"]
+    assert [e["action"] for e in entries(services.engine)] == ["set_targets", "set_targets", "set_targets"]
 
     by = f"{datetime.now(UTC).year + 1}-{datetime.now(UTC).month:02d}"
     goal = [(ids.ADMIN_GOAL_TEAM, "value", jobcentre.team), (ids.ADMIN_GOAL_METRIC, "value", "placement_starts"),
@@ -143,7 +143,7 @@ def test_targets_and_goals_are_set_and_the_goals_milestones_shown(app, client, s
     assert stored["milestones"][-1]["value"] == pytest.approx(26)
     message = answer.json()["response"][ids.ADMIN_GOAL_MESSAGE]["children"]
     assert "26" in json.dumps(message)
-    entry = actions(services.engine, "set_goal")[0]
+    entry = actions(services.engine, "set_goals")[0]
     assert entry["team_id"] == jobcentre.team and by in entry["detail"]
     # a form with a field left empty names the first one and stores nothing
     from dashboard.i18n import t
@@ -161,7 +161,7 @@ def test_targets_and_goals_are_set_and_the_goals_milestones_shown(app, client, s
     no_by = [*goal[:2], (ids.ADMIN_GOAL_MONTH, "value", None), goal[3]]
     assert t("err_required", "da").format(field=t("to_month", "da")) in refusal(
         ids.ADMIN_GOALS, ids.ADMIN_GOAL_SAVE, no_by, ids.ADMIN_GOAL_MESSAGE)
-    assert len(actions(services.engine, "set_goal")) == 1
+    assert len(actions(services.engine, "set_goals")) == 1
 
 
 def test_norms_are_edited(app, client, services, jobcentre):

@@ -14,10 +14,10 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from api.services import Services
 from core.database import dispose_engine
 from core.migrate import upgrade
 from core.settings import UVICORN_PROXY_OPTIONS, Settings
+from services.runtime import Services
 from tests.conftest import TEST_KEY
 from tests.dashboard.conftest import Jobcentre, fill_jobcentre
 

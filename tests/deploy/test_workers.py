@@ -19,9 +19,9 @@ import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.services import Services
 from core.database import dispose_engine
 from core.settings import Settings
+from services.runtime import Services
 from tests.conftest import PG_ADMIN, TEST_KEY, _sqlalchemy_url, drop_postgres, fresh_postgres
 from tests.dashboard.conftest import fill_jobcentre
 from tests.serverproc import REPO, Server, create_token, free_port, overblik_command, server_env

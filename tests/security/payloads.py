@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import socket
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -186,3 +187,32 @@ def rss(pid: int) -> int:
 def write(path: Path, content: bytes) -> Path:
     path.write_bytes(content)
     return path
+
+
+class PeakMemory:
+    """A process's peak resident memory while the block runs (sampled every `every` seconds)."""
+
+    def __init__(self, pid: int, every: float = 0.005):
+        self.pid = pid
+        self.every = every
+        self.base = rss(pid)
+        self.peak = self.base
+        self._stop = threading.Event()
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss(self.pid))
+            time.sleep(self.every)
+
+    def __exit__(self, *_exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def growth(self) -> int:
+        return self.peak - self.base

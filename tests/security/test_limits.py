@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import socket
 import subprocess
-import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -35,11 +34,11 @@ from tests.dashboard.test_accounts import sign_in
 from tests.dashboard.test_recording import _as_upload, _sheet_body, post
 from tests.security.payloads import (
     MIB,
+    PeakMemory,
     closed_of,
     field_bomb,
     multipart_file,
     ones,
-    rss,
     send_streaming,
     slow_connections,
     wide_sheet,
@@ -364,32 +363,6 @@ def server(tmp_path_factory):
         yield running
 
 
-class Peak:
-    """The server's peak resident memory while the block runs (sampled every 10 ms)."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.base = rss(pid)
-        self.peak = self.base
-        self._stop = threading.Event()
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, rss(self.pid))
-            time.sleep(0.01)
-
-    def __exit__(self, *_exc):
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def growth(self) -> int:
-        return self.peak - self.base
 
 
 def _send(server, method, path, size, **options):
@@ -402,7 +375,7 @@ def test_a_real_server_refuses_oversized_unauthenticated_bodies_without_growing(
              ("POST", "/api/v1/events", True), ("POST", "/_dash-update-component", False),
              ("POST", "/_dash-update-component", True)]
     for method, path, chunked in cases:
-        with Peak(server.process.pid) as peak:
+        with PeakMemory(server.process.pid, every=0.01) as peak:
             status, sent, seconds = _send(server, method, path, 256 * MIB, chunked=chunked)
         assert status == 401, (method, path, chunked, status)
         assert sent < 64 * MIB and seconds < 10, (method, path, sent, seconds)
@@ -416,7 +389,7 @@ def test_a_real_server_stops_oversized_bodies_with_a_token(server, bomb):
     token = {"Authorization": f"Bearer {server.admin}"}
     for method, path, chunked in (("PUT", "/api/v1/goals", True), ("POST", "/api/v1/events", True),
                                   ("POST", "/api/v1/imports", True), ("POST", "/api/v1/events", False)):
-        with Peak(server.process.pid) as peak:
+        with PeakMemory(server.process.pid, every=0.01) as peak:
             status, sent, _seconds = _send(server, method, path, 64 * MIB, chunked=chunked, headers=token)
         # the import's form parser may refuse a body that is not a form before its end: 422
         assert status == 413 or (path.endswith("imports") and status == 422), (method, path, chunked, status)
@@ -426,7 +399,7 @@ def test_a_real_server_stops_oversized_bodies_with_a_token(server, bomb):
         assert sent < bound and peak.growth < GROWTH, (method, path, sent, peak.growth)
     # the bomb: refused with its reason, the server's memory bounded
     body, kind = multipart_file("bomb.xlsx", bomb)
-    with Peak(server.process.pid) as peak:
+    with PeakMemory(server.process.pid, every=0.01) as peak:
         answer = httpx.post(f"{server.url}/api/v1/imports", content=body, headers={**token, "Content-Type": kind},
                             timeout=60)
     assert answer.status_code == 422 and "unpacks to" in answer.json()["detail"]

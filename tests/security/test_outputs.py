@@ -350,10 +350,10 @@ def test_benchmarking_chart_in_a_browser_shows_the_markup_as_text(tmp_path):
     from playwright.sync_api import sync_playwright
 
     from api.app import create_app
-    from api.services import Services
     from core.database import dispose_engine
     from core.migrate import upgrade
     from core.settings import Settings
+    from services.runtime import Services
     from tests.conftest import TEST_KEY
     from tests.dashboard.test_browser import CHROMIUM_ARGS, free_port
 

@@ -1,25 +1,44 @@
-"""Metrics routes: milestones and their cases, trend, board, funnel, targets, goals, norms, closes."""
+"""The steering figures: definitions, milestones and their cases, trend, board, funnel, targets,
+goals, norms, closed months (not Prometheus' /metrics: api/routes/telemetry.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action, Role
-from api.routes.privacy import record_access, record_change
-from api.security import require
-from api.services import Services, ServicesDep
+from api.routes.privacy import record_access
+from api.schemas.figures import (
+    Board,
+    Close,
+    ClosedMonth,
+    FigureDefinition,
+    Funnel,
+    Goal,
+    GoalIn,
+    MilestoneCases,
+    Milestones,
+    NormBand,
+    NormBandIn,
+    Target,
+    TargetIn,
+    Trend,
+)
+from api.scope import scope_existing_team, scope_team, scope_worker
+from api.security import actor_of, require
+from api.services import ServicesDep
 from api.tokens import Caller
-from core.errors import Forbidden, NotFound
+from core.audit import AuditAction
+from core.errors import Forbidden, Invalid, NotFound
 from metrics.closing import ALL_TEAMS
 from metrics.definitions import METRICS
 from metrics.milestones import DRILL_DOWN_FIELDS
-from metrics.readmodel import load_organisation
 from metrics.service import MetricsService
+from services import targets
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["figures"])
 Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
@@ -32,63 +51,10 @@ def metrics_service(services: ServicesDep) -> MetricsService:
 MetricsDep = Annotated[MetricsService, Depends(metrics_service)]
 
 
-# -- who sees which team and worker --------------------------------------------------------
-# worker: its own board and row, its own team's aggregates; team_lead: its team, per worker
-# and per case; manager and admin: everything.
-
-def _forbidden() -> Forbidden:
-    return Forbidden("outside the scope of this token")
-
-
-def _worker_team(services: Services, worker_id: str | None) -> str | None:
-    if worker_id is None:
-        return None
-    return load_organisation(services.engine).workers.get(worker_id)
-
-
-def _caller_team(services: Services, caller: Caller) -> str | None:
-    if caller.role == Role.worker:
-        return caller.team_id or _worker_team(services, caller.worker_id)
-    return caller.team_id
-
-
-def scope_team(services: Services, caller: Caller, team_id: str | None) -> str | None:
-    """The team a request may read: its own for workers and team leads, any for the others."""
-    if caller.role in (Role.manager, Role.admin):
-        return team_id
-    own = _caller_team(services, caller)
-    if own is None or (team_id is not None and team_id != own):
-        raise _forbidden()
-    return own
-
-
-def _scoped_existing_team(services: Services, caller: Caller, team_id: str | None) -> str | None:
-    """scope_team, and a team asked for by name must exist (404 otherwise)."""
-    if team_id is not None and team_id not in load_organisation(services.engine).teams:
-        if caller.role not in (Role.manager, Role.admin):
-            raise _forbidden()  # nothing said about other teams, not even whether they exist
-        raise NotFound("no such team")
-    return scope_team(services, caller, team_id)
-
-
-def scope_worker(services: Services, caller: Caller, worker_id: str) -> str:
-    """A worker's board or row: one's own as a worker, one's team's as a team lead."""
-    if caller.role in (Role.manager, Role.admin):
-        return worker_id
-    if caller.role == Role.worker and worker_id == caller.worker_id:
-        return worker_id
-    if (
-        caller.role == Role.team_lead
-        and caller.team_id is not None
-        and _worker_team(services, worker_id) == caller.team_id
-    ):
-        return worker_id
-    raise _forbidden()
-
-
 # -- figures ------------------------------------------------------------------------------
 
-@router.get("/metrics/definitions", summary="Every figure: name, kind, labels, direction")
+@router.get("/metrics/definitions", response_model=list[FigureDefinition],
+            summary="Every figure: name, kind, labels, direction")
 async def get_definitions(_caller: Annotated[Caller, Depends(require(Action.read_figures))]):
     return [
         {
@@ -100,7 +66,8 @@ async def get_definitions(_caller: Annotated[Caller, Depends(require(Action.read
     ]
 
 
-@router.get("/milestones", summary="A month's figures per team or per worker, with targets")
+@router.get("/milestones", response_model=Milestones, response_model_exclude_unset=True,
+            summary="A month's figures per team or per worker, with targets")
 async def get_milestones(
     services: ServicesDep,
     metrics: MetricsDep,
@@ -121,7 +88,8 @@ async def get_milestones(
     return await run_in_threadpool(answer)
 
 
-@router.get("/milestones/cases", summary="The cases behind one figure of a milestone row")
+@router.get("/milestones/cases", response_model=MilestoneCases,
+            summary="The cases behind one figure of a milestone row")
 async def get_milestone_cases(
     request: Request,
     services: ServicesDep,
@@ -134,23 +102,24 @@ async def get_milestone_cases(
     worker_id: str | None = None,
 ):
     if (team_id is None) == (worker_id is None):
-        raise HTTPException(422, "give exactly one of team_id and worker_id")
+        raise Invalid("give exactly one of team_id and worker_id")
     if team_id is not None:
         if caller.role == Role.team_lead and team_id != caller.team_id:
-            raise _forbidden()
+            raise Forbidden("outside the scope of this token")
     else:
         await run_in_threadpool(scope_worker, services, caller, worker_id)
     cases = await run_in_threadpool(
         metrics.milestone_cases, month, field, team_id=team_id, worker_id=worker_id
     )
     await run_in_threadpool(
-        lambda: record_access(request, caller, "open_case_list", worker_id=worker_id,
+        lambda: record_access(request, caller, AuditAction.open_case_list, worker_id=worker_id,
                               team_id=team_id, detail=f"{month} {field}")
     )
     return cases
 
 
-@router.get("/trend", summary="One figure over a range of months, with each month's target")
+@router.get("/trend", response_model=Trend,
+            summary="One figure over a range of months, with each month's target")
 async def get_trend(
     services: ServicesDep,
     metrics: MetricsDep,
@@ -170,7 +139,7 @@ async def get_trend(
     )
 
 
-@router.get("/board", summary="A worker's case board, now")
+@router.get("/board", response_model=Board, summary="A worker's case board, now")
 async def get_board(
     request: Request,
     services: ServicesDep,
@@ -180,14 +149,14 @@ async def get_board(
 ):
     worker_id = worker_id or caller.worker_id
     if worker_id is None:
-        raise HTTPException(422, "worker_id is required")
+        raise Invalid("worker_id is required")
     await run_in_threadpool(scope_worker, services, caller, worker_id)
     board = await run_in_threadpool(metrics.board, worker_id)
-    await run_in_threadpool(lambda: record_access(request, caller, "open_board", worker_id=worker_id))
+    await run_in_threadpool(lambda: record_access(request, caller, AuditAction.open_board, worker_id=worker_id))
     return board
 
 
-@router.get("/funnel", summary="Programme cohorts per team, as known now")
+@router.get("/funnel", response_model=Funnel, summary="Programme cohorts per team, as known now")
 async def get_funnel(
     services: ServicesDep,
     metrics: MetricsDep,
@@ -206,7 +175,7 @@ async def get_funnel(
 
 # -- targets, goals, norms ----------------------------------------------------------------
 
-@router.get("/targets", summary="Explicit monthly targets")
+@router.get("/targets", response_model=list[Target], summary="Explicit monthly targets")
 async def get_targets(
     services: ServicesDep,
     metrics: MetricsDep,
@@ -217,19 +186,18 @@ async def get_targets(
     return await run_in_threadpool(metrics.get_targets, team_id)
 
 
-@router.put("/targets", summary="Set monthly targets (value null removes one)")
+@router.put("/targets", response_model=list[Target],
+            summary="Set monthly targets (value null removes one)")
 async def put_targets(
     request: Request,
     metrics: MetricsDep,
     caller: Annotated[Caller, Depends(require(Action.write_targets))],
-    items: Annotated[list[dict[str, Any]], Body()],
+    items: Annotated[list[TargetIn], Body()],
 ):
-    saved = await run_in_threadpool(metrics.put_targets, items)
-    await run_in_threadpool(record_change, request, caller, "set_targets", items)
-    return saved
+    return await run_in_threadpool(targets.set_targets, metrics, actor_of(request, caller), [item.model_dump() for item in items])
 
 
-@router.get("/goals", summary="Goals with their monthly milestones")
+@router.get("/goals", response_model=list[Goal], summary="Goals with their monthly milestones")
 async def get_goals(
     services: ServicesDep,
     metrics: MetricsDep,
@@ -237,46 +205,44 @@ async def get_goals(
     team_id: str | None = None,
 ):
     """A worker's or team lead's own team's goals; any team's (or every team's) for the others."""
-    team_id = await run_in_threadpool(_scoped_existing_team, services, caller, team_id)
+    team_id = await run_in_threadpool(scope_existing_team, services, caller, team_id)
     goals = await run_in_threadpool(metrics.get_goals)
     return [goal for goal in goals if team_id is None or goal["team_id"] in (team_id, ALL_TEAMS)]
 
 
-@router.put("/goals", summary="Set goals; answers them with their monthly milestones")
+@router.put("/goals", response_model=list[Goal],
+            summary="Set goals; answers them with their monthly milestones")
 async def put_goals(
     request: Request,
     metrics: MetricsDep,
     caller: Annotated[Caller, Depends(require(Action.write_targets))],
-    items: Annotated[list[dict[str, Any]], Body()],
+    items: Annotated[list[GoalIn], Body()],
 ):
-    saved = await run_in_threadpool(metrics.put_goals, items)
-    await run_in_threadpool(record_change, request, caller, "set_goals", items)
-    return saved
+    return await run_in_threadpool(targets.set_goals, metrics, actor_of(request, caller), [item.model_dump() for item in items])
 
 
-@router.get("/norms", summary="Caseload norm bands per role")
+@router.get("/norms", response_model=list[NormBand], summary="Caseload norm bands per role")
 async def get_norms(
     metrics: MetricsDep, _caller: Annotated[Caller, Depends(require(Action.read_norms))]
 ):
     return await run_in_threadpool(metrics.get_norms)
 
 
-@router.put("/norms", summary="Change the organisation's caseload norm bands")
+@router.put("/norms", response_model=list[NormBand],
+            summary="Change the organisation's caseload norm bands")
 async def put_norms(
     request: Request,
     metrics: MetricsDep,
     caller: Annotated[Caller, Depends(require(Action.write_norms))],
-    items: Annotated[list[dict[str, Any]], Body()],
+    items: Annotated[list[NormBandIn], Body()],
 ):
-    saved = await run_in_threadpool(metrics.put_norms, items)
-    await run_in_threadpool(record_access, request, caller, "set_norms", detail="; ".join(
-        f"{b['role']} {b['low']}-{b['high']}" for b in saved))
-    return saved
+    return await run_in_threadpool(targets.set_norms, metrics, actor_of(request, caller), [item.model_dump() for item in items])
 
 
 # -- closing months -----------------------------------------------------------------------
 
-@router.post("/months/{month}/close", summary="Close a month: freeze its figures as they stand")
+@router.post("/months/{month}/close", response_model=Close,
+             summary="Close a month: freeze its figures as they stand")
 async def post_close_month(
     services: ServicesDep,
     metrics: MetricsDep,
@@ -285,13 +251,13 @@ async def post_close_month(
     team_id: str | None = None,
 ):
     """A team lead closes its own team's month; an admin one team's (team_id) or everyone's."""
-    team_id = await run_in_threadpool(_scoped_existing_team, services, caller, team_id)
+    team_id = await run_in_threadpool(scope_existing_team, services, caller, team_id)
     return await run_in_threadpool(
         lambda: metrics.close_month(month, team_id=team_id, closed_by=f"token:{caller.token_id}")
     )
 
 
-@router.get("/months", summary="The closed months")
+@router.get("/months", response_model=list[Close], summary="The closed months")
 async def get_closed_months(
     services: ServicesDep,
     metrics: MetricsDep,
@@ -303,7 +269,8 @@ async def get_closed_months(
     return [c for c in closes if own is None or c["scope"] in (own, ALL_TEAMS)]
 
 
-@router.get("/months/{month}", summary="A closed month: frozen and live figures, and the difference")
+@router.get("/months/{month}", response_model=ClosedMonth,
+            summary="A closed month: frozen and live figures, and the difference")
 async def get_closed_month(
     services: ServicesDep,
     metrics: MetricsDep,
@@ -311,8 +278,8 @@ async def get_closed_month(
     month: str,
     team_id: str | None = None,
 ):
-    team_id = await run_in_threadpool(_scoped_existing_team, services, caller, team_id)
+    team_id = await run_in_threadpool(scope_existing_team, services, caller, team_id)
     result = await run_in_threadpool(lambda: metrics.closed_month(month, team_id=team_id))
     if result is None:
-        raise HTTPException(404, f"{month} is not closed")
+        raise NotFound(f"{month} is not closed")
     return result

@@ -1,0 +1,141 @@
+"""What every section of the administration shares: reading a form's fields as people type
+them, and answering a change with ✓ or with why it was not saved, in the user's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from dash import ctx, dcc, html
+from pydantic import ValidationError
+
+from core.errors import DomainError
+from core.numbers import parse_number
+from dashboard.context import DashboardContext
+from dashboard.i18n import t
+from ingest.organisation import list_teams, list_workers
+
+
+def text(value) -> str | None:
+    """A field's text, trimmed; None when empty (no database text holds NUL: it is dropped)."""
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "").strip() or None
+
+
+def entry_id(trigger) -> int | None:
+    """The id of a row's button as Dash sends it back (a crafted request may send anything)."""
+    try:
+        value = int(trigger["id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return value if 1 <= value <= 2**31 - 1 else None
+
+
+def amount(value, lang: str, *, whole: bool = False) -> Decimal | None:
+    """A number as people type it in their language (core/numbers.py: 1.234,5 in da/de, 1,234.5 in
+    en); None when empty; ValueError (a NumberError tells why) if not a number from 0."""
+    number = parse_number(value, lang)  # anything else a crafted request sends is refused
+    if number is None:
+        return None
+    if number < 0 or (whole and number != number.to_integral_value()):
+        raise ValueError(value)
+    return number
+
+
+def whole_number(value, lang: str, key: str) -> int | None:
+    """A whole number from 0, None when empty; refused with the message of `key` otherwise."""
+    try:
+        number = amount(value, lang, whole=True)
+    except ValueError:
+        raise err(key, lang) from None
+    return None if number is None else int(number)
+
+
+class FormError(ValueError):
+    """A form that cannot be saved as filled in; the message is in the user's language."""
+
+
+def err(key: str, lang: str, **values) -> FormError:
+    return FormError(t(key, lang).format(**values))
+
+
+def require(lang: str, **fields) -> None:
+    """Refuses the first of the fields (label key = value) left empty, in the order given."""
+    for label, value in fields.items():
+        if not value:
+            raise err("err_required", lang, field=t(label, lang))
+
+
+def ok(words: str):
+    return html.Span(["✓ ", words], className="ok")
+
+
+def refused(words: str, lang: str, detail: str | None = None):
+    parts = [f"✕ {t('not_saved', lang)}: {words}"]
+    if detail:
+        parts.append(html.Span(f" ({detail})", className="muted"))
+    return html.Span(parts, className="form-error")
+
+
+def refusal(exc: Exception, lang: str, label: str):
+    """Why a change was not saved: a form's own message, a service's refusal in the user's
+    language where the message catalogue has its key, else the reason under the field's label."""
+    if isinstance(exc, FormError):
+        return refused(str(exc), lang)
+    if isinstance(exc, ValidationError):
+        return refused(t(label, lang), lang, reason(exc))
+    if isinstance(exc, DomainError) and exc.key:
+        return refused(t(exc.key, lang), lang)
+    return refused(t(label, lang), lang, str(exc))
+
+
+def failed(words: str):
+    return html.Span(f"✕ {words}", className="form-error")
+
+
+def reason(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False))
+
+
+def clicked() -> bool:
+    return bool(ctx.triggered) and any(item["value"] for item in ctx.triggered)
+
+
+def control(label: str, component, *, wide: bool = False):
+    return html.Label([label, component], className="control control-wide" if wide else "control")
+
+
+def field(id_, *, kind: str = "text", value=None, placeholder: str | None = None, mode: str | None = None,
+          size: str | None = None, list_: str | None = None):
+    extra = {}
+    if mode:
+        extra["inputMode"] = mode
+    if list_:
+        extra["list"] = list_
+    return dcc.Input(id=id_, type=kind, value=value, placeholder=placeholder, autoComplete="off",
+                     debounce=False, className=f"field {size or ''}".strip(), **extra)
+
+
+def section(key: str, title: str, body: list, count: int | None = None):
+    heading = f"{title} ({count})" if count is not None else title
+    return html.Section([html.H2(heading, id=f"section-{key}-heading"), *body], className="section admin-section",
+                        id=f"section-{key}", **{"aria-labelledby": f"section-{key}-heading"})
+
+
+def message(id_):
+    return html.P(id=id_, className="message", role="status", **{"aria-live": "polite"})
+
+
+def team_options(context: DashboardContext):
+    return [{"label": f"{team.name} ({team.team_id})", "value": team.team_id} for team in list_teams(context.engine)]
+
+
+def worker_options(context: DashboardContext):
+    return [{"label": f"{w.name} ({w.worker_id})", "value": w.worker_id} for w in list_workers(context.engine)]
+
+
+def known_team(context: DashboardContext, team_id: str | None, lang: str) -> None:
+    """A team chosen from the form's list is one of the organisation's (a crafted request may
+    send any id)."""
+    if team_id is not None and team_id not in {x.team_id for x in list_teams(context.engine)}:
+        raise err("err_unknown_team", lang)

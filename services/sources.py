@@ -1,0 +1,75 @@
+"""The collectors' sources: adding or changing one, removing it, running it now — the one
+place a source is validated, whichever entry point asks."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+
+from core.access import Action
+from core.audit import AuditAction
+from ingest.sources import (
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    NAME_PATTERN,
+    RunResult,
+    SourceError,
+    SourceExists,
+    SourceView,
+    add_source,
+    list_sources,
+    remove_source,
+    run_source,
+)
+from ingest.store import EventStore
+from services.actor import Actor
+
+
+def listed(engine: Engine, actor: Actor) -> list[SourceView]:
+    actor.authorise(Action.read_sources)
+    return list_sources(engine)
+
+
+def _key(exc: SourceError, name: str, kind: str, config: dict[str, Any], interval_seconds: int) -> str | None:
+    """Which rule refused the source, for an adapter that says so in the user's language."""
+    if isinstance(exc, SourceExists):
+        return "err_exists"
+    if not NAME_PATTERN.fullmatch(name or ""):
+        return "err_source_name"
+    if not MIN_INTERVAL <= interval_seconds <= MAX_INTERVAL:
+        return "err_interval"
+    if kind == "http_feed" and urlsplit(str(config.get("url") or "")).scheme.lower() not in ("http", "https"):
+        return "err_url"
+    return None
+
+
+def add(engine: Engine, actor: Actor, name: str, kind: str, config: dict[str, Any], *, interval_seconds: int = 60,
+        enabled: bool = True, replace: bool = False) -> SourceView:
+    """Adds a source, or with `replace` changes an existing one (keeping its cursor)."""
+    actor.authorise(Action.write_sources)
+    try:
+        view = add_source(engine, name, kind, config, interval_seconds=interval_seconds, enabled=enabled,
+                          replace=replace)
+    except SourceError as exc:
+        exc.key = _key(exc, name, kind, config, interval_seconds)
+        raise
+    actor.record(engine, AuditAction.change_source if replace else AuditAction.add_source,
+                 detail=f"source {name} ({kind}, every {interval_seconds} s)")
+    return view
+
+
+def remove(engine: Engine, actor: Actor, name: str) -> None:
+    """Removes a source; the events it took stay."""
+    actor.authorise(Action.write_sources)
+    remove_source(engine, name)
+    actor.record(engine, AuditAction.remove_source, detail=f"source {name}")
+
+
+def run(store: EventStore, actor: Actor, name: str) -> RunResult:
+    """Runs a source now, through the one write path; SourceBusy when it is running already."""
+    actor.authorise(Action.write_sources)
+    result = run_source(store, name)
+    actor.record(store.engine, AuditAction.run_source, detail=f"source {name}: {result.status}")
+    return result
