@@ -379,7 +379,7 @@ STAGES: dict[str, Callable[[str], bool]] = {
     "  of which pydantic": lambda f: "pydantic" in f,
     "  of which normalise()": lambda f: f.startswith("normalise "),
     "database transaction (EventStore.append_prepared)": lambda f: f.startswith("EventStore.append_prepared"),
-    "  of which the insert (EventStore._insert_events)": lambda f: f.startswith("EventStore._insert_events"),
+    "  of which the insert (EventLog.insert, core/eventlog.py)": lambda f: f.startswith("EventLog.insert"),
     "  of which the key / singleton lookups": lambda f: f.startswith(
         ("EventStore._stored_hashes", "EventStore._stored_singletons")
     ),

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-import weakref
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import select
 
 from core.database import session_scope, utcnow
@@ -160,33 +158,26 @@ def save_model(engine: Engine, programme: str, data: Any) -> ProcessModel:
         else:
             row.model, row.updated_at = json.dumps(stored), now
         session.add(row)
-    ModelCache.invalidate_all()
     return model
 
 
 class ModelCache:
-    """The models of one database as the ingest check reads them: at most `ttl` seconds old in
-    another process, current in the process that saved an edit."""
+    """The models of one database as the ingest check reads them, read again as soon as an
+    admin's edit changed them, in this process or another: one small query on the edits
+    (how many, the last one's time) tells."""
 
-    _all: weakref.WeakSet[ModelCache] = weakref.WeakSet()
-    _lock = threading.Lock()
-
-    def __init__(self, engine: Engine, ttl: float = 30.0):
+    def __init__(self, engine: Engine):
         self.engine = engine
-        self.ttl = ttl
+        self._version: tuple[Any, ...] | None = None
         self._models: dict[str, ProcessModel] | None = None
-        self._loaded = 0.0
-        with ModelCache._lock:
-            ModelCache._all.add(self)
+        self._lock = threading.Lock()
 
     def models(self) -> dict[str, ProcessModel]:
-        if self._models is None or time.monotonic() - self._loaded > self.ttl:
-            self._models = load_models(self.engine)
-            self._loaded = time.monotonic()
-        return self._models
-
-    @classmethod
-    def invalidate_all(cls) -> None:
-        with cls._lock:
-            for cache in list(cls._all):
-                cache._models = None
+        with session_scope(self.engine) as session:
+            version = tuple(session.exec(
+                select(func.count(), func.max(ProgrammeModel.updated_at))  # type: ignore[call-overload]
+            ).one())
+        with self._lock:
+            if self._models is None or version != self._version:
+                self._models, self._version = load_models(self.engine), version
+            return self._models

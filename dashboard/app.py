@@ -25,7 +25,7 @@ from dashboard.live import LIVE_PATH, live_stream, live_version
 from dashboard.pages import admin, benchmarking, caseload, talk, team, users, wall
 from dashboard.scope import current_user
 from ingest.store import EventStore
-from metrics.service import ONE_READING, MetricsService
+from metrics.service import MetricsService
 from services.runtime import build_store
 
 ASSETS = Path(__file__).parent / "assets"
@@ -91,11 +91,11 @@ def create_dashboard(settings: Settings, engine: Engine, metrics: MetricsService
     # one request's figures read the organisation data once (metrics/service.py)
     @server.before_request
     def one_reading():
-        ONE_READING.set({})
+        context.metrics.begin_reading()
 
     @server.teardown_request
     def reading_done(_error):
-        ONE_READING.set(None)
+        context.metrics.end_reading()
 
     def shell():
         user = g.get("user")

@@ -27,7 +27,7 @@ def install(server: Flask, context: DashboardContext) -> None:
         month = request.args.get("month") or context.current_month()
         if month not in context.recent_months():
             abort(404)
-        audit_open(context.engine, user, "export_meeting_pack", team_id=team_id, detail=month, always=True)
+        audit_open(context, user, "export_meeting_pack", team_id=team_id, detail=month, always=True)
         return _pdf(meeting_pack(context, team_id, month, g.lang), f"overblik-{team_id}-{month}.pdf")
 
     @server.get(TALK_PATH)
@@ -39,6 +39,6 @@ def install(server: Flask, context: DashboardContext) -> None:
         team_id = org.workers.get(worker_id)
         if team_id is None:
             abort(404)
-        audit_open(context.engine, user, "export_talk", worker_id=worker_id, team_id=team_id, always=True)
+        audit_open(context, user, "export_talk", worker_id=worker_id, team_id=team_id, always=True)
         return _pdf(talk_pack(context, worker_id, team_id, g.lang),
                     f"overblik-talk-{worker_id}-{context.current_month()}.pdf")

@@ -12,11 +12,20 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from core import audit, identity
 from core.access import Action, Role, allowed
 from core.accounts import SignedInUser
+from core.contract import (
+    CLOSE_REASONS,
+    OUTCOMES,
+    PARTICIPANTS,
+    PLACEMENT_KINDS,
+    READINESS_LEVELS,
+    ROLES,
+)
+from core.eventlog import EventLog
 from core.numbers import DEFAULT_LOCALE, NumberError, parse_float
 from ingest.store import EventStore, IngestSummary
 from metrics.calendar import add_months, month_of, to_us
@@ -28,12 +37,6 @@ ACTIONS = (
     "cv_completed", "readiness_assessed", "phase_changed", "placement_started", "placement_ended",
     "follow_up_held", "hours_reported", "enrolled", "case_closed", "worker_assigned", "case_opened",
 )
-LEVELS = ("ready", "close", "far")
-KINDS = ("internship", "wage_subsidy", "other")
-PARTICIPANTS = ("citizen", "caseworker", "company_consultant", "employer", "jobcoach", "mentor")
-CLOSE_REASONS = ("completed", "dropped_out", "referred_back", "moved", "other")
-OUTCOMES = ("job", "education", "extended_placement", "other")
-ROLES = ("caseworker", "company_consultant", "jobcoach", "mentor")
 # the fields each action's form asks for, besides the date
 FIELDS: dict[str, tuple[str, ...]] = {
     "cv_completed": (),
@@ -159,7 +162,7 @@ def build_entry(
     elif case_id is None or info is None or not info.active:
         problems.append("invalid_case")
     elif action == "readiness_assessed":
-        if values.get("level") not in LEVELS:
+        if values.get("level") not in READINESS_LEVELS:
             problems.append("invalid_level")
         fields = {"level": values.get("level")}
     elif action == "phase_changed":
@@ -170,7 +173,7 @@ def build_entry(
     elif action == "placement_started":
         fields = {"placement_id": "P-" + form_id.removeprefix("ob-")[:10].upper(),
                   "kind": values.get("kind") or "internship"}
-        if fields["kind"] not in KINDS:
+        if fields["kind"] not in PLACEMENT_KINDS:
             problems.append("invalid_kind")
         employer = (values.get("employer") or "").strip()
         if not employer:
@@ -248,14 +251,7 @@ def recorded(engine: Engine, event_ids: list[str]) -> list[dict[str, Any]]:
     """The dashboard's stored events of these ids: event_id, type, case_id, recorded_by."""
     if not event_ids:
         return []
-    marks = ", ".join(f":e{i}" for i in range(len(event_ids)))
-    query = text(
-        f"SELECT event_id, type, case_id, payload FROM events WHERE source = :source "  # noqa: S608
-        f"AND event_id IN ({marks})"
-    )
-    params = {"source": SOURCE, **{f"e{i}": e for i, e in enumerate(event_ids)}}
-    with engine.connect() as connection:
-        rows = connection.execute(query, params).fetchall()
+    rows = EventLog(engine).of_source(SOURCE, event_ids)
     out = []
     for event_id, event_type, case_id, payload in rows:
         data = orjson.loads(payload) if isinstance(payload, str | bytes) else payload

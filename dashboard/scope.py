@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 from flask import abort, g, request
-from sqlalchemy import Engine
 
 from core import audit
 from core.access import Action, Role, allowed
 from core.accounts import SignedInUser
+from dashboard.context import DashboardContext
 from metrics.milestones import Organisation
 from services.actor import Actor
 
@@ -77,24 +74,12 @@ def scope_worker(user: SignedInUser, org: Organisation, worker_id: str | None) -
     abort(403)
 
 
-# The live stream re-runs a view's callback every few seconds; one entry per user, view and
-# subject in this window is enough to answer "who looked at whose cases, when".
-AUDIT_REPEAT_SECONDS = 10 * 60
-_last_recorded: dict[tuple, float] = {}
-_audit_lock = threading.Lock()
-
-
-def audit_open(engine: Engine, user: SignedInUser, action: str, *, worker_id: str | None = None,
+def audit_open(context: DashboardContext, user: SignedInUser, action: str, *, worker_id: str | None = None,
                team_id: str | None = None, detail: str | None = None, always: bool = False) -> None:
-    """Records in the audit log that `user` opened a board, case list or export (no citizen data)."""
-    key = (str(engine.url), user.user_id, action, worker_id, team_id, detail)
-    now = time.monotonic()
-    with _audit_lock:
-        if not always and now - _last_recorded.get(key, -AUDIT_REPEAT_SECONDS) < AUDIT_REPEAT_SECONDS:
-            return
-        _last_recorded[key] = now
-        if len(_last_recorded) > 50_000:
-            _last_recorded.clear()
-    audit.record(engine, channel="dashboard", actor=f"user:{user.username}", role=user.role.value,
+    """Records in the audit log that `user` opened a board, case list or export (no citizen
+    data); a view the live stream re-runs, once per AUDIT_REPEAT_SECONDS (dashboard/context.py)."""
+    if not context.openings.due((user.user_id, action, worker_id, team_id, detail), always=always):
+        return
+    audit.record(context.engine, channel="dashboard", actor=f"user:{user.username}", role=user.role.value,
                  action=action, worker_id=worker_id, team_id=team_id, detail=detail,
                  address=request.remote_addr)

@@ -16,12 +16,13 @@ from openpyxl import Workbook
 
 from core.access import Action
 from core.accounts import SignedInUser
+from core.contract import READINESS_LEVELS
 from core.messages import LANGUAGES
 from core.numbers import DEFAULT_LOCALE, parse_float
 from core.outputs import append_row
 from dashboard.context import DashboardContext
 from dashboard.i18n import readiness_label, t
-from dashboard.recording import LEVELS, SOURCE
+from dashboard.recording import SOURCE
 from dashboard.scope import audit_open, current_user, permit, scope_team
 from ingest.limits import ARCHIVE_LIMITS, ArchiveLimits, ArchiveRefused, open_workbook, sheet_rows
 from metrics.calendar import add_months, month_of, to_us
@@ -86,7 +87,7 @@ def team_cases(context: DashboardContext, team_id: str) -> list[SheetCase]:
     months = sheet_months(context)
     model = context.metrics.model
     t_now = to_us(now) + 1
-    with model._lock:
+    with model.reading():
         histories = [model.cases[c] for c in sorted(model.team_cases.get(team_id, ())) if c in model.cases]
         out = []
         for history in histories:
@@ -142,7 +143,7 @@ def _plain(value: Any) -> str:
 
 def _readiness_codes() -> dict[str, str]:
     codes = {}
-    for level in (*LEVELS, "unknown"):
+    for level in (*READINESS_LEVELS, "unknown"):
         codes[level] = level
         for lang in LANGUAGES:
             codes[readiness_label(level, lang).lower()] = level
@@ -292,7 +293,7 @@ def install(server: Flask, context: DashboardContext) -> None:
         user = current_user()
         permit(user, Action.caseload_sheet)
         team_id = scope_team(user, context.metrics.organisation(), request.args.get("team"))
-        audit_open(context.engine, user, "export_caseload_sheet", team_id=team_id, always=True)
+        audit_open(context, user, "export_caseload_sheet", team_id=team_id, always=True)
         stamp = datetime.now(context.zone).strftime("%Y-%m-%d")
         return Response(
             write_sheet(context, team_id, g.lang),

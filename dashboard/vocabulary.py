@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from core.access import Role
+from core.contract import CLOSE_REASONS, EVENT_TYPES, OUTCOMES, PARTICIPANTS, PLACEMENT_KINDS, ROLES
 from core.numbers import NumberError
 from core.reasons import PATTERNS
 from dashboard import recording
 from dashboard.i18n import READINESS_KEYS
 from dashboard.sheet import COLUMNS
-from ingest.events import EVENT_TYPES, ROLES
 from ingest.sources import SOURCE_KINDS
 from metrics.definitions import METRICS
 from metrics.quality import INDICATORS
@@ -53,10 +53,10 @@ def vocabularies() -> dict[str, tuple[str, ...]]:
         "readiness levels": tuple(READINESS_KEYS.values()),
         "event roles": ROLES,
         "user roles": tuple(f"role_{r.value}" for r in Role),
-        "participants": tuple(f"participant_{p}" for p in recording.PARTICIPANTS if p not in ROLES),
-        "placement kinds": tuple(f"placement_kind_{k}" for k in recording.KINDS),
-        "closing reasons (and flow nodes closed:<reason>)": tuple(f"close_{r}" for r in recording.CLOSE_REASONS),
-        "outcomes": tuple(f"outcome_{o}" for o in recording.OUTCOMES),
+        "participants": tuple(f"participant_{p}" for p in PARTICIPANTS if p not in ROLES),
+        "placement kinds": tuple(f"placement_kind_{k}" for k in PLACEMENT_KINDS),
+        "closing reasons (and flow nodes closed:<reason>)": tuple(f"close_{r}" for r in CLOSE_REASONS),
+        "outcomes": tuple(f"outcome_{o}" for o in OUTCOMES),
         "stories": (*(f"story_{o}" for o in STORY_OUTCOMES), "story_placement_started"),
         "metric names": tuple(f"metric_{m.name}" for m in METRICS),
         "quality indicators": tuple(f"indicator_{i}" for i in INDICATORS),

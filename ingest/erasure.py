@@ -11,11 +11,12 @@ from sqlalchemy import Engine, delete, func, select
 
 from core import identity
 from core.database import compact_after_erasure, session_scope
-from core.models import AgreedAction, Event, QuarantinedEvent
+from core.eventlog import TABLE, EventLog, delete_case
+from core.models import AgreedAction, QuarantinedEvent
 
 ERASED_CASE = "[erased case]"
 # the tables an erasure changes: compacted afterwards, so no copy of a deleted row stays behind
-ERASED_TABLES = ("events", "quarantine", "agreed_actions")
+ERASED_TABLES = (TABLE, "quarantine", "agreed_actions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ def erase_case(engine: Engine, case_id: str, *, compact: bool = True) -> Erased:
     that once for many cases, with `finish_erasure`). Read models must then forget it
     (metrics.readmodel.ReadModel.forget_case)."""
     with session_scope(engine) as session:
-        events = session.execute(delete(Event).where(Event.case_id == case_id)).rowcount
+        events = delete_case(session, case_id)
         quarantined = session.execute(
             delete(QuarantinedEvent).where(QuarantinedEvent.case_id == case_id)
         ).rowcount
@@ -86,12 +87,4 @@ def scrub_agreements(session, case_ids: Iterable[str]) -> int:
 
 def closed_before(engine: Engine, cutoff: datetime, limit: int = 1000) -> list[str]:
     """Cases whose closing event happened before `cutoff` (a case closes once; see events.md)."""
-    with session_scope(engine) as session:
-        query = (
-            select(Event.case_id)
-            .where(Event.type == "case_closed", Event.occurred_at < cutoff)
-            .group_by(Event.case_id)
-            .order_by(func.min(Event.seq))
-            .limit(limit)
-        )
-        return [row[0] for row in session.execute(query)]
+    return EventLog(engine).closed_before(cutoff, limit)

@@ -22,13 +22,14 @@ from pydantic import (
     field_validator,
 )
 
+from core import contract
+from core.contract import EVENT_TYPES, ROLES, SUPERVISION_CASE_PREFIX
 from ingest.timeparse import TimeFormatError, parse_instant, utc_text
 
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Text = Annotated[str, StringConstraints(max_length=1000)]
-Role = Literal["caseworker", "company_consultant", "jobcoach", "mentor"]
-Participant = Literal["citizen", "caseworker", "company_consultant", "employer", "jobcoach", "mentor"]
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+Role = Literal[ROLES]  # type: ignore[valid-type]
+Participant = Literal[contract.PARTICIPANTS]  # type: ignore[valid-type]
 ENVELOPE = frozenset({"event_id", "type", "occurred_at", "case_id", "source"})
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -58,7 +59,7 @@ class CaseOpened(EventBase):
     # `citizen` never gets this far: the pipeline replaces it with its pseudonym first.
     citizen_pseudonym: Annotated[str, StringConstraints(min_length=16, max_length=64)]
     team_id: Ident
-    programme: Ident = "default"
+    programme: Ident = contract.DEFAULT_PROGRAMME
     target_group: Text | None = None
     channel: Text | None = None
 
@@ -90,7 +91,7 @@ class CvCompleted(EventBase):
 
 class ReadinessAssessed(EventBase):
     type: Literal["readiness_assessed"]
-    level: Literal["ready", "close", "far"]
+    level: Literal[contract.READINESS_LEVELS]  # type: ignore[valid-type]
 
 
 class PhaseChanged(EventBase):
@@ -101,7 +102,7 @@ class PhaseChanged(EventBase):
 class PlacementStarted(EventBase):
     type: Literal["placement_started"]
     placement_id: Ident
-    kind: Literal["internship", "wage_subsidy", "other"] = "internship"
+    kind: Literal[contract.PLACEMENT_KINDS] = contract.DEFAULT_PLACEMENT_KIND  # type: ignore[valid-type]
     employer: Text | None = None
     hours_per_week: Annotated[float, Field(ge=0, le=168, allow_inf_nan=False)] | None = None
 
@@ -138,24 +139,21 @@ class HoursReported(EventBase):
 
 class CaseClosed(EventBase):
     type: Literal["case_closed"]
-    reason: Literal["completed", "dropped_out", "referred_back", "moved", "other"]
-    outcome: Literal["job", "education", "extended_placement", "other"] | None = None
+    reason: Literal[contract.CLOSE_REASONS]  # type: ignore[valid-type]
+    outcome: Literal[contract.OUTCOMES] | None = None  # type: ignore[valid-type]
 
 
 class ReviewHeld(EventBase):
     """An evaluation talk (docs/events-extensions.md): mid-term or final."""
 
     type: Literal["review_held"]
-    kind: Literal["mid", "final"]
+    kind: Literal[contract.REVIEW_KINDS]  # type: ignore[valid-type]
     participants: list[Participant] | None = None
 
     @field_validator("participants")
     @classmethod
     def _as_set(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else sorted(set(value))
-
-
-SUPERVISION_CASE_PREFIX = "worker:"
 
 
 class SupervisionHeld(EventBase):
@@ -202,19 +200,6 @@ CaseEvent = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
-EVENT_TYPES: tuple[str, ...] = tuple(
-    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-    for m in (
-        CaseOpened, CaseTransferred, WorkerAssigned, WorkerUnassigned, Enrolled, CvCompleted,
-        ReadinessAssessed, PhaseChanged, PlacementStarted, PlacementEnded, FollowUpHeld,
-        HoursReported, CaseClosed, ReviewHeld, SupervisionHeld, EventRetracted,
-    )
-)
-SINGLETON_TYPES = frozenset({
-    "case_opened", "case_closed", "placement_started", "placement_ended", "event_retracted",
-})
-
-
 @dataclass(slots=True)
 class NormalisedEvent:
     """An event in the form it is stored: envelope columns, normalised payload and its hash."""

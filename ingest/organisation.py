@@ -13,10 +13,11 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from core import identity
+from core.contract import ROLES
 from core.database import session_scope, utcnow
 from core.errors import Invalid
 from core.models import Team, Worker
-from ingest.events import ROLES, Role
+from ingest.events import Role
 
 NO_NUL = r"^[^\x00]*$"  # no database text holds NUL
 

@@ -8,11 +8,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
-from core.database import is_sqlite
+from core.contract import DEFAULT_PROGRAMME
+from core.eventlog import EventLog
 from core.programmes import ModelCache
 from ingest.events import NormalisedEvent
-
-IN_CHUNK = 900
 
 
 class PhaseCheck:
@@ -23,7 +22,7 @@ class PhaseCheck:
 
     def __init__(self, engine: Engine, cache: ModelCache | None = None):
         self.cache = cache or ModelCache(engine)
-        self._sqlite = is_sqlite(engine)
+        self.log = EventLog(engine)
 
     def __call__(self, cursor: Any, events: Sequence[NormalisedEvent]) -> dict[int, str]:
         changes = [e for e in events if e.type == "phase_changed"]
@@ -51,26 +50,7 @@ class PhaseCheck:
         return problems
 
     def _stored_programmes(self, cursor: Any, cases: list[str]) -> dict[str, str]:
-        """One query (per 900 cases on SQLite) by the one-per-case key's index."""
-        found: dict[str, str] = {}
-        if not self._sqlite:
-            cursor.execute(
-                "SELECT case_id, payload FROM events "
-                "WHERE case_id = ANY(%s) AND singleton_key = 'case_opened'",
-                (cases,),
-            )
-            rows = cursor.fetchall()
-        else:
-            rows = []
-            for start in range(0, len(cases), IN_CHUNK):
-                chunk = cases[start : start + IN_CHUNK]
-                marks = ", ".join("?" * len(chunk))
-                cursor.execute(
-                    f"SELECT case_id, payload FROM events WHERE case_id IN ({marks}) "  # noqa: S608
-                    "AND singleton_key = 'case_opened'",
-                    tuple(chunk),
-                )
-                rows.extend(cursor.fetchall())
-        for case_id, payload in rows:
-            found[case_id] = orjson.loads(payload).get("programme", "default")
-        return found
+        return {
+            case_id: orjson.loads(payload).get("programme", DEFAULT_PROGRAMME)
+            for case_id, payload in self.log.opened(cursor, cases)
+        }

@@ -10,9 +10,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from core.contract import (
+    CLOSE_REASONS,
+    DEFAULT_PLACEMENT_KIND,
+    OUTCOMES,
+    PARTICIPANTS,
+    PLACEMENT_KINDS,
+    READINESS_LEVELS,
+)
 from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker
 
-ROLES = ("caseworker", "company_consultant", "jobcoach", "mentor")
 PROGRAMMES = ("default", "mestring")
 PHASES = ("referral", "preparation", "teaching", "placement")
 EMPLOYERS = (
@@ -29,9 +36,7 @@ FIRST_NAMES = (
     "Sofie", "Morten", "Line", "Henrik", "Ida", "Rasmus", "Julie", "Thomas", "Maria", "Kasper",
 )
 LAST_NAMES = ("Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen")
-CLOSE_REASONS = (("completed", 0.45), ("dropped_out", 0.25), ("referred_back", 0.1), ("moved", 0.1), ("other", 0.1))
-OUTCOMES = ("job", "education", "extended_placement", "other", None)
-PARTICIPANTS = ("citizen", "caseworker", "company_consultant", "employer", "jobcoach", "mentor")
+CLOSE_WEIGHTS = (0.45, 0.25, 0.1, 0.1, 0.1)  # of CLOSE_REASONS, in their order
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +197,7 @@ def _case_history(
     if rng.random() < 0.7:
         out.emit("cv_completed", later(opened, 2, 60))
     at = opened
-    for level in rng.sample(("far", "close", "ready"), rng.randint(0, 3)):
+    for level in rng.sample(READINESS_LEVELS[::-1], rng.randint(0, 3)):
         at = later(at, 5, 60)
         out.emit("readiness_assessed", at, level=level)
     at = opened
@@ -217,7 +222,7 @@ def _case_history(
         length = rng.uniform(14, 150)
         stop = start + timedelta(days=length)
         out.emit("placement_started", start, placement_id=f"p{number + 1}",
-                 kind=rng.choice(("internship", "internship", "wage_subsidy", "other")),
+                 kind=rng.choice((DEFAULT_PLACEMENT_KIND, *PLACEMENT_KINDS)),
                  employer=rng.choice(EMPLOYERS), hours_per_week=rng.choice((None, 10, 15, 20, 37)))
         follow = start
         while True:
@@ -245,8 +250,8 @@ def _case_history(
     if talks is not None and programme == "mestring":
         _review_talks(out, talks, opened, closed)
     if closed is not None:
-        reason = rng.choices([r for r, _ in CLOSE_REASONS], weights=[w for _, w in CLOSE_REASONS])[0]
-        outcome = rng.choice(OUTCOMES) if reason == "completed" else None
+        reason = rng.choices(CLOSE_REASONS, weights=CLOSE_WEIGHTS)[0]
+        outcome = rng.choice((*OUTCOMES, None)) if reason == "completed" else None
         out.emit("case_closed", closed, reason=reason, outcome=outcome)
     return out.events
 
@@ -373,7 +378,7 @@ def live_events(
         elif choice < 0.3:
             yield _live(state, "cv_completed", at)
         elif choice < 0.45:
-            yield _live(state, "readiness_assessed", at, level=rng.choice(("ready", "close", "far")))
+            yield _live(state, "readiness_assessed", at, level=rng.choice(READINESS_LEVELS))
         elif choice < 0.6 and state["open_placement"] is None:
             state["placement"] += 1
             state["open_placement"] = f"p{state['placement']}"

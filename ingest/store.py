@@ -16,8 +16,9 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from core import identity, notify, telemetry
-from core.database import as_utc, db_time, is_sqlite, utcnow
+from core.database import as_utc, db_time, utcnow
 from core.errors import Invalid
+from core.eventlog import EventLog
 from ingest.events import (
     NormalisedEvent,
     normalise,
@@ -32,16 +33,8 @@ from ingest.timeparse import format_instant
 
 log = logging.getLogger(__name__)
 
-# Serialises writers on PostgreSQL so that the checks of a batch and its insert see one
-# consistent log (SQLite gets the same from BEGIN IMMEDIATE).
-INGEST_LOCK_KEY = 0x0B1E_0001
-IN_CHUNK = 900
 MAX_DEPTH = 32  # of nested objects and lists in an event's extra fields
 
-INSERT_EVENT = (  # SQLite; PostgreSQL uses COPY
-    "INSERT INTO events (source, event_id, type, case_id, occurred_at, payload, content_hash, "
-    "singleton_key, received_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
-)
 INSERT_QUARANTINE = (
     "INSERT INTO quarantine (received_at, origin, source, event_id, case_id, type, reason, "
     "payload, status, attempts, import_run_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, "
@@ -197,11 +190,8 @@ class EventStore:
         self.engine = engine
         self.zone = zone
         self.pseudonymise = pseudonymiser
-        self._sqlite = is_sqlite(engine)
-        p = "?" if self._sqlite else "%s"
-        self._insert_event = INSERT_EVENT.format(p=p)
-        self._insert_quarantine = INSERT_QUARANTINE.format(p=p)
-        self._p = p
+        self.log = EventLog(engine)
+        self._insert_quarantine = INSERT_QUARANTINE.format(p="?" if self.log.sqlite else "%s")
         self.listeners: list[AcceptedListener] = []
         self.checks: list[BatchCheck] = []
         # how large an event and an imported workbook may be (ingest/limits.py; set from settings)
@@ -359,13 +349,7 @@ class EventStore:
         connection = self.engine.raw_connection()
         try:
             cursor = connection.cursor()
-            if self._sqlite:
-                cursor.execute("BEGIN IMMEDIATE")
-            else:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY,))
-                # The lookups below are by key; before autovacuum has analysed a fast-growing
-                # log the planner picks whole-table scans for them, each batch slower.
-                cursor.execute("SET LOCAL enable_seqscan = off")
+            self.log.begin_append(cursor)
             stored = self._stored_hashes(cursor, valid)
             singletons = self._stored_singletons(cursor, valid)
             targets = self._retraction_targets(cursor, valid)
@@ -417,7 +401,7 @@ class EventStore:
                     singletons.release(item.case_id, item.source, item.payload["retracts"])
                 accepted.append(item)
             if accepted:
-                self._insert_events(cursor, accepted, now)
+                self.log.insert(cursor, accepted, now)
             if refused and quarantine:
                 received = db_time(self.engine, now)
                 cursor.executemany(
@@ -439,19 +423,13 @@ class EventStore:
                 )
             if before_commit is not None:
                 before_commit(cursor)
-            if accepted and not self._sqlite:
+            if accepted and not self.log.sqlite:
                 # every web process's read model is woken when (and only if) this commits
                 notify.send(cursor, str(len(accepted)))
-            if self._sqlite:
-                cursor.execute("COMMIT")
-            else:
-                connection.commit()
+            self.log.commit(connection, cursor)
         except BaseException:
             try:
-                if self._sqlite:
-                    cursor.execute("ROLLBACK")
-                else:
-                    connection.rollback()
+                self.log.rollback(connection, cursor)
             except Exception:  # the connection may be gone; it is discarded below
                 log.debug("rollback failed", exc_info=True)
             connection.invalidate()
@@ -473,34 +451,6 @@ class EventStore:
                     log.exception("a listener of accepted events failed")
         return summary
 
-    def _insert_events(self, cursor, accepted: Sequence[NormalisedEvent], now: datetime) -> None:
-        if self._sqlite:
-            received = db_time(self.engine, now)
-            cursor.executemany(
-                self._insert_event,
-                [
-                    (
-                        e.source, e.event_id, e.type, e.case_id,
-                        e.stored_time,
-                        e.payload_json, e.content_hash, e.singleton_key, received,
-                    )
-                    for e in accepted
-                ],
-            )
-            return
-        # PostgreSQL: COPY is several times faster than executemany for a batch.
-        with cursor.copy(
-            "COPY events (source, event_id, type, case_id, occurred_at, payload, content_hash, "
-            "singleton_key, received_at) FROM STDIN"
-        ) as copy:
-            for e in accepted:
-                copy.write_row(
-                    (
-                        e.source, e.event_id, e.type, e.case_id, e.occurred_at,
-                        e.payload_json, e.content_hash, e.singleton_key, now,
-                    )
-                )
-
     # -- lookups inside the write transaction -----------------------------------------------
 
     def _stored_hashes(self, cursor, events: Sequence[NormalisedEvent]) -> dict[tuple[str, str], str]:
@@ -509,25 +459,8 @@ class EventStore:
             by_source.setdefault(e.source, []).append(e.event_id)
         found: dict[tuple[str, str], str] = {}
         for source, ids in by_source.items():
-            unique = list(dict.fromkeys(ids))
-            if not self._sqlite:
-                cursor.execute(
-                    "SELECT event_id, content_hash FROM events "
-                    "WHERE source = %s AND event_id = ANY(%s)",
-                    (source, unique),
-                )
-                found.update(((source, i), h) for i, h in cursor.fetchall())
-                continue
-            for start in range(0, len(unique), IN_CHUNK):
-                chunk = unique[start : start + IN_CHUNK]
-                marks = ", ".join([self._p] * len(chunk))
-                cursor.execute(
-                    f"SELECT event_id, content_hash FROM events WHERE source = {self._p} "  # noqa: S608
-                    f"AND event_id IN ({marks})",
-                    (source, *chunk),
-                )
-                for event_id, content_hash in cursor.fetchall():
-                    found[(source, event_id)] = content_hash
+            for event_id, content_hash in self.log.hashes(cursor, source, list(dict.fromkeys(ids))):
+                found[(source, event_id)] = content_hash
         return found
 
     def _stored_singletons(self, cursor, events: Sequence[NormalisedEvent]) -> _Claims:
@@ -537,24 +470,11 @@ class EventStore:
         claims = _Claims()
         retracted: set[tuple[str, str, str]] = set()
         rows: list[tuple] = []
-        for start in range(0, len(cases), IN_CHUNK if self._sqlite else 10_000):
-            chunk = cases[start : start + (IN_CHUNK if self._sqlite else 10_000)]
-            if self._sqlite:
-                where = f"case_id IN ({', '.join([self._p] * len(chunk))})"
-                params: tuple = tuple(chunk)
-            else:
-                where, params = "case_id = ANY(%s)", (chunk,)
-            cursor.execute(
-                # retractions carry a rule key too, so this reads the partial index only
-                "SELECT case_id, type, payload, occurred_at, source, event_id FROM events "  # noqa: S608
-                f"WHERE {where} AND singleton_key IS NOT NULL",
-                params,
-            )
-            for case_id, event_type, payload, occurred, source, event_id in cursor.fetchall():
-                payload = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
-                if event_type == "event_retracted":
-                    retracted.add((case_id, source, payload.get("retracts")))
-                rows.append((case_id, event_type, payload, occurred, source, event_id))
+        for case_id, event_type, payload, occurred, source, event_id in self.log.claims(cursor, cases):
+            payload = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+            if event_type == "event_retracted":
+                retracted.add((case_id, source, payload.get("retracts")))
+            rows.append((case_id, event_type, payload, occurred, source, event_id))
         for case_id, event_type, payload, occurred, source, event_id in rows:
             claim = (case_id, singleton_key(event_type, payload, source) or event_type)
             claims.used[claim] = claims.used.get(claim, 0) + 1
@@ -572,17 +492,8 @@ class EventStore:
                 wanted.setdefault(e.source, []).append(e.payload["retracts"])
         found: dict[tuple[str, str], tuple[str, str]] = {}
         for source, ids in wanted.items():
-            unique = list(dict.fromkeys(ids))
-            for start in range(0, len(unique), IN_CHUNK):
-                chunk = unique[start : start + IN_CHUNK]
-                marks = ", ".join([self._p] * len(chunk))
-                cursor.execute(
-                    f"SELECT event_id, case_id, type FROM events WHERE source = {self._p} "  # noqa: S608
-                    f"AND event_id IN ({marks})",
-                    (source, *chunk),
-                )
-                for event_id, case_id, event_type in cursor.fetchall():
-                    found[(source, event_id)] = (case_id, event_type)
+            for event_id, case_id, event_type in self.log.kinds(cursor, source, list(dict.fromkeys(ids))):
+                found[(source, event_id)] = (case_id, event_type)
         return found
 
 

@@ -6,30 +6,30 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.contract import (
+    CASE_CLOSED,
+    CASE_OPENED,
+    CASE_TRANSFERRED,
+    COMPANY_CONSULTANT,
+    CV_COMPLETED,
+    DEFAULT_PLACEMENT_KIND,
+    ENROLLED,
+    FOLLOW_UP_HELD,
+    HOURS_REPORTED,
+    OUTCOMES,
+    PHASE_CHANGED,
+    PLACEMENT_ENDED,
+    PLACEMENT_STARTED,
+    READINESS_ASSESSED,
+    REVIEW_HELD,
+    SUPERVISION_HELD,
+    WORKER_ASSIGNED,
+    WORKER_UNASSIGNED,
+)
 from metrics.calendar import DAY_US
 
-# Event types as the event log names them (metrics does not import ingest).
-CASE_OPENED = "case_opened"
-CASE_TRANSFERRED = "case_transferred"
-WORKER_ASSIGNED = "worker_assigned"
-WORKER_UNASSIGNED = "worker_unassigned"
-ENROLLED = "enrolled"
-CV_COMPLETED = "cv_completed"
-READINESS_ASSESSED = "readiness_assessed"
-PHASE_CHANGED = "phase_changed"
-PLACEMENT_STARTED = "placement_started"
-PLACEMENT_ENDED = "placement_ended"
-FOLLOW_UP_HELD = "follow_up_held"
-HOURS_REPORTED = "hours_reported"
-CASE_CLOSED = "case_closed"
-REVIEW_HELD = "review_held"
-SUPERVISION_HELD = "supervision_held"
-
-ROLES = ("caseworker", "company_consultant", "jobcoach", "mentor")
-COMPANY_CONSULTANT = "company_consultant"
-READINESS_LEVELS = ("ready", "close", "far", "unknown")
-CLOSE_REASONS = ("completed", "dropped_out", "referred_back", "moved", "other")
-OUTCOMES = ("job", "education", "extended_placement", "other", "none")
+# a closed case's outcome as the figures count it: "none" when the closing named none
+FIGURE_OUTCOMES = (*OUTCOMES, "none")
 THREE_PARTY = frozenset({"citizen", "caseworker", "company_consultant"})
 # Follow-up deadline: 31 days of elapsed time, whatever the clocks do in between.
 FOLLOW_UP_INTERVAL_US = 31 * DAY_US
@@ -124,7 +124,7 @@ class CaseHistory:
                 placement = self.placements[pid] = Placement(pid, NEVER, NEVER)
             if at < placement.started:
                 placement.started = at
-                placement.kind = payload.get("kind", "internship")
+                placement.kind = payload.get("kind", DEFAULT_PLACEMENT_KIND)
                 placement.employer = payload.get("employer")
         elif event_type == PLACEMENT_ENDED:
             pid = payload.get("placement_id")

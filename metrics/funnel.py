@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from metrics.casestate import OUTCOMES, CaseHistory
+from metrics.casestate import FIGURE_OUTCOMES, CaseHistory
 
 
 def funnel_rows(
@@ -25,7 +25,7 @@ def funnel_rows(
                 "referred": 0,
                 "started": 0,
                 "completed": 0,
-                "outcomes": dict.fromkeys(OUTCOMES, 0),
+                "outcomes": dict.fromkeys(FIGURE_OUTCOMES, 0),
             }
         row["referred"] += 1
         row["started"] += case.enrolled < now

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from core.contract import READINESS_LEVELS, ROLES
 from core.errors import Invalid
 from metrics.calendar import SECOND_US, MonthWindow
-from metrics.casestate import ROLES, CaseHistory
+from metrics.casestate import CaseHistory
 
 SECONDS_PER_DAY = 86_400
 
@@ -106,7 +107,7 @@ class GroupFigures:
         self.caseload: dict[str, int] = {}
         self.in_placement = 0
         self.cv_done = 0
-        self.readiness = dict.fromkeys(("ready", "close", "far", "unknown"), 0)
+        self.readiness = dict.fromkeys((*READINESS_LEVELS, "unknown"), 0)
         self.phases: dict[str, int] = {}
         self.follow_up_overdue = 0
         self.waiting_for_company_consultant = 0

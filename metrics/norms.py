@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from core.contract import ROLES
 from core.database import session_scope, utcnow
 from core.errors import Invalid
 from core.models import CaseloadNorm
-from metrics.casestate import ROLES
 
 
 @dataclass(frozen=True, slots=True)

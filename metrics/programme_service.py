@@ -81,7 +81,7 @@ class ProgrammeService:
         now = now or self.clock()
         model = self.process_model(programme)
         read = self.model
-        with read._lock:
+        with read.reading():
             cases = programmes.programme_cases(self._scope(read, team_id, worker_id), programme)
             result = programmes.phase_overview(
                 cases, model, to_us(now), team_id=team_id, worker_id=worker_id
@@ -97,7 +97,7 @@ class ProgrammeService:
         model = self.process_model(programme)
         start, end, _ = self._period(first, last)
         read = self.model
-        with read._lock:
+        with read.reading():
             cases = programmes.programme_cases(self._scope(read, team_id), programme)
             links = programmes.phase_flow(cases, model, start, min(end, to_us(now)), team_id=team_id)
         return {"programme": programme, "from": first, "to": last, "team_id": team_id, "links": links}
@@ -118,7 +118,7 @@ class ProgrammeService:
             (m, min(to_us(month_start(add_months(m, 1), self.zone)), to_us(now))) for m in months
         ]
         read = self.model
-        with read._lock:
+        with read.reading():
             cases = programmes.programme_cases(self._scope(read, team_id), programme)
             result = programmes.cohort_completion(
                 cases, start, end, ends, now=to_us(now), team_id=team_id
@@ -131,7 +131,7 @@ class ProgrammeService:
         models = process_models.load_models(self.engine)
         org = load_organisation(self.engine)
         read = self.model
-        with read._lock:
+        with read.reading():
             rows = programmes.jobcoach_load(read.cases.values(), models, to_us(now))
         out = sorted(rows.values(), key=lambda r: r["worker_id"])
         for row in out:
@@ -152,7 +152,7 @@ class ProgrammeService:
         org = load_organisation(self.engine)
         read = self.model
         members = [w for w, team in org.workers.items() if team == team_id] if team_id else []
-        with read._lock:
+        with read.reading():
             # a team's rows read its cases and its workers' (held or supervised), not all
             cases = read.related_cases(team_id, members) if team_id is not None else read.cases.values()
             rows = quality.quality_indicators(
@@ -171,7 +171,7 @@ class ProgrammeService:
         now = now or self.clock()
         quarters = reporting.quarters_between(first, last)
         read = self.model
-        with read._lock:
+        with read.reading():
             rows = reporting.channel_rows(read.cases.values(), programme, quarters, self.zone, to_us(now))
         return {"programme": programme, "from": first, "to": last, "rows": rows}
 
@@ -181,7 +181,7 @@ class ProgrammeService:
         parsed = reporting.parse_quarter(quarter)
         org = load_organisation(self.engine)
         read = self.model
-        with read._lock:
+        with read.reading():
             return reporting.quarterly_tables(
                 read.cases.values(), model, parsed, self.zone, to_us(now), dict(org.workers)
             )

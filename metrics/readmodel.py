@@ -9,7 +9,8 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -19,13 +20,13 @@ import orjson
 from sqlalchemy import Engine
 
 from core import notify, telemetry
+from core.eventlog import EventLog
 from metrics.calendar import MICROSECOND, MonthWindow, from_us
 from metrics.casestate import NEVER, CaseHistory
 from metrics.milestones import CaseFigures, Organisation, case_figures
 
 log = logging.getLogger(__name__)
 EPOCH_NAIVE = datetime(1970, 1, 1)
-FETCH_CHUNK = 20_000
 CHANGE_LOG_LIMIT = 5_000  # generations kept to update cached months; older caches are rebuilt
 CACHED_MONTHS = 40
 KEPT_LIMIT = 500  # figures kept by ReadModel.kept
@@ -69,7 +70,7 @@ class ReadModel:
         self.cases: dict[str, CaseHistory] = {}
         self.last_seq = 0
         self.generation = 0
-        self._sqlite = engine.dialect.name == "sqlite"
+        self.log = EventLog(engine)
         self._lock = threading.RLock()
         self._changes: list[tuple[int, frozenset[str]]] = []
         self._months: OrderedDict[str, _CachedMonth] = OrderedDict()
@@ -94,48 +95,14 @@ class ReadModel:
         with self._lock:
             with self.engine.connect() as connection:
                 self._follow_erasures(connection)
-                latest = connection.exec_driver_sql("SELECT MAX(seq) FROM events").scalar()
+                latest = self.log.latest_seq(connection)
                 if latest is None or latest <= self.last_seq:
                     return 0
-                if self._sqlite:
-                    # Microseconds since the epoch computed by SQLite from the stored UTC text
-                    # ('YYYY-MM-DD HH:MM:SS.ffffff'), exactly, and faster than in Python.
-                    query = (
-                        "SELECT seq, type, case_id, "
-                        "CAST(strftime('%s', substr(occurred_at, 1, 19)) AS INTEGER) * 1000000 "
-                        "+ CAST(substr(occurred_at, 21, 6) AS INTEGER), payload FROM events "
-                        "WHERE seq > ? AND seq <= ? ORDER BY seq"
-                    )
-                    cursor = connection.connection.dbapi_connection.cursor()
-                    cursor.execute(query, (self.last_seq, latest))
-                    count = 0
-                    changed: set[str] = set()
-                    while rows := cursor.fetchmany(FETCH_CHUNK):
-                        count += len(rows)
-                        self._apply(rows, changed)
-                    cursor.close()
-                    self.last_seq = latest
-                    self._rebuild_retracted(connection)
-                    self._record_change(changed)
-                    return count
-                else:
-                    query = (
-                        "SELECT seq, type, case_id, "
-                        "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint, payload "
-                        "FROM events WHERE seq > %s AND seq <= %s ORDER BY seq"
-                    )
-                result = connection.exec_driver_sql(
-                    query, (self.last_seq, latest), execution_options={"stream_results": True}
-                )
                 count = 0
                 changed: set[str] = set()
-                while True:
-                    rows = result.fetchmany(FETCH_CHUNK)
-                    if not rows:
-                        break
+                for rows in self.log.read_since(connection, self.last_seq, latest):
                     count += len(rows)
                     self._apply(rows, changed)
-                result.close()
                 self.last_seq = latest
                 self._rebuild_retracted(connection)
             self._record_change(changed)
@@ -178,28 +145,13 @@ class ReadModel:
         the log has no index by case, so all pending cases are read in one pass per chunk."""
         if not self._rebuild:
             return
-        if self._sqlite:
-            instant = ("CAST(strftime('%s', substr(occurred_at, 1, 19)) AS INTEGER) * 1000000 "
-                       "+ CAST(substr(occurred_at, 21, 6) AS INTEGER)")
-        else:
-            instant = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
         pending = sorted(self._rebuild)
         loaded: dict[str, list[tuple]] = {case_id: [] for case_id in pending}
-        for start in range(0, len(pending), 900):
-            chunk = pending[start : start + 900]
-            if self._sqlite:
-                where, params = f"case_id IN ({', '.join('?' * len(chunk))})", (*chunk, self.last_seq)
-                last = "?"
-            else:
-                where, params, last = "case_id = ANY(%s)", (chunk, self.last_seq), "%s"
-            rows = connection.exec_driver_sql(
-                f"SELECT seq, type, case_id, {instant}, payload, source, event_id FROM events "  # noqa: S608
-                f"WHERE {where} AND seq <= {last} ORDER BY seq",
-                params,
-            ).fetchall()
-            for seq, kind, case_id, at, payload, source, event_id in rows:
-                data = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
-                loaded[case_id].append((seq, kind, at, data, source, event_id))
+        for seq, kind, case_id, at, payload, source, event_id in self.log.case_events(
+            connection, pending, self.last_seq
+        ):
+            data = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+            loaded[case_id].append((seq, kind, at, data, source, event_id))
         for case_id, events in loaded.items():
             if not events:  # erased meanwhile
                 self.cases.pop(case_id, None)
@@ -396,7 +348,7 @@ class ReadModel:
     def related_cases(self, team_id: str | None, workers: Iterable[str] = ()) -> list[CaseHistory]:
         """Every case that ever belonged to the team, or was held or supervised by one of
         `workers`: a superset of the cases any team or worker figure of them reads. All cases
-        when `team_id` is None and no workers are given. Call under the lock."""
+        when `team_id` is None and no workers are given. Call inside `reading()`."""
         if team_id is None and not workers:
             return list(self.cases.values())
         key = (team_id, tuple(workers), self.generation)
@@ -432,6 +384,13 @@ class ReadModel:
                 self._kept.pop(next(iter(self._kept)))
         return value
 
+    @contextmanager
+    def reading(self) -> Iterator[ReadModel]:
+        """The model held still for the block: no catch-up changes the cases while it reads
+        them (a reading may nest, and may call the figures' methods)."""
+        with self._lock:
+            yield self
+
     def case(self, case_id: str) -> CaseHistory | None:
         return self.cases.get(case_id)
 
@@ -445,9 +404,7 @@ class ReadModel:
         if marker == self._erasure_marker:
             return
         if self.cases:
-            present = {
-                row[0] for row in connection.exec_driver_sql("SELECT DISTINCT case_id FROM events")
-            }
+            present = self.log.case_ids(connection)
             for case_id in [c for c in self.cases if c not in present]:
                 self.forget_case(case_id)
         self._erasure_marker = marker

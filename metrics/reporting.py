@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 
 from core.programmes import ProcessModel
 from metrics.calendar import DAY_US, MonthError, month_start, to_us
-from metrics.casestate import NEVER, OUTCOMES, CaseHistory
+from metrics.casestate import FIGURE_OUTCOMES, NEVER, CaseHistory
 from metrics.quality import INDICATORS, quality_indicators
 from metrics.suppression import COMPLEMENTARY, MIN_CELL, PRIMARY, Equation, protect
 
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 SUPPRESSED = PRIMARY
 NO_CHANNEL = "(unknown)"
-FUNNEL_COUNTS = ("referred", "started", "completed", *(f"outcome_{o}" for o in OUTCOMES))
+FUNNEL_COUNTS = ("referred", "started", "completed", *(f"outcome_{o}" for o in FIGURE_OUTCOMES))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,11 +30,7 @@ from metrics.milestones import Organisation, drill_down, team_rows, worker_rows
 from metrics.readmodel import ReadModel, get_read_model, load_organisation
 
 MAX_TREND_MONTHS = 60
-# Within one reading (e.g. one dashboard request, which asks for several figures), the
-# organisation data is read once: set to {} at its start and to None at its end.
-ONE_READING: ContextVar[dict[int, tuple[float, Organisation]] | None] = ContextVar(
-    "overblik_one_reading", default=None)
-ONE_READING_SECONDS = 5.0  # and never longer than this, should a reading not be ended
+ONE_READING_SECONDS = 5.0  # a reading's organisation data is never older, should it not be ended
 
 
 class MetricsService:
@@ -44,18 +40,29 @@ class MetricsService:
         self.engine = engine
         self.zone = zone
         self.clock = clock
+        # the organisation data of the reading in progress on each thread (see begin_reading)
+        self._readings = threading.local()
 
     @property
     def model(self) -> ReadModel:
         return get_read_model(self.engine, self.zone)
 
+    def begin_reading(self) -> None:
+        """Starts a reading on this thread: the figures it asks for (one dashboard request asks
+        for several) read the organisation data once, until end_reading."""
+        self._readings.organisation = None
+        self._readings.active = True
+
+    def end_reading(self) -> None:
+        self._readings.organisation = None
+        self._readings.active = False
+
     def organisation(self) -> Organisation:
-        memo = ONE_READING.get()
-        if memo is None:
+        if not getattr(self._readings, "active", False):
             return load_organisation(self.engine)
-        held = memo.get(id(self.engine))
+        held = self._readings.organisation
         if held is None or time.monotonic() - held[0] > ONE_READING_SECONDS:
-            held = memo[id(self.engine)] = (time.monotonic(), load_organisation(self.engine))
+            held = self._readings.organisation = (time.monotonic(), load_organisation(self.engine))
         return held[1]
 
     # -- monthly figures ------------------------------------------------------------------
@@ -232,7 +239,7 @@ class MetricsService:
     def board(self, worker_id: str, now: datetime | None = None) -> dict[str, Any]:
         now = now or self.clock()
         model = self.model
-        with model._lock:
+        with model.reading():
             cases = [model.cases[c] for c in model.worker_cases.get(worker_id, ())]
             rows = board_rows(cases, worker_id, now, self.zone)
         band = norms.load_norms(self.engine)
@@ -248,6 +255,20 @@ class MetricsService:
             "cases": rows,
         }
 
+    def recent_funnel(self, programme: str, first: str, end: str) -> dict[str, Any]:
+        """`funnel` as of now, kept until a case of the programme changes, and for the minute
+        (it counts what is known now): every case of the programme is read to build it."""
+        minute = int(self.clock().timestamp() // 60)
+        return self.kept(("funnel", programme, first, end, minute),
+                         lambda: self.funnel(programme, first, end),
+                         lambda case: case.programme == programme)
+
+    def kept(self, key: Any, build: Callable[[], Any], touches: Callable[[Any], bool]) -> Any:
+        """`build()`, something drawn from many cases, kept under `key` until a case for which
+        `touches(case)` holds changes (ReadModel.kept); the key names everything else it
+        depends on."""
+        return self.model.kept(key, build, touches)
+
     def funnel(
         self, programme: str, first: str, end: str, now: datetime | None = None
     ) -> dict[str, Any]:
@@ -257,7 +278,7 @@ class MetricsService:
         if end_at < start_at:
             raise MonthError("from must not be after to")
         model = self.model
-        with model._lock:
+        with model.reading():
             rows = funnel_rows(model.cases.values(), programme, to_us(start_at), to_us(end_at), to_us(now))
         known = {row["team_id"] for row in rows}
         for team in self.organisation().teams:

@@ -19,7 +19,7 @@ def good_stories(model: ReadModel, team_id: str, now: datetime, *, days: int = S
     `days` days, of the cases the team has held; no citizen, no employer."""
     since, until = to_us(now - timedelta(days=days)), to_us(now)
     stories: list[tuple[int, str, str]] = []
-    with model._lock:
+    with model.reading():
         for case_id in model.team_cases.get(team_id, ()):
             case = model.cases.get(case_id)
             if case is None:

@@ -10,6 +10,7 @@ from api.access import Action
 from api.security import require
 from api.services import ServicesDep
 from core import telemetry
+from core.eventlog import EventLog
 
 router = APIRouter(tags=["operations"])
 
@@ -23,8 +24,7 @@ router = APIRouter(tags=["operations"])
 async def metrics(services: ServicesDep) -> Response:
     def log_position() -> int | None:
         try:
-            with services.engine.connect() as connection:
-                return connection.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM events").scalar()
+            return EventLog(services.engine).latest_seq() or 0
         except Exception:  # the figures of the processes are still worth having
             return None
 

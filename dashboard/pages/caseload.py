@@ -6,6 +6,7 @@ from dash import Input, Output, State, dcc, html
 from flask import g
 
 from core.access import Action, Role
+from core.contract import ROLES
 from dashboard import ids
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.phases import phase_names
@@ -84,7 +85,7 @@ def _norm_text(band: dict | None, lang: str) -> str:
 
 
 def caseload_cards(board: dict, roles: tuple[str, ...], norms: dict[str, dict], worker_id: str, lang: str):
-    shown = [r for r in ("caseworker", "company_consultant", "jobcoach", "mentor")
+    shown = [r for r in ROLES
              if r in roles or board["caseload"].get(r)]
     cards = []
     for role in shown:
@@ -155,7 +156,7 @@ def register(app, context: DashboardContext) -> None:
         metrics = context.metrics
         org = metrics.organisation()
         worker_id = scope_worker(user, org, worker_id)
-        audit_open(context.engine, user, "open_board", worker_id=worker_id)
+        audit_open(context, user, "open_board", worker_id=worker_id)
         lang = g.lang
         month = context.current_month()
         team_id = org.workers.get(worker_id)

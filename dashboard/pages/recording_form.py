@@ -8,6 +8,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import abort, g, request
 
+from core import contract
 from core.access import Action, allowed
 from core.programmes import load_model, preset
 from core.reasons import reason_text
@@ -95,14 +96,14 @@ def form_fields(context: DashboardContext, action: str | None, info: recording.C
             id=_field(name), type=kind, value=value, autoComplete="off", n_submit=0, **extra))
 
     if action == "readiness_assessed":
-        inputs.append(choose("level", [{"label": readiness_label(v, lang), "value": v} for v in recording.LEVELS]))
+        inputs.append(choose("level", [{"label": readiness_label(v, lang), "value": v} for v in contract.READINESS_LEVELS]))
     elif action == "phase_changed":
         options = _phases(context, info.programme if info else None, lang)
         inputs.append(choose("phase", options) if options else write("phase", maxLength=128))
     elif action == "placement_started":
         inputs.append(write("employer", maxLength=200))
         inputs.append(choose("kind", [{"label": t(f"placement_kind_{k}", lang), "value": k}
-                                      for k in recording.KINDS], "internship"))
+                                      for k in contract.PLACEMENT_KINDS], "internship"))
         # text, not number: a Danish or German decimal comma must be accepted (checked on the server)
         inputs.append(write("hours_per_week", inputMode="decimal", maxLength=12))
     elif action == "placement_ended":
@@ -114,8 +115,8 @@ def form_fields(context: DashboardContext, action: str | None, info: recording.C
                        None) if info else None
         chosen = ["citizen", "caseworker"] + (["employer"] if current else [])
         labels = {p: t(f"participant_{p}", lang) if p in ("citizen", "employer") else role_label(p, lang)
-                  for p in recording.PARTICIPANTS}
-        inputs.append(choose("participants", [{"label": labels[p], "value": p} for p in recording.PARTICIPANTS],
+                  for p in contract.PARTICIPANTS}
+        inputs.append(choose("participants", [{"label": labels[p], "value": p} for p in contract.PARTICIPANTS],
                              chosen, multi=True, clearable=True))
         if current:
             inputs.append(html.P(f"{t('record_placement_now', lang)}: {current[1] or current[0]}",
@@ -125,13 +126,13 @@ def form_fields(context: DashboardContext, action: str | None, info: recording.C
         inputs.append(choose("month", [{"label": month_label(m, lang), "value": m} for m in months], months[1]))
         inputs.append(write("hours", inputMode="decimal", maxLength=12))
     elif action == "case_closed":
-        inputs.append(choose("reason", [{"label": t(f"close_{r}", lang), "value": r} for r in recording.CLOSE_REASONS]))
-        inputs.append(choose("outcome", [{"label": t(f"outcome_{o}", lang), "value": o} for o in recording.OUTCOMES],
+        inputs.append(choose("reason", [{"label": t(f"close_{r}", lang), "value": r} for r in contract.CLOSE_REASONS]))
+        inputs.append(choose("outcome", [{"label": t(f"outcome_{o}", lang), "value": o} for o in contract.OUTCOMES],
                              clearable=True))
     elif action == "worker_assigned":
         workers = context.directory.workers_of(team_id) if team_id else []
         inputs.append(choose("worker_id", [{"label": context.directory.worker_name(w), "value": w} for w in workers]))
-        inputs.append(choose("role", [{"label": role_label(r, lang), "value": r} for r in recording.ROLES],
+        inputs.append(choose("role", [{"label": role_label(r, lang), "value": r} for r in contract.ROLES],
                              "caseworker"))
     elif action == "case_opened":
         inputs.append(_labelled(t("field_citizen", lang), dcc.Input(

@@ -72,7 +72,7 @@ def register(app, context: DashboardContext) -> None:
         permit(user, Action.hold_caseload_talk)
         org = context.metrics.organisation()
         worker_id = scope_worker(user, org, worker_id)
-        audit_open(context.engine, user, "open_caseload_talk", worker_id=worker_id)
+        audit_open(context, user, "open_caseload_talk", worker_id=worker_id)
         return worker_id, org.workers.get(worker_id) or ""
 
     @app.callback(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
@@ -140,26 +138,6 @@ def figures_body(context: DashboardContext, team_id: str, month: str, lang: str)
     ], f"{t('as_of', lang)} {time_label(result['as_of'], context.zone, lang)}"
 
 
-class _Drawn(OrderedDict):
-    """Sections drawn lately, by the digest of what they were drawn from: another screen (or a
-    reload) showing the same figures gets them without building the charts again."""
-
-    _lock = threading.Lock()
-
-    def __setitem__(self, key, value):
-        with self._lock:
-            super().__setitem__(key, value)
-            while len(self) > 200:
-                self.popitem(last=False)
-
-    def get(self, key):
-        with self._lock:
-            return super().get(key)
-
-
-_DRAWN = _Drawn()
-
-
 def _digest(*parts) -> str:
     """What a section is drawn from, in short: equal digests, equal drawing."""
     text = json.dumps(parts, sort_keys=True, cls=PlotlyJSONEncoder)
@@ -173,11 +151,7 @@ def _minute(context: DashboardContext) -> int:
 def _funnel(context: DashboardContext, current: str) -> dict:
     """The programme funnel of the last 12 months (every case of the programme is read): kept
     until a case of the programme changes, and for the minute (it is counted as known now)."""
-    model = context.metrics.model
-    first, end = add_months(current, -11), add_months(current, 1)
-    return model.kept(("team-funnel", FUNNEL_PROGRAMME, first, end, _minute(context)),
-                      lambda: context.metrics.funnel(FUNNEL_PROGRAMME, first, end),
-                      lambda case: case.programme == FUNNEL_PROGRAMME)
+    return context.metrics.recent_funnel(FUNNEL_PROGRAMME, add_months(current, -11), add_months(current, 1))
 
 
 def _programme_sections(context: DashboardContext, team_id: str, current: str, lang: str):
@@ -185,7 +159,6 @@ def _programme_sections(context: DashboardContext, team_id: str, current: str, l
     programme case, or a case with a supervision (counted per worker whatever the programme),
     changes; and for the minute, since days in a phase grow with time. Returns (quality, phases,
     a digest of both)."""
-    model = context.metrics.model
     programmes = ProgrammeService(context.engine, context.zone, context.metrics.clock)
     names = {m["programme"] for m in programmes.list_models()}
     org = context.metrics.organisation()
@@ -197,7 +170,7 @@ def _programme_sections(context: DashboardContext, team_id: str, current: str, l
         phases = phase_section(programmes, team_id, current, lang)
         return quality, phases, _digest(quality, phases)
 
-    return model.kept(key, build, lambda case: case.programme in names or bool(case.supervisions))
+    return context.metrics.kept(key, build, lambda case: case.programme in names or bool(case.supervisions))
 
 
 def pack_href(team_id: str, month: str) -> str:
@@ -344,9 +317,9 @@ def register(app, context: DashboardContext) -> None:
         digest = _digest(team_id, programmes[2], overdue, row["readiness"], funnel, lang)
         if digest == drawn_from:
             return no_update, no_update
-        if (drawn := _DRAWN.get(digest)) is not None:
+        if (drawn := context.drawn.get(digest)) is not None:
             return drawn, digest
-        body = _DRAWN[digest] = [
+        body = context.drawn.put(digest, [
             programmes[0],
             programmes[1],
             html.Div([
@@ -358,7 +331,7 @@ def register(app, context: DashboardContext) -> None:
                               html.H2(t("funnel", lang)),
                               funnel_chart(funnel, lang) if funnel else html.P("–")], className="section"),
             ], className="two-columns"),
-        ]
+        ])
         return body, digest
 
     @app.callback(
@@ -383,10 +356,11 @@ def register(app, context: DashboardContext) -> None:
         for metric, trend in zip(CHARTS, trends, strict=True):
             # each chart by what it is drawn from: a push that moves one trend builds one chart
             key = _digest(team_id, metric, trend["points"], lang)
-            chart = _DRAWN.get(key)
+            chart = context.drawn.get(key)
             if chart is None:
-                chart = _DRAWN[key] = html.Div([html.H3(metric_label(metric, lang)),
-                                                trend_chart(trend["points"], metric, lang)], className="card chart-card")
+                chart = context.drawn.put(key, html.Div([html.H3(metric_label(metric, lang)),
+                                                         trend_chart(trend["points"], metric, lang)],
+                                                        className="card chart-card"))
             charts.append(chart)
         return charts, digest
 
@@ -410,7 +384,7 @@ def register(app, context: DashboardContext) -> None:
         # nothing opened, nothing recorded
         if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
             raise PreventUpdate
-        audit_open(context.engine, current_user(), "open_case_list", team_id=team_id, always=True)
+        audit_open(context, current_user(), "open_case_list", team_id=team_id, always=True)
         lang = g.lang
         field = trigger["field"]
         month = month or context.current_month()

@@ -17,7 +17,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 
 from api.app import create_app
-from ingest.events import EVENT_TYPES
+from core.contract import EVENT_TYPES
 from tests.conftest import bearer
 
 # Small enough that the fuzzer also produces bodies above it (413), large enough for batches.

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.programmes import PRESETS, ProcessModelError, load_model, preset, save_model
+from core.programmes import PRESETS, ModelCache, ProcessModelError, load_model, preset, save_model
 from ingest.organisation import TeamIn, WorkerIn, put_team, put_worker
 from metrics.programme_service import ProgrammeService
 from tests.metrics.conftest import ZONE, local
@@ -116,6 +116,17 @@ def test_admin_edit_replaces_the_preset_and_the_check_follows(store):
          ev("phase_changed", "c1", local("2026-02-03T09:00"), phase="aftercare"))
     with pytest.raises(ProcessModelError):
         save_model(store.engine, "counselling", {"phases": [{"id": "x", "planned_days": -1}]})
+
+
+def test_every_cache_of_the_models_follows_an_edit_at_once(store):
+    """Another process's phase check (its own cache) sees an edit on its next batch."""
+    caches = [ModelCache(store.engine), ModelCache(store.engine)]
+    assert all("aftercare" not in c.models()["counselling"].phase_ids for c in caches)
+    data = preset("counselling").as_dict()
+    data["phases"].append({"id": "aftercare", "names": {"en": "Aftercare"}, "planned_days": 30})
+    save_model(store.engine, "counselling", data)
+    assert all(c.models()["counselling"].phase_ids[-1] == "aftercare" for c in caches)
+    assert caches[0].models() is caches[0].models()  # read again only when an edit changed them
 
 
 def test_jobcoach_norm_depends_on_the_phase(store):

@@ -21,7 +21,7 @@ from api.tokens import create_token
 from core.programmes import preset
 from metrics import reporting
 from metrics.calendar import DAY_US, to_us
-from metrics.casestate import OUTCOMES, CaseHistory
+from metrics.casestate import FIGURE_OUTCOMES, CaseHistory
 from metrics.programme_service import ProgrammeService
 from metrics.suppression import COMPLEMENTARY, MIN_CELL, PRIMARY, small_figure
 from tests.conftest import bearer
@@ -192,7 +192,7 @@ CASE = st.tuples(
     st.sampled_from(["t1", "t2", "t3"]),
     st.sampled_from(["jobcentre", "self_referral", "health_service", None]),
     st.booleans(),
-    st.sampled_from([None, "dropped", *OUTCOMES]),
+    st.sampled_from([None, "dropped", *FIGURE_OUTCOMES]),
 )
 
 

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from core import identity
 from core.access import Action
+from core.contract import ROLES as WORKER_ROLES
 from core.errors import DomainError
 from dashboard import ids
 from dashboard.components.tables import table
@@ -30,7 +31,6 @@ from dashboard.pages.admin.forms import (
     worker_options,
 )
 from dashboard.scope import acting, current_user, permit
-from ingest.events import ROLES as WORKER_ROLES
 from ingest.organisation import TeamIn, WorkerIn, list_teams, list_workers
 from services import organisation
 
