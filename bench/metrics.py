@@ -130,7 +130,7 @@ def run(kind: str, args, events: list[dict], org_sim, out: list[str]) -> None:
             fresh = ReadModel(engine, zone)
             fresh.catch_up()
             cold = MetricsService(engine, zone, model=fresh)
-            p50, p95, _ = timed(lambda: cold.trend("in_placement", trend_first, past, team_id="team-01", now=clock_now), 1)
+            p50, p95, _ = timed(lambda cold=cold: cold.trend("in_placement", trend_first, past, team_id="team-01", now=clock_now), 1)
             del cold, fresh
         else:
             p50, p95, _ = timed(fn, args.repeat)

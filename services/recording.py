@@ -302,6 +302,7 @@ def record_entry(store: EventStore, model: ReadModel, actor: Actor, action: str,
     actor.authorise(Action.record_casework)
     if not isinstance(form_id, str) or not form_id.startswith("ob-") or len(form_id) > 64:
         raise Invalid("not a form of the board")
+    model.catch_up()  # who holds the case is decided on the log as it is now
     board_team = load_organisation(store.engine).workers.get(worker_id)
     info = None
     if action == "case_opened":
@@ -349,6 +350,7 @@ def undo(store: EventStore, model: ReadModel, actor: Actor, event_ids: list[str]
     entry = undo_entry(store.engine, actor, event_ids, now)
     if entry is None:
         return None
+    model.catch_up()
     # the case may have been closed by the very entry undone
     if not may_record(actor, case_info(model, entry.case_id, now), closed_ok=True):
         raise Forbidden("not a case this user records on")
@@ -366,6 +368,7 @@ def record_sheet(store: EventStore, model: ReadModel, actor: Actor, team_id: str
     actor.authorise(Action.caseload_sheet)
     if actor.team_id is None or team_id != actor.team_id:
         raise Forbidden("a team lead records the sheet of its own team")
+    model.catch_up()
     for event in events:
         info = case_info(model, str(event.get("case_id")), now)
         if info is None or not info.active or info.team != team_id:
