@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action
+from api.limits import REFERENCE_CSV_BYTES
 from api.months import MONTH, FromMonth, Month
 from api.schemas.programmes import (
     Benchmark,
@@ -32,7 +33,6 @@ from metrics.programme_service import ProgrammeService
 
 router = APIRouter(tags=["programmes"])
 QUARTER = r"^\d{4}Q[1-4]$"
-MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
 def programme_service(services: ServicesDep) -> ProgrammeService:
@@ -186,14 +186,14 @@ async def get_quarterly_report(
              summary="Import outside benchmark figures from CSV (label, metric, month, value, "
              "optional source)",
              openapi_extra={"requestBody": {"required": True, "content": {
-                 "text/csv": {"schema": {"type": "string", "maxLength": MAX_CSV_BYTES}}}}})
+                 "text/csv": {"schema": {"type": "string", "maxLength": REFERENCE_CSV_BYTES}}}}})
 async def post_reference_figures(
     request: Request,
     programmes: ProgrammesDep,
     _caller: Annotated[Caller, Depends(require(Action.write_reference_figures))],
 ):
     body = await request.body()
-    if len(body) > MAX_CSV_BYTES:
+    if len(body) > REFERENCE_CSV_BYTES:
         raise TooLarge("at most 2 MiB of CSV")
     return await run_in_threadpool(programmes.import_reference, body)
 
