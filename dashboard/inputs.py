@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from dash import ctx
 from flask import Flask, abort, g, jsonify, request
 
 from core.access import CALLBACKS, Role, allowed
@@ -224,6 +225,11 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.ADMIN_TOKEN_TEAM, "value"): ident,
     (ids.ADMIN_TOKEN_DAYS, "value"): number,
 }
+
+
+def clicked() -> bool:
+    """Whether a click fired the callback: a button drawn anew fires it too, with no clicks."""
+    return bool(ctx.triggered) and any(item["value"] for item in ctx.triggered)
 
 
 def entry_id(trigger: Any) -> int | None:

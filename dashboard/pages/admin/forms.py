@@ -3,9 +3,11 @@ them, and answering a change with ✓ or with why it was not saved, in the user'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
-from dash import ctx, dcc, html
+from dash import State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 
 from core.errors import DomainError
@@ -13,6 +15,7 @@ from core.numbers import parse_number
 from core.reasons import error_text, reason_text
 from dashboard.context import DashboardContext
 from dashboard.i18n import t
+from dashboard.inputs import clicked
 from ingest.organisation import list_teams, list_workers
 
 
@@ -21,15 +24,6 @@ def text(value) -> str | None:
     if not isinstance(value, str):
         return None
     return value.replace("\x00", "").strip() or None
-
-
-def entry_id(trigger) -> int | None:
-    """The id of a row's button as Dash sends it back (a crafted request may send anything)."""
-    try:
-        value = int(trigger["id"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return value if 1 <= value <= 2**31 - 1 else None
 
 
 def amount(value, lang: str, *, whole: bool = False) -> Decimal | None:
@@ -90,6 +84,17 @@ def refusal(exc: Exception, lang: str, label: str):
     return refused(t(label, lang), lang, reason_text(str(exc), lang))
 
 
+def answer(save: Callable[[], object], lang: str, label: str):
+    """A form's answer to its button: nothing unless it was clicked (a redrawn button fires the
+    callback too), else what `save` answers (✓ and what was saved) or why it was not saved."""
+    if not clicked():
+        return ""
+    try:
+        return save()
+    except (FormError, ValidationError, DomainError) as exc:
+        return refusal(exc, lang, label)
+
+
 def failed(words: str):
     return html.Span(f"✕ {words}", className="form-error")
 
@@ -98,8 +103,21 @@ def reason(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False))
 
 
-def clicked() -> bool:
-    return bool(ctx.triggered) and any(item["value"] for item in ctx.triggered)
+def values(*field_ids: str) -> list[State]:
+    """What a form's fields hold, as its save callback reads them (in this order)."""
+    return [State(id_, "value") for id_ in field_ids]
+
+
+def edited(rows: list, key: str):
+    """The row of `rows` whose edit button was clicked (its `key` is the button's id); no update
+    when none was clicked (a redrawn table fires the callback too) or the row is gone."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not clicked():
+        raise PreventUpdate
+    row = next((x for x in rows if getattr(x, key) == trigger["id"]), None)
+    if row is None:
+        raise PreventUpdate
+    return row
 
 
 def control(label: str, component, *, wide: bool = False):

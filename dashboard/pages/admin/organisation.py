@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, ctx, dcc, html
-from dash.exceptions import PreventUpdate
+from dash import ALL, Input, Output, dcc, html
 from flask import g
-from pydantic import ValidationError
 
 from core import identity
 from core.access import Action
 from core.contract import ROLES as WORKER_ROLES
-from core.errors import DomainError
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import role_label, t
 from dashboard.pages.admin.forms import (
-    FormError,
-    clicked,
+    answer,
     control,
+    edited,
     err,
     field,
     known_team,
     message,
     ok,
-    refusal,
     section,
     team_options,
     text,
+    values,
     worker_options,
 )
 from dashboard.scope import acting, current_user, permit
 from ingest.organisation import TeamIn, WorkerIn, list_teams, list_workers
 from services import organisation
+from services.actor import Actor
 
 
 def teams_table(context: DashboardContext, lang: str):
@@ -102,6 +100,36 @@ def _ident(value, label: str, lang: str) -> str:
     return value
 
 
+def _name(value, lang: str) -> str:
+    """A team's or worker's name: required, and with no citizen identifier in it."""
+    name = text(value)
+    if name is None:
+        raise err("err_required", lang, field=t("name", lang))
+    if identity.detect(name):
+        raise err("identity_in_text", lang)
+    return name
+
+
+def _save_team(context: DashboardContext, actor: Actor, lang: str, team_id, name, unit):
+    team_id = _ident(text(team_id), "team_id", lang)
+    name, unit = _name(name, lang), text(unit)
+    if identity.detect(unit or ""):
+        raise err("identity_in_text", lang)
+    saved = organisation.save_team(context.engine, actor, team_id, TeamIn(name=name, unit=unit))
+    context.directory.forget()  # the new name on every screen now
+    return ok(f"{t('saved', lang)}: {saved.name} ({saved.team_id})")
+
+
+def _save_worker(context: DashboardContext, actor: Actor, lang: str, worker_id, name, team_id, roles):
+    worker_id = _ident(text(worker_id), "worker_id", lang)
+    name, team_id = _name(name, lang), text(team_id)
+    known_team(context, team_id, lang)
+    chosen = [r for r in (roles or []) if r in WORKER_ROLES]
+    saved = organisation.save_worker(context.engine, actor, worker_id, WorkerIn(name=name, team_id=team_id, roles=chosen))
+    context.directory.forget()
+    return ok(f"{t('saved', lang)}: {saved.name} ({saved.worker_id})")
+
+
 def register(app, context: DashboardContext) -> None:
     @app.callback(
         Output(ids.ADMIN_TEAMS, "children"),
@@ -111,30 +139,15 @@ def register(app, context: DashboardContext) -> None:
         Output(ids.ADMIN_GOAL_TEAM, "options"),
         Output(ids.ADMIN_TOKEN_TEAM, "options"),
         Input(ids.ADMIN_TEAM_SAVE, "n_clicks"),
-        State(ids.ADMIN_TEAM_ID, "value"),
-        State(ids.ADMIN_TEAM_NAME, "value"),
-        State(ids.ADMIN_TEAM_UNIT, "value"),
+        *values(ids.ADMIN_TEAM_ID, ids.ADMIN_TEAM_NAME, ids.ADMIN_TEAM_UNIT),
         prevent_initial_call=True,
     )
     def save_team(_clicks, team_id, name, unit):
         actor = acting(Action.write_organisation)
         lang = g.lang
-        answer = ""
-        if clicked():
-            try:
-                team_id = _ident(text(team_id), "team_id", lang)
-                name, unit = text(name), text(unit)
-                if name is None:
-                    raise err("err_required", lang, field=t("name", lang))
-                if identity.detect(name) or identity.detect(unit or ""):
-                    raise err("identity_in_text", lang)
-                saved = organisation.save_team(context.engine, actor, team_id, TeamIn(name=name, unit=unit))
-                context.directory.forget()  # the new name on every screen now
-                answer = ok(f"{t('saved', lang)}: {saved.name} ({saved.team_id})")
-            except (FormError, ValidationError, DomainError) as exc:
-                answer = refusal(exc, lang, "name")
+        answered = answer(lambda: _save_team(context, actor, lang, team_id, name, unit), lang, "name")
         options = team_options(context)
-        return teams_table(context, lang), answer, options, options, options, options
+        return teams_table(context, lang), answered, options, options, options, options
 
     @app.callback(
         Output(ids.ADMIN_TEAM_ID, "value"),
@@ -145,12 +158,7 @@ def register(app, context: DashboardContext) -> None:
     )
     def edit_team(_clicks):
         permit(current_user(), Action.write_organisation)
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not clicked():
-            raise PreventUpdate
-        team = next((x for x in list_teams(context.engine) if x.team_id == trigger["id"]), None)
-        if team is None:
-            raise PreventUpdate
+        team = edited(list_teams(context.engine), "team_id")
         return team.team_id, team.name, team.unit or ""
 
     @app.callback(
@@ -158,33 +166,14 @@ def register(app, context: DashboardContext) -> None:
         Output(ids.ADMIN_WORKER_MESSAGE, "children"),
         Output(ids.ADMIN_TOKEN_WORKER, "options"),
         Input(ids.ADMIN_WORKER_SAVE, "n_clicks"),
-        State(ids.ADMIN_WORKER_ID, "value"),
-        State(ids.ADMIN_WORKER_NAME, "value"),
-        State(ids.ADMIN_WORKER_TEAM, "value"),
-        State(ids.ADMIN_WORKER_ROLES, "value"),
+        *values(ids.ADMIN_WORKER_ID, ids.ADMIN_WORKER_NAME, ids.ADMIN_WORKER_TEAM, ids.ADMIN_WORKER_ROLES),
         prevent_initial_call=True,
     )
     def save_worker(_clicks, worker_id, name, team_id, roles):
         actor = acting(Action.write_organisation)
         lang = g.lang
-        answer = ""
-        if clicked():
-            try:
-                worker_id = _ident(text(worker_id), "worker_id", lang)
-                name, team_id = text(name), text(team_id)
-                if name is None:
-                    raise err("err_required", lang, field=t("name", lang))
-                if identity.detect(name):
-                    raise err("identity_in_text", lang)
-                known_team(context, team_id, lang)
-                chosen = [r for r in (roles or []) if r in WORKER_ROLES]
-                saved = organisation.save_worker(context.engine, actor, worker_id,
-                                                 WorkerIn(name=name, team_id=team_id, roles=chosen))
-                context.directory.forget()
-                answer = ok(f"{t('saved', lang)}: {saved.name} ({saved.worker_id})")
-            except (FormError, ValidationError, DomainError) as exc:
-                answer = refusal(exc, lang, "name")
-        return workers_table(context, lang), answer, worker_options(context)
+        answered = answer(lambda: _save_worker(context, actor, lang, worker_id, name, team_id, roles), lang, "name")
+        return workers_table(context, lang), answered, worker_options(context)
 
     @app.callback(
         Output(ids.ADMIN_WORKER_ID, "value"),
@@ -196,10 +185,5 @@ def register(app, context: DashboardContext) -> None:
     )
     def edit_worker(_clicks):
         permit(current_user(), Action.write_organisation)
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not clicked():
-            raise PreventUpdate
-        worker = next((x for x in list_workers(context.engine) if x.worker_id == trigger["id"]), None)
-        if worker is None:
-            raise PreventUpdate
+        worker = edited(list_workers(context.engine), "worker_id")
         return worker.worker_id, worker.name, worker.team_id, list(worker.roles)

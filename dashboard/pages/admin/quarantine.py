@@ -13,7 +13,8 @@ from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, event_label, number, t
-from dashboard.pages.admin.forms import clicked, entry_id, failed, message, ok, section
+from dashboard.inputs import clicked, entry_id
+from dashboard.pages.admin.forms import failed, message, ok, section
 from dashboard.scope import acting
 from ingest.quarantine import NotInQuarantine, list_quarantine
 from services import quarantine

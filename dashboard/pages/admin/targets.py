@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 from flask import g
 
 from core.access import Action
-from core.errors import DomainError
 from core.numbers import NumberError
 from dashboard import ids
 from dashboard.components.tables import table
@@ -15,21 +14,22 @@ from dashboard.i18n import exact_figure, figure, metric_label, month_label, numb
 from dashboard.pages.admin.forms import (
     FormError,
     amount,
-    clicked,
+    answer,
     control,
     err,
     field,
     known_team,
     message,
     ok,
-    refusal,
     require,
     section,
+    values,
 )
 from dashboard.scope import acting
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
 from services import targets
+from services.actor import Actor
 
 TARGETS_SHOWN = 300
 MONTHS_AHEAD = 18
@@ -138,66 +138,59 @@ def _value(metric: str | None, raw, lang: str) -> float | None:
     return None if number is None else float(number)
 
 
+def _figure(context: DashboardContext, lang: str, team_id, metric, raw, **month) -> float | None:
+    """A target's or goal's figure, its team, metric and month (label key = value) filled in and
+    the team one of the organisation's."""
+    require(lang, team=team_id, metric=metric, **month)
+    known_team(context, team_id, lang)
+    return _value(metric, raw, lang)
+
+
+def _save_target(context: DashboardContext, actor: Actor, lang: str, team_id, metric, month, raw):
+    value = _figure(context, lang, team_id, metric, raw, month=month)
+    targets.set_targets(context.metrics, actor, [{"team_id": team_id, "metric": metric, "month": month, "value": value}])
+    what = f"{metric_label(metric, lang)}, {month_label(month, lang)}"
+    return ok(f"{t('removed', lang)}: {what}" if value is None
+              else f"{t('saved', lang)}: {what}: {exact_figure(metric, value, lang)}")
+
+
+def _save_goal(context: DashboardContext, actor: Actor, lang: str, team_id, metric, by, raw):
+    value = _figure(context, lang, team_id, metric, raw, to_month=by)
+    if value is None:
+        raise err("err_required", lang, field=t("value", lang))
+    saved = targets.set_goals(context.metrics, actor, [{"team_id": team_id, "metric": metric, "by": by, "value": value}])
+    goal = saved[0] if saved else None
+    return html.Span([
+        ok(f"{t('saved', lang)}: {metric_label(metric, lang)} {exact_figure(metric, value, lang)}, {month_label(by, lang)}"),
+        html.Br(),
+        html.Span(f"{t('goal_milestones', lang)}: {_milestones(goal, lang)}" if goal else "",
+                  className="small milestones-line"),
+    ])
+
+
 def register(app, context: DashboardContext) -> None:
     @app.callback(
         Output(ids.ADMIN_TARGETS, "children"),
         Output(ids.ADMIN_TARGET_MESSAGE, "children"),
         Input(ids.ADMIN_TARGET_SAVE, "n_clicks"),
-        State(ids.ADMIN_TARGET_TEAM, "value"),
-        State(ids.ADMIN_TARGET_METRIC, "value"),
-        State(ids.ADMIN_TARGET_MONTH, "value"),
-        State(ids.ADMIN_TARGET_VALUE, "value"),
+        *values(ids.ADMIN_TARGET_TEAM, ids.ADMIN_TARGET_METRIC, ids.ADMIN_TARGET_MONTH, ids.ADMIN_TARGET_VALUE),
         prevent_initial_call=True,
     )
     def save_target(_clicks, team_id, metric, month, raw):
         actor = acting(Action.write_targets)
         lang = g.lang
-        answer = ""
-        if clicked():
-            try:
-                require(lang, team=team_id, metric=metric, month=month)
-                known_team(context, team_id, lang)
-                value = _value(metric, raw, lang)
-                targets.set_targets(context.metrics, actor,
-                                    [{"team_id": team_id, "metric": metric, "month": month, "value": value}])
-                what = f"{metric_label(metric, lang)}, {month_label(month, lang)}"
-                answer = ok(f"{t('removed', lang)}: {what}" if value is None
-                            else f"{t('saved', lang)}: {what}: {exact_figure(metric, value, lang)}")
-            except (FormError, DomainError) as exc:
-                answer = refusal(exc, lang, "value")
-        return targets_table(context, lang), answer
+        answered = answer(lambda: _save_target(context, actor, lang, team_id, metric, month, raw), lang, "value")
+        return targets_table(context, lang), answered
 
     @app.callback(
         Output(ids.ADMIN_GOALS, "children"),
         Output(ids.ADMIN_GOAL_MESSAGE, "children"),
         Input(ids.ADMIN_GOAL_SAVE, "n_clicks"),
-        State(ids.ADMIN_GOAL_TEAM, "value"),
-        State(ids.ADMIN_GOAL_METRIC, "value"),
-        State(ids.ADMIN_GOAL_MONTH, "value"),
-        State(ids.ADMIN_GOAL_VALUE, "value"),
+        *values(ids.ADMIN_GOAL_TEAM, ids.ADMIN_GOAL_METRIC, ids.ADMIN_GOAL_MONTH, ids.ADMIN_GOAL_VALUE),
         prevent_initial_call=True,
     )
     def save_goal(_clicks, team_id, metric, by, raw):
         actor = acting(Action.write_targets)
         lang = g.lang
-        answer = ""
-        if clicked():
-            try:
-                require(lang, team=team_id, metric=metric, to_month=by)
-                known_team(context, team_id, lang)
-                value = _value(metric, raw, lang)
-                if value is None:
-                    raise err("err_required", lang, field=t("value", lang))
-                saved = targets.set_goals(context.metrics, actor,
-                                          [{"team_id": team_id, "metric": metric, "by": by, "value": value}])
-                goal = saved[0] if saved else None
-                answer = html.Span([
-                    ok(f"{t('saved', lang)}: {metric_label(metric, lang)} {exact_figure(metric, value, lang)}, "
-                       f"{month_label(by, lang)}"),
-                    html.Br(),
-                    html.Span(f"{t('goal_milestones', lang)}: {_milestones(goal, lang)}" if goal else "",
-                              className="small milestones-line"),
-                ])
-            except (FormError, DomainError) as exc:
-                answer = refusal(exc, lang, "value")
-        return goals_table(context, lang), answer
+        answered = answer(lambda: _save_goal(context, actor, lang, team_id, metric, by, raw), lang, "value")
+        return goals_table(context, lang), answered

@@ -3,7 +3,7 @@ and revoked."""
 
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, ctx, dcc, html
 from flask import g
 
 from core.access import Action, Role
@@ -14,11 +14,10 @@ from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, t, time_label
+from dashboard.inputs import clicked, entry_id
 from dashboard.pages.admin.forms import (
     FormError,
-    clicked,
     control,
-    entry_id,
     failed,
     field,
     message,
@@ -26,6 +25,7 @@ from dashboard.pages.admin.forms import (
     refusal,
     section,
     text,
+    values,
     whole_number,
 )
 from dashboard.scope import acting
@@ -119,11 +119,8 @@ def register(app, context: DashboardContext) -> None:
         Output(ids.ADMIN_TOKEN_SECRET, "children"),
         Input(ids.ADMIN_TOKEN_CREATE, "n_clicks"),
         Input({"type": ids.ADMIN_TOKEN_REVOKE, "id": ALL}, "n_clicks"),
-        State(ids.ADMIN_TOKEN_NAME, "value"),
-        State(ids.ADMIN_TOKEN_ROLE, "value"),
-        State(ids.ADMIN_TOKEN_WORKER, "value"),
-        State(ids.ADMIN_TOKEN_TEAM, "value"),
-        State(ids.ADMIN_TOKEN_DAYS, "value"),
+        *values(ids.ADMIN_TOKEN_NAME, ids.ADMIN_TOKEN_ROLE, ids.ADMIN_TOKEN_WORKER, ids.ADMIN_TOKEN_TEAM,
+                ids.ADMIN_TOKEN_DAYS),
         prevent_initial_call=True,
     )
     def manage_tokens(_create, _revokes, name, role, worker_id, team_id, days):
