@@ -1,21 +1,25 @@
-"""What every section of the administration shares: reading a form's fields as people type
-them, and answering a change with ✓ or with why it was not saved, in the user's language."""
+"""What every section of the administration shares: its form row, table and messages, reading a
+form's fields as people type them, one path from a click to ✓ or to why it was not saved (in the
+user's language), and the form filled from a table row for editing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
 
-from dash import State, ctx, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
+from flask import g
 from pydantic import ValidationError
 
+from core.access import Action
 from core.errors import DomainError
 from core.numbers import parse_number
 from core.reasons import error_text, reason_text
 from dashboard.context import DashboardContext
 from dashboard.i18n import t
 from dashboard.inputs import clicked
+from dashboard.scope import acting, current_user, permit
 from ingest.organisation import list_teams, list_workers
 
 
@@ -108,16 +112,44 @@ def values(*field_ids: str) -> list[State]:
     return [State(id_, "value") for id_ in field_ids]
 
 
-def edited(rows: list, key: str):
-    """The row of `rows` whose edit button was clicked (its `key` is the button's id); no update
-    when none was clicked (a redrawn table fires the callback too) or the row is gone."""
-    trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not clicked():
-        raise PreventUpdate
-    row = next((x for x in rows if getattr(x, key) == trigger["id"]), None)
-    if row is None:
-        raise PreventUpdate
-    return row
+def section_form(app, action: Action, label: str, *, table: str, message: str, button: str, fields: tuple[str, ...],
+                 redraw: Callable[[str], tuple], also: tuple[Output, ...] = ()):
+    """Registers the decorated `save(actor, lang, *field values)` as the callback of a section's
+    form: on a click of `button`, by a user permitted `action`, its answer in `message` (why not,
+    under `label`); then the section's `table`, and what else it names (`also`), drawn anew by
+    `redraw(lang)`, clicked or not."""
+    def register(save: Callable):
+        @app.callback(Output(table, "children"), Output(message, "children"), *also, Input(button, "n_clicks"),
+                      *values(*fields), prevent_initial_call=True)
+        def saved(_clicks, *typed):
+            actor = acting(action)
+            lang = g.lang
+            answered = answer(lambda: save(actor, lang, *typed), lang, label)
+            drawn, *rest = redraw(lang)
+            return drawn, answered, *rest
+        return save
+    return register
+
+
+def row_editor(app, action: Action, *, button: str, fields: tuple[str, ...], rows: Callable[[], list], key: str):
+    """Registers the decorated `fill(row)` (the fields' values, in order) as the callback of a
+    table's edit buttons (pattern {"type": button, "id": the row's `key`}): the form filled with
+    the row clicked, for a user permitted `action`; no update when none was clicked (a redrawn
+    table fires the callback too) or the row is gone."""
+    def register(fill: Callable):
+        @app.callback(*(Output(id_, "value") for id_ in fields), Input({"type": button, "id": ALL}, "n_clicks"),
+                      prevent_initial_call=True)
+        def edit(_clicks):
+            permit(current_user(), action)
+            trigger = ctx.triggered_id
+            if not isinstance(trigger, dict) or not clicked():
+                raise PreventUpdate
+            row = next((x for x in rows() if getattr(x, key) == trigger["id"]), None)
+            if row is None:
+                raise PreventUpdate
+            return fill(row)
+        return fill
+    return register
 
 
 def control(label: str, component, *, wide: bool = False):
@@ -133,6 +165,21 @@ def field(id_, *, kind: str = "text", value=None, placeholder: str | None = None
         extra["list"] = list_
     return dcc.Input(id=id_, type=kind, value=value, placeholder=placeholder, autoComplete="off",
                      debounce=False, className=f"field {size or ''}".strip(), **extra)
+
+
+def form_row(controls: list, button: str, button_id: str, hint_words: str | None = None):
+    """A form's fields on one row, its button after them (and a hint last, where it has one)."""
+    return html.Div([*controls, html.Button(button, id=button_id, n_clicks=0, className="button primary"),
+                     *([hint(hint_words)] if hint_words else [])], className="toolbar form-row")
+
+
+def hint(words: str):
+    return html.P(words, className="hint muted")
+
+
+def section_table(id_: str, table):
+    """A section's table, where its callbacks draw it anew."""
+    return html.Div(table, id=id_, className="table-wrap")
 
 
 def section(key: str, title: str, body: list, count: int | None = None):

@@ -10,7 +10,7 @@ from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import number, role_label, t
-from dashboard.pages.admin.forms import amount, answer, err, message, ok, section
+from dashboard.pages.admin.forms import amount, answer, err, hint, message, ok, section
 from dashboard.scope import acting
 from services import targets
 from services.actor import Actor
@@ -37,7 +37,7 @@ def norms_form(context: DashboardContext, lang: str):
 
 def layout(context: DashboardContext, lang: str) -> list:
     return [section("norms", t("norms", lang), [
-        html.P(t("norms_hint", lang), className="hint muted"),
+        hint(t("norms_hint", lang)),
         html.Div(norms_form(context, lang), className="table-wrap norms-wrap"),
         html.Div([html.Button(t("save", lang), id=ids.ADMIN_NORM_SAVE, n_clicks=0, className="button primary"),
                   message(ids.ADMIN_NORM_MESSAGE)], className="toolbar"),

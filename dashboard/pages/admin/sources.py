@@ -17,10 +17,12 @@ from dashboard.pages.admin.forms import (
     control,
     failed,
     field,
+    form_row,
     message,
     ok,
     require,
     section,
+    section_table,
     text,
     values,
     whole_number,
@@ -67,7 +69,7 @@ def sources_table(context: DashboardContext, lang: str):
 
 def layout(context: DashboardContext, lang: str) -> list:
     return [section("sources", t("sources", lang), [
-        html.Div([
+        form_row([
             control(t("name", lang), field(ids.ADMIN_SOURCE_NAME)),
             control(t("kind", lang), dcc.Dropdown(
                 id=ids.ADMIN_SOURCE_KIND, clearable=False, searchable=False, value=SOURCE_KINDS[0],
@@ -77,10 +79,9 @@ def layout(context: DashboardContext, lang: str) -> list:
             control(t("feed_token", lang), field(ids.ADMIN_SOURCE_TOKEN, kind="password")),
             control(t("interval_seconds", lang), field(ids.ADMIN_SOURCE_INTERVAL, value=str(INTERVAL_DEFAULT),
                                                        mode="numeric", size="narrow")),
-            html.Button(t("add_source", lang), id=ids.ADMIN_SOURCE_ADD, n_clicks=0, className="button primary"),
-        ], className="toolbar form-row"),
+        ], t("add_source", lang), ids.ADMIN_SOURCE_ADD),
         message(ids.ADMIN_SOURCE_MESSAGE),
-        html.Div(sources_table(context, lang), id=ids.ADMIN_SOURCES, className="table-wrap"),
+        section_table(ids.ADMIN_SOURCES, sources_table(context, lang)),
     ], len(list_sources(context.engine)))]
 
 

@@ -20,10 +20,12 @@ from dashboard.pages.admin.forms import (
     control,
     failed,
     field,
+    form_row,
     message,
     ok,
     refusal,
     section,
+    section_table,
     text,
     values,
     whole_number,
@@ -70,7 +72,7 @@ def layout(context: DashboardContext, lang: str, teams: list, workers: list) -> 
     choose = t("choose", lang)
     return [section("tokens", t("tokens", lang), [
         html.H3(t("new_token", lang)),
-        html.Div([
+        form_row([
             control(t("token_name", lang), field(ids.ADMIN_TOKEN_NAME), wide=True),
             control(t("role", lang), dcc.Dropdown(
                 id=ids.ADMIN_TOKEN_ROLE, clearable=False, searchable=False, value=Role.ingest.value,
@@ -81,11 +83,10 @@ def layout(context: DashboardContext, lang: str, teams: list, workers: list) -> 
                                                   searchable=False)),
             control(t("expires_in_days", lang), field(ids.ADMIN_TOKEN_DAYS, value=str(tokens.DAYS_DEFAULT),
                                                       mode="numeric", size="narrow")),
-            html.Button(t("create", lang), id=ids.ADMIN_TOKEN_CREATE, n_clicks=0, className="button primary"),
-        ], className="toolbar form-row"),
+        ], t("create", lang), ids.ADMIN_TOKEN_CREATE),
         message(ids.ADMIN_TOKEN_MESSAGE),
         html.Div(id=ids.ADMIN_TOKEN_SECRET),
-        html.Div(tokens_table(context, lang), id=ids.ADMIN_TOKENS, className="table-wrap"),
+        section_table(ids.ADMIN_TOKENS, tokens_table(context, lang)),
     ])]
 
 
