@@ -18,10 +18,7 @@ from dashboard.context import DashboardContext
 from dashboard.downloads import TALK_PATH
 from dashboard.i18n import day_label, figure, month_label, number, readiness_label, role_label, t
 from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker
-from metrics.calendar import add_months
-
-TALK_FIGURES = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue")
-TALK_MONTHS = 6
+from dashboard.steering import TALK_FIGURES, talk_caseload
 
 
 def layout(context: DashboardContext, user, lang: str, query: dict):
@@ -70,10 +67,8 @@ def register(app, context: DashboardContext) -> None:
         metrics = context.metrics
         month = context.current_month()
         board = metrics.board(worker_id)
+        months, history, roles = talk_caseload(metrics, worker_id, month)
         norms = {band["role"]: band for band in metrics.get_norms()}
-        months = [add_months(month, -i) for i in range(TALK_MONTHS - 1, -1, -1)]
-        history = metrics.trend("caseload", months[0], months[-1], worker_id=worker_id)["points"]
-        roles = sorted({role for p in history for role, n in (p["value"] or {}).items() if n})
         caseload_rows = [
             [role_label(role, lang)]
             + [number((p["value"] or {}).get(role, 0), lang) for p in history]
