@@ -28,6 +28,7 @@ from dashboard import ids
 from dashboard.agreements import KINDS as AGREEMENT_KINDS
 from dashboard.i18n import t
 from dashboard.recording import ACTIONS as RECORD_ACTIONS
+from dashboard.steering import READINESS_SHOWN
 from ingest.sources import SOURCE_KINDS
 from metrics.definitions import BY_NAME
 
@@ -133,7 +134,6 @@ def _metrics() -> set[str]:
     return set(BY_NAME)
 
 
-READINESS = ("ready", "close", "far", "unknown")
 TOKEN_ROLES = tuple(r.value for r in Role)
 
 # (component id, property) -> kind; for an ALL pattern the component id is the pattern's type.
@@ -143,7 +143,7 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.LIVE_PUSH, "n_clicks"): clicks,
     (ids.LIVE_VERSION, "data"): text(MAX_LINE),
     (ids.CASELOAD_FILTERS, "value"): texts(64),
-    (ids.CASELOAD_READINESS, "value"): choice(lambda: READINESS),
+    (ids.CASELOAD_READINESS, "value"): choice(lambda: READINESS_SHOWN),
     (ids.CASELOAD_WORKER, "data"): ident,
     (ids.RECORD_LAST, "data"): plain,
     (ids.RECORD_ACTION, "value"): choice(lambda: RECORD_ACTIONS),

@@ -29,7 +29,14 @@ from dashboard.i18n import (
     t,
     time_label,
 )
-from dashboard.steering import CHARTS, OTHER_FIGURES, TALK_FIGURES, WORKER_COLUMNS, talk_caseload
+from dashboard.steering import (
+    CHARTS,
+    OTHER_FIGURES,
+    READINESS_SHOWN,
+    TALK_FIGURES,
+    WORKER_COLUMNS,
+    talk_caseload,
+)
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
 from metrics.programme_service import ProgrammeService
@@ -300,7 +307,7 @@ def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str
     phases = phase_names(context, lang)
     readiness_rows = [[readiness_label(level, lang),
                        number(sum(1 for c in board["cases"] if c["readiness"] == level), lang)]
-                      for level in ("ready", "close", "far", "unknown")]
+                      for level in READINESS_SHOWN]
     overdue_rows = [[c["case_id"], phases.get(c["phase"], c["phase"]) if c["phase"] else "–", (c["placement"] or {}).get("employer") or "–"]
                     for c in board["cases"] if c["overdue"]]
     story: list = [

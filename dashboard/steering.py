@@ -3,6 +3,7 @@ order."""
 
 from __future__ import annotations
 
+from core.contract import READINESS_LEVELS
 from metrics.calendar import add_months
 
 OTHER_FIGURES = (
@@ -11,6 +12,7 @@ OTHER_FIGURES = (
 )
 WORKER_COLUMNS = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue",
                   "waiting_for_company_consultant")
+READINESS_SHOWN = (*READINESS_LEVELS, "unknown")  # the contract's levels, then a case never assessed
 CHARTS = ("in_placement", "placement_starts", "cv_share", "with_ordinary_hours")
 TALK_FIGURES = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue")
 TALK_MONTHS = 6

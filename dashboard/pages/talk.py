@@ -18,7 +18,7 @@ from dashboard.context import DashboardContext
 from dashboard.downloads import TALK_PATH
 from dashboard.i18n import day_label, figure, month_label, number, readiness_label, role_label, t
 from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker
-from dashboard.steering import TALK_FIGURES, talk_caseload
+from dashboard.steering import READINESS_SHOWN, TALK_FIGURES, talk_caseload
 
 
 def layout(context: DashboardContext, user, lang: str, query: dict):
@@ -88,7 +88,7 @@ def register(app, context: DashboardContext) -> None:
             cards.append(figure_card(name, worker_row[name] if worker_row else None, lang, worker=worker_id,
                                      footer=footer))
         by_level = {level: [c for c in board["cases"] if c["readiness"] == level]
-                    for level in ("ready", "close", "far", "unknown")}
+                    for level in READINESS_SHOWN}
         readiness_cards = [
             html.Div([html.Div(readiness_label(level, lang), className="figure-label"),
                       html.Div(metric_value(f"readiness.{level}", number(len(cases), lang), worker=worker_id),
