@@ -56,7 +56,7 @@ class Action(StrEnum):
     # operations (api/routes/telemetry.py): the Prometheus metrics of the running processes
     read_service_metrics = "read_service_metrics"
     # recording casework from the board and the XLSX round-trip (docs/dashboard.md); which case
-    # is further scoped in dashboard/recording.py: a worker's own, a team lead's team's
+    # is further scoped in services/recording.py: a worker's own, a team lead's team's
     record_casework = "record_casework"
     caseload_sheet = "caseload_sheet"
 

@@ -10,13 +10,13 @@ from core.access import Role
 from core.contract import CLOSE_REASONS, EVENT_TYPES, OUTCOMES, PARTICIPANTS, PLACEMENT_KINDS, ROLES
 from core.numbers import NumberError
 from core.reasons import PATTERNS
-from dashboard import recording
 from dashboard.i18n import READINESS_KEYS
 from dashboard.sheet import COLUMNS
 from ingest.sources import SOURCE_KINDS
 from metrics.definitions import METRICS
 from metrics.quality import INDICATORS
 from metrics.stories import STORY_OUTCOMES
+from services import recording
 
 # keys the code names as plain strings in tables, templates and lists of problems rather than
 # through t() (a form's problems, the sign-in page, the sheet's headers …)

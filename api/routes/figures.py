@@ -46,7 +46,7 @@ Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YY
 def metrics_service(services: ServicesDep) -> MetricsService:
     """The metrics of this app's database. Its read model catches up with the log on every
     read, and is kept current in the background between reads (api.app.start_follower)."""
-    return MetricsService(services.engine, services.settings.zone, services.clock)
+    return MetricsService(services.engine, services.settings.zone, services.clock, model=services.read_model)
 
 
 MetricsDep = Annotated[MetricsService, Depends(metrics_service)]

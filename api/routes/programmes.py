@@ -38,7 +38,7 @@ MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
 def programme_service(services: ServicesDep) -> ProgrammeService:
-    return ProgrammeService(services.engine, services.settings.zone, services.clock)
+    return ProgrammeService(services.engine, services.settings.zone, services.clock, model=services.read_model)
 
 
 ProgrammesDep = Annotated[ProgrammeService, Depends(programme_service)]

@@ -15,7 +15,6 @@ from sqlalchemy import text
 from core.access import CALLBACKS
 from core.audit import entries
 from dashboard import ids
-from metrics.readmodel import get_read_model
 from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import sign_in
 
@@ -79,7 +78,8 @@ def _dashboard_events(services):
 
 
 def _state(services, case_id):
-    model = get_read_model(services.engine, services.settings.zone)
+    model = services.read_model
+    model.catch_up()
     from datetime import UTC, datetime
 
     from metrics.calendar import to_us

@@ -297,6 +297,7 @@ def test_tokens_are_issued_only_for_workers_and_teams_that_exist(client, two_tea
 
 @pytest.mark.slow
 def test_the_admin_views_token_and_user_forms_refuse_unknown_bindings(app, client, services, jobcentre):
+    from core import messages
     from core.accounts import list_users
     from core.tokens import list_tokens
     from dashboard import ids
@@ -323,8 +324,8 @@ def test_the_admin_views_token_and_user_forms_refuse_unknown_bindings(app, clien
                                 {"id": ids.USER_WORKER, "property": "value", "value": "ghost"},
                                 {"id": ids.USER_TEAM, "property": "value", "value": None}])
     body["changedPropIds"] = [f"{ids.USER_CREATE}.n_clicks"]
-    answer = client.post("/_dash-update-component", json=body)
-    assert answer.status_code == 200 and "no worker" in answer.text
+    answer = client.post("/_dash-update-component", json=body)  # no language asked for: Danish
+    assert answer.status_code == 200 and messages.text("error_binding_no_worker", "da") in answer.text
     assert "ghostly" not in {u.username for u in list_users(services.engine)}
 
 
