@@ -3,22 +3,17 @@ quality indicators, referral channels, the funder's quarterly report, reference 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import Engine
 
 from core import programmes as process_models
-from core.database import utcnow
 from core.errors import NotFound
 from core.programmes import ProcessModel
 from metrics import programmes, quality, reference, reporting
 from metrics.calendar import MonthError, add_months, month_of, month_start, months_between, to_us
 from metrics.definitions import SCALAR_METRICS
-from metrics.readmodel import ReadModel, load_organisation
+from metrics.readmodel import FiguresOfTheLog, ReadModel, load_organisation
 from metrics.report_files import write_report
 
 MAX_PERIOD_MONTHS = 60
@@ -28,22 +23,8 @@ class UnknownProgramme(NotFound):
     pass
 
 
-class ProgrammeService:
+class ProgrammeService(FiguresOfTheLog):
     """Programme figures of one database, read from its read model."""
-
-    def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow, *,
-                 model: ReadModel | None = None):
-        self.engine = engine
-        self.zone = zone
-        self.clock = clock
-        # as MetricsService's: the process's read model, or without one its own
-        self._model = model if model is not None else ReadModel(engine, zone)
-
-    @property
-    def model(self) -> ReadModel:
-        """The read model, caught up with the log."""
-        self._model.catch_up()
-        return self._model
 
     # -- process models -------------------------------------------------------------------
 
