@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from core import messages
-from core.errors import DomainError
+from core.errors import DomainError, Reason
 from core.messages import N_
 
 # (pattern over the English text, key); named groups are the key's parameters
@@ -77,7 +77,18 @@ def reason_text(reason: str | None, lang: str) -> str:
 
 
 def error_text(error: BaseException, lang: str) -> str:
-    """A refusal in `lang`: a domain error by its own key when it has one, else by its reason."""
+    """A refusal in `lang`: a domain error by its own key when it has one, else by its reason.
+    A parameter that is itself an error (the cause a refusal wraps) or a Reason is shown in
+    `lang` too."""
     if isinstance(error, DomainError) and error.key:
-        return messages.text(error.key, lang, **getattr(error, "params", {}))
+        params = {name: _shown(value, lang) for name, value in error.params.items()}
+        return messages.text(error.key, lang, **params)
     return reason_text(str(error), lang)
+
+
+def _shown(value: object, lang: str) -> object:
+    if isinstance(value, BaseException):
+        return error_text(value, lang).rstrip(".")
+    if isinstance(value, Reason):
+        return reason_text(value, lang).rstrip(".")
+    return value

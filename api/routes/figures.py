@@ -103,10 +103,10 @@ async def get_milestone_cases(
     worker_id: str | None = None,
 ):
     if (team_id is None) == (worker_id is None):
-        raise Invalid("give exactly one of team_id and worker_id")
+        raise Invalid("give exactly one of team_id and worker_id", key="error_team_or_worker")
     if team_id is not None:
         if caller.role == Role.team_lead and team_id != caller.team_id:
-            raise Forbidden("outside the scope of this token")
+            raise Forbidden("outside the scope of this token", key="error_outside_scope")
     else:
         await run_in_threadpool(scope_worker, services, caller, worker_id)
     cases = await run_in_threadpool(
@@ -150,7 +150,7 @@ async def get_board(
 ):
     worker_id = worker_id or caller.worker_id
     if worker_id is None:
-        raise Invalid("worker_id is required")
+        raise Invalid("worker_id is required", key="error_worker_required")
     await run_in_threadpool(scope_worker, services, caller, worker_id)
     board = await run_in_threadpool(metrics.board, worker_id)
     await run_in_threadpool(lambda: record_access(request, caller, AuditAction.open_board, worker_id=worker_id))
@@ -282,5 +282,5 @@ async def get_closed_month(
     team_id = await run_in_threadpool(scope_existing_team, services, caller, team_id)
     result = await run_in_threadpool(lambda: metrics.closed_month(month, team_id=team_id))
     if result is None:
-        raise NotFound(f"{month} is not closed")
+        raise NotFound(f"{month} is not closed", key="error_month_not_closed", month=month)
     return result

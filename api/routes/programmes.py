@@ -205,7 +205,7 @@ async def post_reference_figures(
 ):
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:
-        raise TooLarge("at most 2 MiB of CSV")
+        raise TooLarge("at most 2 MiB of CSV", key="error_csv_too_large")
     return await _call(programmes.import_reference, body)
 
 

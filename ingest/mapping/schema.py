@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.contract import ONCE_TYPES, STATUS_TYPES
 from core.errors import Invalid
+from core.messages import N_
 from ingest import events as event_models
 
 MAPPABLE_TYPES = (*ONCE_TYPES, *STATUS_TYPES)
@@ -34,10 +35,12 @@ DEFAULT_DATE_FORMATS = ("%Y-%m-%d",)
 class MappingError(Invalid):
     """A mapping file that cannot be used; each problem names its line and key."""
 
-    def __init__(self, where: str, problems: Sequence[str]):
+    def __init__(self, where: str, problems: Sequence[str], key: str = N_("error_mapping_file")):
         self.where = where
         self.problems = list(problems)
-        super().__init__(f"{where}: " + "; ".join(self.problems))
+        # the problems stay the parser's and the checks' English: they name YAML lines and keys
+        super().__init__(f"{where}: " + "; ".join(self.problems), key=key, where=where,
+                         problems="; ".join(self.problems))
 
 
 class _Strict(BaseModel):

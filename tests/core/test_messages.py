@@ -17,7 +17,7 @@ from core.reasons import error_text, reason_key, reason_text
 from dashboard import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "ingest", "metrics", "api", "dashboard")
+PACKAGES = ("core", "ingest", "metrics", "services", "api", "dashboard")
 
 
 def _po(lang: str):
