@@ -12,7 +12,7 @@ import pytest
 
 from core import messages
 from core.errors import Invalid, Reason
-from core.reasons import error_text, reason_key
+from core.reasons import error_text, reason_key, reason_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "ingest", "metrics", "services", "api")
@@ -149,3 +149,13 @@ def test_refusals_of_files_and_models_read_as_sentences(lang):
         assert english in str(refused.value)  # the API and the logs keep the English reason
         shown = error_text(refused.value, lang)
         assert shown and "{" not in shown and english not in shown, shown
+
+
+def test_a_row_a_mapping_refuses_reads_back_in_the_readers_language():
+    # the reason as the mapper stores it with the quarantined row (ingest/mapping/mapper.py)
+    reason = "events[1] (placement_started): column Beløb (hours_per_week): the value is not a number (da_DK)"
+    shown = reason_text(reason, "de")
+    assert shown.startswith("Ereignis »") and "Spalte Beløb (hours_per_week)" in shown, shown
+    assert "placement_started" not in shown and messages.t("number_reason_not_a_number", "de").rstrip(".") in shown
+    assert reason_text("column Sag (the case id) is empty", "da") == "Kolonnen Sag (sagens id) er tom."
+    assert reason_text("column Start (the date) is empty", "en") == "Column Start (the date) is empty."
