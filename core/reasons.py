@@ -18,7 +18,8 @@ from core.errors import DomainError, Reason
 # events refused on the way in (answered in an ingest summary, stored with a quarantined event,
 # also by earlier releases) and the rows a mapping refuses. One wording a line: its key, then
 # its pattern over the whole text; named groups are the key's parameters. A `problem` group is
-# itself a reason (translated in turn), an `event_type` group is shown by the event's label.
+# itself a reason (translated in turn; a wording whose problem no pattern reads gives way to
+# the next), an `event_type` group is shown by the event's label.
 WORDINGS = r"""
 reason_cpr                         a value looks like a citizen number \(CPR\)(?:; send it only as citizen)?
 reason_identity_number             a value looks like an identity number \((?P<kind>[^)]+)\)(?:; send a citizen's number only as citizen)?
@@ -44,6 +45,7 @@ reason_unknown_type                type: unknown event type \(expected one of [^
 reason_type_missing                type: field required
 reason_field_required              (?P<field>[\w.]+): Field required
 reason_field_extra                 (?P<field>[\w.]+): Extra inputs are not permitted
+reason_field_invalid_because       (?P<field>[\w.]+): Value error, (?P<problem>.+)
 reason_field_invalid               (?P<field>[\w.]+): (?:Input should be|Value error,) [^;]*
 reason_field_too_long              (?P<field>[\w.]+): String should have at most \d+ characters?
 reason_mapped_rule                 events\[\d+\] \((?P<event_type>\w+)\): (?P<problem>.+)
@@ -55,6 +57,8 @@ error_row_code                     column (?P<column>.+) \((?P<field>\w+)\) hold
 error_row_field                    column (?P<column>.+?) \((?P<field>\w+)\): (?P<problem>.+)
 error_row_column                   column (?P<column>[^:]+): (?P<problem>.+)
 error_row_date                     not a date in the format (?P<formats>.+)
+error_host_not_public              the host (?P<host>\S+) is (?:an? [\w-]+ address|not a public address); feeds reach public addresses only \(.+\)
+error_host_unresolved              the host (?P<host>\S+) cannot be resolved
 number_reason_not_a_number         the value is not a number \(\w+\)
 number_reason_bad_grouping         the value has its separators in a form the language does not use \(\w+\)
 number_reason_too_long             the value is longer than (?P<chars>\d+) characters \(\w+\)
@@ -68,9 +72,13 @@ def reason_key(reason: str) -> tuple[str, dict[str, str]] | None:
     """The message key and parameters of one known English reason; None for any other text."""
     for pattern, key in PATTERNS:
         found = pattern.fullmatch(reason.strip())
-        if found:
+        if found and ("problem" not in pattern.groupindex or _readable(found["problem"])):
             return key, found.groupdict()
     return None
+
+
+def _readable(reason: str) -> bool:
+    return reason_key(reason) is not None or all(reason_key(part) for part in reason.split("; "))
 
 
 def _read_back(key: str, params: dict[str, str], lang: str) -> str:

@@ -84,7 +84,7 @@ def vetted(host: str, port: int) -> list[Address]:
             raise AddressRefused(
                 f"the host {host} is {reason}; feeds reach public addresses only "
                 "(OVERBLIK_FEEDS_ALLOW_PRIVATE or OVERBLIK_FEED_ALLOWED_NETWORKS allow more)",
-                key=N_("error_host_not_public"), host=host, address=str(address))
+                key=N_("error_host_not_public"), host=host)
     return addresses
 
 

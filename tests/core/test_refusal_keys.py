@@ -159,3 +159,10 @@ def test_a_row_a_mapping_refuses_reads_back_in_the_readers_language():
     assert "placement_started" not in shown and messages.t("number_reason_not_a_number", "de").rstrip(".") in shown
     assert reason_text("column Sag (the case id) is empty", "da") == "Kolonnen Sag (sagens id) er tom."
     assert reason_text("column Start (the date) is empty", "en") == "Column Start (the date) is empty."
+
+
+def test_a_field_refused_for_a_known_cause_says_the_cause_else_only_that_it_is_invalid():
+    host = ("url: Value error, the host 10.1.2.3 is a private address; feeds reach public addresses only "
+            "(OVERBLIK_FEEDS_ALLOW_PRIVATE or OVERBLIK_FEED_ALLOWED_NETWORKS allow more)")
+    assert reason_text(host, "da").startswith("url: Værten 10.1.2.3 har en intern adresse")
+    assert reason_text("url: Value error, something new", "de") == "url: ungültiger Wert."
