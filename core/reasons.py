@@ -1,10 +1,11 @@
-"""Server messages in the reader's language: the English reason the server gives for a refusal
-(stored with a quarantined event, logged, answered by the API) read back to its message key and
-parameters, so that screens, PDFs and sheets show it through the catalogue (core/messages.py).
+"""Server messages in the reader's language: a refusal by the message key it was raised with
+(`error_text`), or an English reason that travels as text (stored with a quarantined event,
+answered in an ingest summary) read back to its key and parameters (`reason_text`), so that
+screens, PDFs and sheets show it through the catalogue (core/messages.py).
 
 The stored reason stays what it is (the API answers it, logs and old quarantine entries hold
-it); each known wording has a pattern here and a key `reason_*`. A reason made of several parts
-("a; b") is translated part by part; a part no pattern knows is shown as it is.
+it). A reason made of several parts ("a; b") is translated part by part; a part no pattern
+knows is shown as it is.
 """
 
 from __future__ import annotations
