@@ -191,11 +191,13 @@ def mount_dashboard(app: FastAPI, services: Services):
     from a2wsgi import WSGIMiddleware
 
     from dashboard.app import LIVE_PATH, create_dashboard, live_stream
+    from metrics.service import MetricsService
 
-    dashboard = create_dashboard(services.settings, services.engine, store=services.store)
-    # the live stream as ASGI: an open screen must not hold one of the WSGI bridge's threads
     settings = services.settings
-    app.add_route(LIVE_PATH, live_stream(dashboard.server, services.engine, settings.zone,
+    metrics = MetricsService(services.engine, settings.zone, model=services.read_model)
+    dashboard = create_dashboard(settings, services.engine, metrics=metrics, store=services.store)
+    # the live stream as ASGI: an open screen must not hold one of the WSGI bridge's threads
+    app.add_route(LIVE_PATH, live_stream(dashboard.server, services.read_model,
                                          per_session=settings.live_streams_per_session,
                                          per_address=settings.live_streams_per_address),
                   methods=["GET"])
@@ -205,10 +207,9 @@ def mount_dashboard(app: FastAPI, services: Services):
 
 def start_follower(services: Services):
     """Keeps the figures' read model current in the background (and warms it on start)."""
-    from metrics.readmodel import Follower, get_read_model
+    from metrics.readmodel import Follower
 
-    model = get_read_model(services.engine, services.settings.zone, catch_up=False)
-    follower = Follower(model, services.clock)
+    follower = Follower(services.read_model, services.clock)
     services.store.listeners.append(follower.notify)
     follower.start()
     return follower
@@ -220,9 +221,7 @@ def start_scheduler(services: Services):
         from ingest.scheduler import start as start_collectors
     except ImportError:
         return None
-    from metrics.readmodel import get_read_model
-
-    model = get_read_model(services.engine, services.settings.zone, catch_up=False)
     return start_collectors(
-        services.store, retention_months=services.settings.retention_months, on_erased=model.forget_case
+        services.store, retention_months=services.settings.retention_months,
+        on_erased=services.read_model.forget_case,
     )

@@ -184,8 +184,10 @@ def import_file(
     mapping; prints the summary."""
     from datetime import date
 
-    from ingest.imports import UnreadableFile, import_path
-    from ingest.mapping import MappingError, import_mapped, load_mapping
+    from ingest.imports import UnreadableFile
+    from ingest.mapping import MappingError, load_mapping
+    from ingest.mapping.run import MappedImportResult
+    from services import imports
 
     if (export_date is not None or dry_run) and mapping is None:
         typer.echo("--export-date and --dry-run need --mapping", err=True)
@@ -200,26 +202,16 @@ def import_file(
     except MappingError as exc:
         typer.echo(f"cannot use the mapping {exc}", err=True)
         raise typer.Exit(2) from None
-    services = _services()
-    extra: dict[str, int] = {}
     try:
-        if rules is not None:
-            mapped = import_mapped(
-                services.store, file, rules, origin="cli", export_date=day, source=source,
-                batch_size=services.settings.import_batch_size, dry_run=dry_run,
-            )
-            result, extra = mapped, {"rows": mapped.rows}
-            if dry_run:
-                _print_json({**mapped.summary.as_dict(), **extra, "dry_run": True, "events": mapped.preview})
-                raise typer.Exit(1 if mapped.summary.rejected else 0)
-        else:
-            result = import_path(
-                services.store, file, origin="cli", default_source=source,
-                batch_size=services.settings.import_batch_size,
-            )
+        result = imports.import_file(_services(), _operator(), file, source=source, mapping=rules, export_date=day,
+                                     dry_run=dry_run)
     except UnreadableFile as exc:
         typer.echo(f"cannot import {file.name}: {exc}", err=True)
         raise typer.Exit(2) from None
+    extra = {"rows": result.rows} if isinstance(result, MappedImportResult) else {}
+    if dry_run:
+        _print_json({**result.summary.as_dict(), **extra, "dry_run": True, "events": result.preview})
+        raise typer.Exit(1 if result.summary.rejected else 0)
     _print_json({**result.summary.as_dict(), **extra, "import_run_id": result.run_id})
     if result.summary.rejected:
         raise typer.Exit(1)

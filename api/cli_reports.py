@@ -18,7 +18,7 @@ def _programmes():
     from metrics.programme_service import ProgrammeService
 
     services = _services()
-    return ProgrammeService(services.engine, services.settings.zone, services.clock)
+    return ProgrammeService(services.engine, services.settings.zone, services.clock, model=services.read_model)
 
 
 @report_app.command("quarterly")

@@ -62,3 +62,22 @@ def scope_worker(services: Services, caller: Caller, worker_id: str) -> str:
         return worker_id
     raise _forbidden()
 
+
+
+def scope_team_or_worker(
+    services: Services, caller: Caller, team_id: str | None, worker_id: str | None
+) -> str | None:
+    """One worker's figures when a worker is named (scope_worker), a team's otherwise
+    (scope_team); answers the team to read."""
+    if worker_id is not None:
+        scope_worker(services, caller, worker_id)
+        return team_id
+    return scope_team(services, caller, team_id)
+
+
+def scope_rows(caller: Caller, rows: list[dict]) -> list[dict]:
+    """The rows of a per-worker table a caller may see: a worker its own, its team's only as the
+    team's aggregate; the others every row the team scope left."""
+    if caller.role == Role.worker:
+        return [row for row in rows if row["worker_id"] == caller.worker_id]
+    return rows

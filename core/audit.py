@@ -27,6 +27,8 @@ class AuditAction(StrEnum):
     change_worker = "change_worker"
     import_teams = "import_teams"
     import_workers = "import_workers"
+    # a file of events, or a case system's export through a mapping (services/imports.py)
+    import_events = "import_events"
     # targets, goals and norms (services/targets.py): one entry per change, however many rows
     set_targets = "set_targets"
     set_goals = "set_goals"

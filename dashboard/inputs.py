@@ -26,9 +26,9 @@ from core.accounts import USER_ROLES
 from dashboard import ids
 from dashboard.agreements import KINDS as AGREEMENT_KINDS
 from dashboard.i18n import t
-from dashboard.recording import ACTIONS as RECORD_ACTIONS
 from ingest.sources import SOURCE_KINDS
 from metrics.definitions import BY_NAME
+from services.recording import ACTIONS as RECORD_ACTIONS
 
 log = logging.getLogger(__name__)
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from core.telemetry import LIVE_SUBSCRIBERS
-from metrics.readmodel import ReadModel, get_read_model
+from metrics.readmodel import ReadModel
 
 LIVE_PATH = "/live"
 WATCH_SECONDS = 0.1  # how often the stream looks at the read model's position (in memory, no query)
@@ -85,7 +83,7 @@ class HeldStream(StreamingResponse):
             counts.closed(session, address)
 
 
-def live_stream(server: Flask, engine: Engine, zone: ZoneInfo, *, per_session: int = 8, per_address: int = 64):
+def live_stream(server: Flask, model: ReadModel, *, per_session: int = 8, per_address: int = 64):
     """The /live endpoint (ASGI, so an open screen holds no WSGI worker thread); at most
     `per_session` streams of one sign-in and `per_address` of one client address (429 above)."""
     counts = StreamCounts(per_session, per_address)
@@ -102,7 +100,6 @@ def live_stream(server: Flask, engine: Engine, zone: ZoneInfo, *, per_session: i
         # the read model the Follower (api.app.start_follower) keeps current: woken by this
         # process's ingest and, on PostgreSQL, by every other process's (LISTEN/NOTIFY); else
         # every second for what other processes wrote
-        model = get_read_model(engine, zone, catch_up=False)
         yield f"retry: {RETRY_MS}\n\n"
         started = last_beat = last_check = time.monotonic()
         sent = None

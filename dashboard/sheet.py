@@ -1,6 +1,6 @@
 """The team's caseload as an XLSX sheet, in the shape teams keep today (one row per case), and
 back: the differences between an edited sheet and the board become case events, shown before
-they are recorded through the one ingest path (dashboard/recording.py's source "dashboard").
+services/recording.py records them (source "dashboard").
 No citizen identifier is ever in the sheet: the case id and the short pseudonym only."""
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from flask import Flask, Response, g, request
 from openpyxl import Workbook
 
 from core.access import Action
-from core.accounts import SignedInUser
 from core.contract import READINESS_LEVELS
 from core.messages import LANGUAGES
 from core.numbers import DEFAULT_LOCALE, parse_float
 from core.outputs import append_row
 from dashboard.context import DashboardContext
 from dashboard.i18n import readiness_label, t
-from dashboard.recording import SOURCE
 from dashboard.scope import audit_open, current_user, permit, scope_team
 from ingest.limits import ARCHIVE_LIMITS, ArchiveLimits, ArchiveRefused, open_workbook, sheet_rows
 from metrics.calendar import add_months, month_of, to_us
+from services.actor import Actor
+from services.recording import SOURCE
 
 SHEET_PATH = "/caseload.xlsx"
 SHEET_NAME = "Sager"
@@ -203,7 +203,7 @@ def _hours(text: str, lang: str) -> float | None:
     return parse_float(text, lang)
 
 
-def diff_sheet(context: DashboardContext, user: SignedInUser, team_id: str, content: bytes,
+def diff_sheet(context: DashboardContext, actor: Actor, team_id: str, content: bytes,
                lang: str = DEFAULT_LOCALE) -> Diff:
     """What recording the edited sheet would send: one event per changed cell."""
     rows, problems = read_sheet(content, context.store.archive_limits if context.store else ARCHIVE_LIMITS)
@@ -220,7 +220,7 @@ def diff_sheet(context: DashboardContext, user: SignedInUser, team_id: str, cont
     def event(case_id: str, what: str, n: int, **fields) -> dict[str, Any]:
         key = hashlib.sha256(f"{upload}\x1f{case_id}\x1f{what}\x1f{n}".encode()).hexdigest()[:24]
         return {"event_id": f"sheet-{key}", "source": SOURCE, "type": what, "case_id": case_id,
-                "occurred_at": today, "recorded_by": f"user:{user.username}", "via": "sheet", **fields}
+                "occurred_at": today, "recorded_by": actor.name, "via": "sheet", **fields}
 
     def problem(row: int, case_id: str, what: str, value: str, key: str) -> None:
         diff.changes.append(Change(row, case_id, what, value, None, key))

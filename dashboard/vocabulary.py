@@ -10,13 +10,13 @@ from core.access import Role
 from core.contract import CLOSE_REASONS, EVENT_TYPES, OUTCOMES, PARTICIPANTS, PLACEMENT_KINDS, ROLES
 from core.numbers import NumberError
 from core.reasons import PATTERNS
-from dashboard import recording
 from dashboard.i18n import READINESS_KEYS
 from dashboard.sheet import COLUMNS
 from ingest.sources import SOURCE_KINDS
 from metrics.definitions import METRICS
 from metrics.quality import INDICATORS
 from metrics.stories import STORY_OUTCOMES
+from services import recording
 
 # keys the code names as plain strings in tables, templates and lists of problems rather than
 # through t() (a form's problems, the sign-in page, the sheet's headers …)
@@ -41,9 +41,12 @@ LOOKED_UP = (
     "sheet_too_big", "sheet_unknown_case", "sign_in", "sign_in_failed", "sign_in_throttled", "since",
     "source_busy", "source_ran", "tagline", "talk_heading", "targets", "username_taken",
     "on_track", "at_risk", "behind", "trend_up", "trend_down", "trend_flat",
-    # refusals whose raise names its key as a plain string (the API's figures, imports, programmes)
+    # refusals whose raise names its key as a plain string (the API's figures, imports, programmes …)
     "error_team_or_worker", "error_outside_scope", "error_worker_required", "error_month_not_closed",
     "error_export_date_needs_mapping", "error_file_too_large", "error_csv_too_large",
+    # … and the recording service's, and the imports service's
+    "error_not_board_form", "error_case_not_own_caseload", "error_case_not_yours", "error_sheet_own_team",
+    "error_case_outside_team", "error_not_sheet_event", "error_mapping_needed",
 )
 
 

@@ -19,7 +19,7 @@ from core.programmes import ProcessModel
 from metrics import programmes, quality, reference, reporting
 from metrics.calendar import MonthError, add_months, month_of, month_start, months_between, to_us
 from metrics.definitions import SCALAR_METRICS
-from metrics.readmodel import ReadModel, get_read_model, load_organisation
+from metrics.readmodel import ReadModel, load_organisation
 from metrics.report_files import write_report
 
 MAX_PERIOD_MONTHS = 60
@@ -32,14 +32,19 @@ class UnknownProgramme(NotFound):
 class ProgrammeService:
     """Programme figures of one database, read from its read model."""
 
-    def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow, *,
+                 model: ReadModel | None = None):
         self.engine = engine
         self.zone = zone
         self.clock = clock
+        # as MetricsService's: the process's read model, or without one its own
+        self._model = model if model is not None else ReadModel(engine, zone)
 
     @property
     def model(self) -> ReadModel:
-        return get_read_model(self.engine, self.zone)
+        """The read model, caught up with the log."""
+        self._model.catch_up()
+        return self._model
 
     # -- process models -------------------------------------------------------------------
 
@@ -223,7 +228,7 @@ class ProgrammeService:
         if metric not in SCALAR_METRICS:
             raise MonthError(f"metric must be one of {', '.join(SCALAR_METRICS)}", key=N_("error_metric_unknown"),
                              metrics=", ".join(SCALAR_METRICS))
-        _as_of, rows = MetricsService(self.engine, self.zone, self.clock).rows(month, "team", None, now)
+        _as_of, rows = MetricsService(self.engine, self.zone, self.clock, model=self._model).rows(month, "team", None, now)
         return {
             "metric": metric,
             "month": month,

@@ -439,21 +439,6 @@ def load_organisation(engine: Engine) -> Organisation:
     return Organisation(teams, workers)
 
 
-_models: dict[int, ReadModel] = {}
-_models_lock = threading.Lock()
-
-
-def get_read_model(engine: Engine, zone: ZoneInfo, *, catch_up: bool = True) -> ReadModel:
-    """The one read model of a database engine in this process, caught up with the log."""
-    with _models_lock:
-        model = _models.get(id(engine))
-        if model is None or model.engine is not engine:
-            model = _models[id(engine)] = ReadModel(engine, zone)
-    if catch_up:
-        model.catch_up()
-    return model
-
-
 class Follower:
     """Keeps a read model current in the background, so that neither ingest nor the first
     reader of a month waits for it: woken after each batch this process commits, and — on

@@ -28,7 +28,7 @@ from metrics.calendar import (
 from metrics.definitions import SCALAR_METRICS, TARGET_METRICS, definition
 from metrics.funnel import funnel_rows
 from metrics.milestones import Organisation, drill_down, team_rows, worker_rows
-from metrics.readmodel import ReadModel, get_read_model, load_organisation
+from metrics.readmodel import ReadModel, load_organisation
 
 MAX_TREND_MONTHS = 60
 ONE_READING_SECONDS = 5.0  # a reading's organisation data is never older, should it not be ended
@@ -37,16 +37,22 @@ ONE_READING_SECONDS = 5.0  # a reading's organisation data is never older, shoul
 class MetricsService:
     """The figures of one database, read from its read model and its metrics tables."""
 
-    def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow, *,
+                 model: ReadModel | None = None):
         self.engine = engine
         self.zone = zone
         self.clock = clock
+        # the running process's read model (services/runtime.py); a service made without one,
+        # as a test or a script does, compiles the log into its own
+        self._model = model if model is not None else ReadModel(engine, zone)
         # the organisation data of the reading in progress on each thread (see begin_reading)
         self._readings = threading.local()
 
     @property
     def model(self) -> ReadModel:
-        return get_read_model(self.engine, self.zone)
+        """The read model, caught up with the log."""
+        self._model.catch_up()
+        return self._model
 
     def begin_reading(self) -> None:
         """Starts a reading on this thread: the figures it asks for (one dashboard request asks

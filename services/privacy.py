@@ -8,7 +8,6 @@ from core import audit
 from core.access import Action
 from core.audit import AuditAction
 from ingest.erasure import erase_case
-from metrics.readmodel import get_read_model
 from services.actor import Actor
 from services.runtime import Services
 
@@ -31,7 +30,7 @@ def erase(services: Services, actor: Actor, case_id: str) -> dict[str, int]:
     """Erases a case everywhere and records that a case was erased, without saying which."""
     actor.authorise(Action.erase_case)
     erased = erase_case(services.engine, case_id)
-    get_read_model(services.engine, services.settings.zone, catch_up=False).forget_case(case_id)
+    services.read_model.forget_case(case_id)
     actor.record(services.engine, AuditAction.erase_case,
                  detail=f"{erased.events} events, {erased.quarantined} quarantine entries, {erased.notes} notes")
     return erased.as_dict()

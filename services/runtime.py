@@ -1,4 +1,4 @@
-"""What a running Overblik holds — settings, database engine, event store — built in one place
+"""What a running Overblik holds — settings, database engine, event store, read model — built in one place
 for every process: the web app, the scheduler and the command line."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ingest.limits import ArchiveLimits, EventLimits
 from ingest.programmes import PhaseCheck
 from ingest.pseudonym import Pseudonymiser
 from ingest.store import EventStore
+from metrics.readmodel import ReadModel
 
 
 def build_store(settings: Settings, engine: Engine) -> EventStore:
@@ -33,6 +34,12 @@ class Services:
     store: EventStore
     # "Now" for every figure; tests replace it to see a month from a chosen instant.
     clock: Callable[[], datetime] = field(default=utcnow)
+    # the process's one read model of the log: the figures, the dashboard's live stream, the
+    # follower keeping it current, erasure and retention all reach the same one here
+    read_model: ReadModel = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.read_model = ReadModel(self.engine, self.settings.zone)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -14,11 +14,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.access import Action
 from api.schemas import IngestSummaryOut
-from api.security import require
+from api.security import acting
 from api.services import ServicesDep
 from core.errors import Invalid, TooLarge
-from ingest.imports import file_format, import_path
-from ingest.mapping import import_mapped, server_mapping
+from ingest.imports import file_format
+from ingest.mapping import server_mapping
+from ingest.mapping.run import MappedImportResult
+from services import imports
+from services.actor import Actor
 
 router = APIRouter(tags=["events"])
 
@@ -31,7 +34,7 @@ class ImportSummaryOut(IngestSummaryOut):
 @router.post("/imports", response_model=ImportSummaryOut, summary="Import a file of events")
 async def post_import(
     services: ServicesDep,
-    _caller: Annotated[Any, Depends(require(Action.send_events))],
+    actor: Annotated[Actor, Depends(acting(Action.send_events))],
     file: Annotated[UploadFile, File(description="CSV, XLSX or NDJSON, one row per event")],
     mapping: Annotated[
         str | None, Query(description="A mapping on the server (OVERBLIK_MAPPINGS_DIR/NAME.yaml): the file is a case system's export.")
@@ -55,18 +58,10 @@ async def post_import(
                 if size > limit:
                     raise TooLarge(f"the file is larger than {limit} bytes", key="error_file_too_large", most=limit)
                 handle.write(chunk)
-        if rules is not None:
-            mapped = await run_in_threadpool(
-                import_mapped, services.store, path, rules, origin="upload", filename=filename,
-                export_date=export_date, batch_size=services.settings.import_batch_size,
-            )
-            return {**mapped.summary.as_dict(), "import_run_id": mapped.run_id, "rows": mapped.rows}
         result = await run_in_threadpool(
-            import_path,
-            services.store,
-            path,
-            origin="upload",
-            filename=filename,
-            batch_size=services.settings.import_batch_size,
+            imports.import_file, services, actor, path, filename=filename, mapping=rules, export_date=export_date,
         )
-    return {**result.summary.as_dict(), "import_run_id": result.run_id}
+    answer = {**result.summary.as_dict(), "import_run_id": result.run_id}
+    if isinstance(result, MappedImportResult):
+        answer["rows"] = result.rows
+    return answer

@@ -40,7 +40,7 @@ def _phase_name(names: dict, phase: str, lang: str) -> str:
 def phase_names(context: DashboardContext, lang: str) -> dict[str, str]:
     """Every programme's phase ids named in `lang`, for tables that show a case's phase; an id
     two programmes share takes the first programme's name."""
-    programmes = ProgrammeService(context.engine, context.zone, context.metrics.clock)
+    programmes = ProgrammeService(context.engine, context.zone, context.metrics.clock, model=context.metrics.model)
     names: dict[str, str] = {}
     for model in programmes.list_models():
         for phase in model["phases"]:

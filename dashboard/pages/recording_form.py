@@ -6,16 +6,18 @@ from datetime import datetime
 
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
-from flask import abort, g, request
+from flask import abort, g
 
 from core import contract
 from core.access import Action, allowed
+from core.errors import Forbidden
 from core.programmes import load_model, preset
 from core.reasons import reason_text
-from dashboard import ids, recording
+from dashboard import ids
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, month_label, readiness_label, role_label, t
-from dashboard.scope import current_user, permit, scope_worker
+from dashboard.scope import acting, scope_worker
+from services import recording
 
 
 def _field(name: str) -> dict:
@@ -154,20 +156,24 @@ def _programmes(context: DashboardContext, lang: str) -> list[dict]:
 
 
 def _scoped(context: DashboardContext, worker_id: str | None):
-    """The user (who may record), the organisation and the board's worker, or 403."""
-    user = current_user()
-    permit(user, Action.record_casework)
+    """The actor (who may record), the organisation and the board's worker, or 403."""
+    actor = acting(Action.record_casework)
     org = context.metrics.organisation()
-    return user, org, scope_worker(user, org, worker_id)
+    return actor, org, scope_worker(actor, org, worker_id)
 
 
-def _case(context: DashboardContext, user, case_id: str | None) -> recording.CaseInfo | None:
+def _case(context: DashboardContext, actor, case_id: str | None) -> recording.CaseInfo | None:
     if not case_id:
         return None
     info = recording.case_info(context.metrics.model, str(case_id), context.metrics.clock())
-    if not recording.may_record(user, info):
+    if not recording.may_record(actor, info):
         abort(403)
     return info
+
+
+def _refused(summary, lang: str):
+    reasons = "; ".join(reason_text(e.reason, lang) for e in summary.errors)
+    return html.Div(f"{t('record_refused', lang)}: {reasons}", className="record-refused", role="alert")
 
 
 def register_recording(app, context: DashboardContext) -> None:
@@ -178,12 +184,12 @@ def register_recording(app, context: DashboardContext) -> None:
         State(ids.CASELOAD_WORKER, "data"),
     )
     def record_choices(_version, _last, worker_id):
-        user, _org, worker_id = _scoped(context, worker_id)
+        actor, _org, worker_id = _scoped(context, worker_id)
         model = context.metrics.model
         now = context.metrics.clock()
         options = []
         for case in context.metrics.board(worker_id)["cases"]:
-            if recording.may_record(user, recording.case_info(model, case["case_id"], now)):
+            if recording.may_record(actor, recording.case_info(model, case["case_id"], now)):
                 label = f"{case['case_id']} · {case['citizen'] or '–'}"
                 options.append({"label": label, "value": case["case_id"]})
         return options
@@ -196,8 +202,8 @@ def register_recording(app, context: DashboardContext) -> None:
         State(ids.CASELOAD_WORKER, "data"),
     )
     def record_form(action, case_id, _form_id, worker_id):
-        user, org, worker_id = _scoped(context, worker_id)
-        info = None if action == "case_opened" else _case(context, user, case_id)
+        actor, org, worker_id = _scoped(context, worker_id)
+        info = None if action == "case_opened" else _case(context, actor, case_id)
         return form_fields(context, action, info, g.lang, org.workers.get(worker_id))
 
     @app.callback(
@@ -218,37 +224,30 @@ def register_recording(app, context: DashboardContext) -> None:
         prevent_initial_call=True,
     )
     def record_entry(_submit, _undo, _entered, action, case_id, values, names, form_id, last, worker_id):
-        user, org, worker_id = _scoped(context, worker_id)
+        actor, _org, worker_id = _scoped(context, worker_id)
         lang = g.lang
         trigger = ctx.triggered_id
         if isinstance(trigger, dict) and not any(item.get("value") for item in ctx.triggered):
             raise PreventUpdate  # a field appeared; nothing was entered
         if trigger == ids.RECORD_UNDO:
-            return undo_last(context, user, org, worker_id, last, lang)
+            return undo_last(context, actor, worker_id, last, lang)
         if not isinstance(form_id, str) or not form_id.startswith("ob-") or len(form_id) > 64:
             abort(400)
-        info = None if action == "case_opened" else _case(context, user, case_id)
-        team_id = org.workers.get(worker_id)
         fields = {n["name"]: v for n, v in zip(names or [], values or [], strict=False) if isinstance(n, dict)}
-        entry = recording.build_entry(
-            action, case_id, fields, user=user, form_id=form_id, today=_today(context), info=info,
-            team_id=team_id if action == "case_opened" else (info.team if info else None),
-            worker_id=worker_id,
-            phases=tuple(o["value"] for o in _phases(context, info.programme, lang)) if info else None,
-            team_workers=set(context.directory.workers_of(info.team)) if info and info.team else set(),
-            months=recording.recent_months(context.metrics.clock(), context.zone), lang=lang,
-        )
-        if entry.problems:
+        try:
+            result = recording.record_entry(context.store, context.metrics.model, actor, action, case_id, fields,
+                                          form_id=form_id, worker_id=worker_id, now=context.metrics.clock(),
+                                          lang=lang)
+        except Forbidden:
+            abort(403)
+        except recording.EntryRefused as refused:
             return (html.Div([html.Strong(t("record_fix", lang)),
-                              html.Ul([html.Li(t(p, lang)) for p in entry.problems])],
+                              html.Ul([html.Li(t(p, lang)) for p in refused.problems])],
                              className="record-problems", role="alert"),
                     form_id, last, not last)
-        summary = recording.record(context.store, context.engine, user, entry, worker_id=worker_id,
-                                   team_id=team_id, address=request.remote_addr)
+        entry, summary = result.entry, result.summary
         if summary.rejected:
-            reasons = "; ".join(reason_text(e.reason, lang) for e in summary.errors)
-            return (html.Div(f"{t('record_refused', lang)}: {reasons}", className="record-refused", role="alert"),
-                    form_id, last, not last)
+            return _refused(summary, lang), form_id, last, not last
         if not summary.accepted:
             return html.Div(t("record_duplicate", lang), className="record-duplicate"), form_id, last, not last
         done = {"event_ids": entry.event_ids, "case_id": entry.case_id, "action": entry.action}
@@ -260,22 +259,19 @@ def register_recording(app, context: DashboardContext) -> None:
         return message, recording.new_form_id(), done, False
 
 
-def undo_last(context: DashboardContext, user, org, worker_id: str, last, lang: str):
-    entry = recording.undo_entry(context.engine, user, last if isinstance(last, dict) else {},
-                                 context.metrics.clock())
-    if entry is None:
+def undo_last(context: DashboardContext, actor, worker_id: str, last, lang: str):
+    event_ids = (last.get("event_ids") if isinstance(last, dict) else None) or []
+    try:
+        done = recording.undo(context.store, context.metrics.model, actor, event_ids, worker_id=worker_id,
+                              now=context.metrics.clock())
+    except Forbidden:
+        abort(403)
+    if done is None:
         return html.Div(t("record_nothing_to_undo", lang), className="record-problems"), \
             recording.new_form_id(), None, True
-    info = recording.case_info(context.metrics.model, entry.case_id, context.metrics.clock())
-    # the case may have been closed by the very entry undone
-    if not recording.may_record(user, info, closed_ok=True):
-        abort(403)
-    summary = recording.record(context.store, context.engine, user, entry, worker_id=worker_id,
-                               team_id=org.workers.get(worker_id), address=request.remote_addr)
-    if summary.rejected:
-        reasons = "; ".join(reason_text(e.reason, lang) for e in summary.errors)
-        return html.Div(f"{t('record_refused', lang)}: {reasons}", className="record-refused", role="alert"), \
-            recording.new_form_id(), last, False
+    entry = done.entry
+    if done.summary.rejected:
+        return _refused(done.summary, lang), recording.new_form_id(), last, False
     label = t(f"action_{(last or {}).get('action')}", lang) if (last or {}).get("action") in recording.ACTIONS else ""
     return (html.Div([f"{t('record_undone', lang)}: {label} {t('record_on_case', lang)} ",
                       html.Span(entry.case_id, className="mono")], className="record-undone"),

@@ -8,16 +8,17 @@ from urllib.parse import urlencode
 
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
-from flask import g, request
+from flask import abort, g
 
 from core.access import Action, allowed
-from core.audit import record as audit_record
+from core.errors import DomainError
 from core.reasons import reason_text
 from dashboard import ids, sheet
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import readiness_label, t
-from dashboard.scope import current_user, permit, scope_team
+from dashboard.scope import acting, scope_team
+from services import recording
 
 PREVIEW_ROWS = 200  # changes listed in the preview; the rest are counted
 
@@ -56,9 +57,8 @@ def _content(contents: str | None) -> bytes:
 
 
 def _team(context: DashboardContext):
-    user = current_user()
-    permit(user, Action.caseload_sheet)
-    return user, scope_team(user, context.metrics.organisation(), None)
+    actor = acting(Action.caseload_sheet)
+    return actor, scope_team(actor, context.metrics.organisation(), None)
 
 
 def preview_table(diff: sheet.Diff, lang: str):
@@ -101,9 +101,9 @@ def register_sheet(app, context: DashboardContext) -> None:
         prevent_initial_call=True,
     )
     def preview_sheet(contents):
-        user, team_id = _team(context)
+        actor, team_id = _team(context)
         content = _content(contents)
-        diff = sheet.diff_sheet(context, user, team_id, content, g.lang)
+        diff = sheet.diff_sheet(context, actor, team_id, content, g.lang)
         # the file stays in the browser until confirmed; confirming reads it again on the server
         pending = {"contents": contents, "digest": diff.digest()} if diff.events else None
         return preview_table(diff, g.lang), pending
@@ -116,20 +116,20 @@ def register_sheet(app, context: DashboardContext) -> None:
         prevent_initial_call=True,
     )
     def confirm_sheet(clicks, pending):
-        user, team_id = _team(context)
+        actor, team_id = _team(context)
         lang = g.lang
         if not clicks or not isinstance(pending, dict):
             raise PreventUpdate
-        diff = sheet.diff_sheet(context, user, team_id, _content(pending.get("contents")), lang)
+        diff = sheet.diff_sheet(context, actor, team_id, _content(pending.get("contents")), lang)
         if not diff.events:
             return html.P(t("sheet_nothing", lang), className="sheet-nothing"), None
         if diff.digest() != pending.get("digest"):
             return html.P(t("sheet_changed_meanwhile", lang), className="record-problems", role="alert"), None
-        summary = context.store.append(diff.events, origin="dashboard")
-        if summary.accepted:
-            audit_record(context.engine, channel="dashboard", actor=f"user:{user.username}", role=user.role.value,
-                         action="record_sheet", team_id=team_id, detail=f"{summary.accepted} events",
-                         address=request.remote_addr)
+        try:
+            summary = recording.record_sheet(context.store, context.metrics.model, actor, team_id, diff.events,
+                                             context.metrics.clock())
+        except DomainError:
+            abort(403)  # the sheet's diff is made of the team's own cases: anything else was sent by hand
         parts = [f"{summary.accepted} {t('sheet_recorded', lang)}"]
         if summary.duplicates:
             parts.append(t("record_duplicate", lang))

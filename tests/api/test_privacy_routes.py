@@ -7,7 +7,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from core import audit
-from metrics.readmodel import get_read_model
 from tests.conftest import bearer
 
 
@@ -42,7 +41,7 @@ def test_audit_log_is_append_only_and_exported_as_csv(client, services, admin_to
     assert actions[:2] == ["export_audit", "open_board"]
 
 
-def test_erasure_removes_a_case_everywhere_and_leaves_an_anonymous_entry(client, services, settings, admin_token):
+def test_erasure_removes_a_case_everywhere_and_leaves_an_anonymous_entry(app, client, services, admin_token):
     h = bearer(admin_token)
     kept, erased = "case-kept-41", "case-erase-42"
     events = [
@@ -51,7 +50,8 @@ def test_erasure_removes_a_case_everywhere_and_leaves_an_anonymous_entry(client,
     ]
     events.append({"event_id": "bad", "type": "case_opened", "case_id": erased, "occurred_at": "2026-01-05"})
     assert client.post("/api/v1/events", json=events, headers=h).json()["accepted"] == 2
-    model = get_read_model(services.engine, settings.zone)
+    model = app.state.services.read_model  # the running app's own, which the erasure must reach
+    model.catch_up()
     assert model.case(erased) is not None
     with services.engine.connect() as connection:
         newest = connection.execute(text("SELECT max(seq) FROM events")).scalar()

@@ -215,8 +215,6 @@ def test_figures_come_by_push_and_a_dropped_stream_reconnects(page, site, monkey
 def test_the_live_stream_needs_a_session(site):
     import httpx
 
-    from metrics.readmodel import get_read_model
-
     assert httpx.get(site.base + "/live", timeout=5).status_code == 401
     signed_in = httpx.Client(base_url=site.base, timeout=5)
     signed_in.post("/sign-in", data={"username": "leder", "password": site.jobcentre.users["leder"]})
@@ -228,7 +226,8 @@ def test_the_live_stream_needs_a_session(site):
         next(lines)
         assert next(lines) == "event: version"
         seq = next(lines).removeprefix("data: ").split(":")[0]
-        model = get_read_model(site.services.engine, site.services.settings.zone)
+        model = site.services.read_model
+        model.catch_up()
         assert int(seq) == model.last_seq > 0  # the log's position the figures are drawn from
     signed_in.close()
 

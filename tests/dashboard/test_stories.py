@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 
 from dashboard import ids
-from metrics.readmodel import get_read_model
 from metrics.stories import good_stories
 from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import callback_body, sign_in
@@ -29,7 +28,8 @@ def test_the_wall_screen_shows_the_teams_good_stories(app, client, services):
                          state=[{"id": ids.WALL_TEAM, "property": "data", "value": jobcentre.team}])
     answer = client.post("/_dash-update-component", json=body)
     assert answer.status_code == 200
-    expected = good_stories(get_read_model(services.engine, services.settings.zone), jobcentre.team, now)
+    services.read_model.catch_up()
+    expected = good_stories(services.read_model, jobcentre.team, now)
     assert expected[0]["case_id"] == "story-case"
     assert answer.text.count('"data-story"') == min(len(expected), 4)
     # a screen on the corridor: what happened and when, not which case

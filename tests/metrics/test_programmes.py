@@ -346,7 +346,7 @@ def test_a_teams_programme_figures_equal_those_read_from_every_case(store):
     from ingest.simulation import generate_events, generate_organisation, store_organisation
     from metrics import programmes, quality
     from metrics.calendar import to_us
-    from metrics.readmodel import get_read_model, load_organisation
+    from metrics.readmodel import load_organisation
 
     sim = generate_organisation(seed=4, teams=3, workers_per_team=4)
     store_organisation(store.engine, sim)
@@ -358,7 +358,7 @@ def test_a_teams_programme_figures_equal_those_read_from_every_case(store):
     for start in range(0, len(events), 500):
         store.append(events[start:start + 500], origin="test")
     programmes_service = service(store)
-    read = get_read_model(store.engine, ZONE)
+    read = programmes_service.model
     org = load_organisation(store.engine)
     first, last = "2026-02", "2026-07"
     start_us, end_us, _ = programmes_service._period(first, last)

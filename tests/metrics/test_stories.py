@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from metrics.readmodel import get_read_model
+from metrics.readmodel import ReadModel
 from metrics.stories import good_stories
 from tests.metrics.test_figures import ZONE, ev, opened, send
 
@@ -23,7 +23,8 @@ def test_the_teams_recent_placements_and_jobs_newest_first(store):
          ev("case_closed", "s3", NOW - 2 * day, reason="completed", outcome="other"),  # not a story
          ev("placement_started", "other", NOW - 1 * day, placement_id="p9"),  # another team's
          ev("placement_started", "s3", NOW + 2 * day, placement_id="p3"))  # not yet
-    model = get_read_model(store.engine, ZONE)
+    model = ReadModel(store.engine, ZONE)
+    model.catch_up()
     stories = good_stories(model, "A", NOW)
     assert [(s["kind"], s["case_id"]) for s in stories] == [("job", "s2"), ("placement_started", "s1")]
     assert stories[0]["at"] == (NOW - timedelta(days=1)).isoformat()

@@ -15,17 +15,12 @@ from api.tokens import create_token
 from core.access import CALLBACKS, PERMISSIONS, Role
 from metrics.calendar import add_months, month_of
 from tests.conftest import bearer
-from tests.dashboard.conftest import fill_jobcentre
+from tests.dashboard.conftest import dash_app_of, fill_jobcentre
 from tests.security.callback_fuzz import payloads
 
 USERS = {Role.worker: "medarbejder", Role.team_lead: "leder", Role.manager: "chef", Role.admin: "admin"}
 # rows a request may add whatever it carries: who signed in, who opened what
 SESSION_LEVEL = {"audit_log", "dashboard_sessions", "sign_in_failures", "alembic_version"}
-
-
-def _dash(app):
-    server = next(r.app.app for r in app.routes if getattr(r, "path", None) == "")
-    return server.extensions["overblik_dashboard"]
 
 
 def row_counts(engine) -> tuple[int, ...]:
@@ -99,7 +94,7 @@ WRITES = ("admin-", "users-table", "team-action-log", "talk-log", "record-messag
 @pytest.mark.timeout(900)
 @pytest.mark.slow
 def test_crafted_callback_payloads_never_answer_500_and_store_nothing(app, services, jobcentre, capsys):
-    dash_app = _dash(app)
+    dash_app = dash_app_of(app)
     assert set(dash_app.callback_map) == set(CALLBACKS)
     other = {"team-select.value": jobcentre.other_team, "talk-worker.value": jobcentre.other_worker,
              "caseload-worker.data": jobcentre.other_worker, "wall-team.data": jobcentre.other_team,
@@ -297,6 +292,7 @@ def test_tokens_are_issued_only_for_workers_and_teams_that_exist(client, two_tea
 
 @pytest.mark.slow
 def test_the_admin_views_token_and_user_forms_refuse_unknown_bindings(app, client, services, jobcentre):
+    from core import messages
     from core.accounts import list_users
     from core.tokens import list_tokens
     from dashboard import ids
@@ -323,8 +319,8 @@ def test_the_admin_views_token_and_user_forms_refuse_unknown_bindings(app, clien
                                 {"id": ids.USER_WORKER, "property": "value", "value": "ghost"},
                                 {"id": ids.USER_TEAM, "property": "value", "value": None}])
     body["changedPropIds"] = [f"{ids.USER_CREATE}.n_clicks"]
-    answer = client.post("/_dash-update-component", json=body)
-    assert answer.status_code == 200 and "no worker" in answer.text
+    answer = client.post("/_dash-update-component", json=body)  # no language asked for: Danish
+    assert answer.status_code == 200 and messages.text("error_binding_no_worker", "da") in answer.text
     assert "ghostly" not in {u.username for u in list_users(services.engine)}
 
 

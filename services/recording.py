@@ -1,8 +1,8 @@
-"""Recording casework from the board: a form's values become one case event (events.md and
-docs/events-extensions.md) sent through the one ingest path, `EventStore.append`, with
-`source` = "dashboard" and the acting user in the event's extra field `recorded_by`. The
-permission to record on a case is decided here, on the server, from the read model's state of
-the case and core/access.py's role table."""
+"""Recording casework on a caseworker's behalf — the board's record form, its undo and the
+caseload sheet: authorised by role and by who holds the case (core/access.py's table and the
+read model's state of the case), validated, sent as case events (events.md,
+docs/events-extensions.md) through the one write path, `EventStore.append`, with `source` =
+"dashboard" and the acting user in the events' extra field `recorded_by`, and audited."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
-from core import audit, identity
+from core import identity
 from core.access import Action, Role, allowed
-from core.accounts import SignedInUser
+from core.audit import AuditAction
 from core.contract import (
     CLOSE_REASONS,
     OUTCOMES,
@@ -25,11 +25,14 @@ from core.contract import (
     READINESS_LEVELS,
     ROLES,
 )
+from core.errors import Forbidden, Invalid
 from core.eventlog import EventLog
 from core.numbers import DEFAULT_LOCALE, NumberError, parse_float
+from core.programmes import load_model, preset
 from ingest.store import EventStore, IngestSummary
 from metrics.calendar import add_months, month_of, to_us
-from metrics.readmodel import ReadModel
+from metrics.readmodel import ReadModel, load_organisation
+from services.actor import Actor
 
 SOURCE = "dashboard"
 CITIZEN_FIELD = frozenset({"citizen"})
@@ -86,17 +89,17 @@ def case_info(model: ReadModel, case_id: str, now: datetime) -> CaseInfo | None:
     )
 
 
-def may_record(user: SignedInUser, info: CaseInfo | None, *, closed_ok: bool = False) -> bool:
+def may_record(actor: Actor, info: CaseInfo | None, *, closed_ok: bool = False) -> bool:
     """A worker records on the cases it holds, a team lead on its team's active cases (a closed
     one too when `closed_ok`: undoing the close)."""
-    if not allowed(user.role, Action.record_casework) or info is None or not info.exists:
+    if not allowed(actor.role, Action.record_casework) or info is None or not info.exists:
         return False
     if not info.active and not closed_ok:
         return False
-    if user.role is Role.worker:
-        return user.worker_id is not None and user.worker_id in info.holders.values()
-    if user.role is Role.team_lead:
-        return user.team_id is not None and info.team == user.team_id
+    if actor.role is Role.worker:
+        return actor.worker_id is not None and actor.worker_id in info.holders.values()
+    if actor.role is Role.team_lead:
+        return actor.team_id is not None and info.team == actor.team_id
     return False
 
 
@@ -132,12 +135,12 @@ def recent_months(now: datetime, zone, count: int = 6) -> list[str]:
 
 
 def build_entry(
-    action: str, case_id: str | None, values: dict[str, Any], *, user: SignedInUser, form_id: str,
+    action: str, case_id: str | None, values: dict[str, Any], *, actor: Actor, form_id: str,
     today: date, info: CaseInfo | None, team_id: str | None, worker_id: str | None,
     phases: tuple[str, ...] | None, team_workers: set[str], months: list[str], lang: str = DEFAULT_LOCALE,
 ) -> Entry:
-    """The events of one submission, or the problems (keys of dashboard/i18n.py) that stop it
-    before anything is sent."""
+    """The events of one submission, or the problems (keys of the message catalogue) that stop
+    it before anything is sent."""
     problems: list[str] = []
     if action not in ACTIONS:
         return Entry(action, case_id or "", [], ["invalid_action"])
@@ -227,24 +230,12 @@ def build_entry(
         return Entry(action, case_id or "", [], problems)
     assert when is not None and case_id is not None
     envelope = {"source": SOURCE, "case_id": case_id, "occurred_at": when.isoformat(),
-                "recorded_by": f"user:{user.username}"}
+                "recorded_by": actor.name}
     events = [{"event_id": form_id, "type": action, **envelope, **fields}]
     if action == "case_opened":
         events.append({"event_id": f"{form_id}-a", "type": "worker_assigned", **envelope,
                        "worker_id": worker_id, "role": "caseworker"})
     return Entry(action, case_id, events)
-
-
-def record(store: EventStore, engine: Engine, user: SignedInUser, entry: Entry, *,
-           worker_id: str | None, team_id: str | None, address: str | None) -> IngestSummary:
-    """Sends the entry's events through the ingest path and notes who did it in the audit log
-    (the event type only: never a case or citizen identifier)."""
-    summary = store.append(entry.events, origin="dashboard")
-    if summary.accepted:
-        audit.record(engine, channel="dashboard", actor=f"user:{user.username}", role=user.role.value,
-                     action="record_event", worker_id=worker_id, team_id=team_id, detail=entry.action,
-                     address=address)
-    return summary
 
 
 def recorded(engine: Engine, event_ids: list[str]) -> list[dict[str, Any]]:
@@ -260,18 +251,131 @@ def recorded(engine: Engine, event_ids: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def undo_entry(engine: Engine, user: SignedInUser, last: dict[str, Any], now: datetime) -> Entry | None:
-    """The retractions that undo the user's last entry (docs/events-extensions.md), or None when
-    those events are not the user's own entry on the board."""
-    ids = [str(i) for i in (last or {}).get("event_ids") or []][:2]
+
+
+class EntryRefused(Invalid):
+    """A submission that records nothing; `problems` are message catalogue keys, each naming
+    its field, for the form to list in the user's language."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("the entry cannot be recorded: " + ", ".join(problems), key=problems[0])
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    entry: Entry
+    summary: IngestSummary
+
+
+def _phases(engine: Engine, programme: str | None) -> tuple[str, ...]:
+    model = load_model(engine, programme or "default") or preset(programme or "default")
+    return tuple(p.id for p in model.phases) if model is not None else ()
+
+
+def _may_open_for(actor: Actor, worker_id: str | None, team_id: str | None) -> bool:
+    """A worker opens a case on its own caseload, a team lead on its team's workers'."""
+    if actor.role is Role.worker:
+        return worker_id is not None and worker_id == actor.worker_id
+    if actor.role is Role.team_lead:
+        return team_id is not None and team_id == actor.team_id
+    return False
+
+
+def _send(store: EventStore, actor: Actor, entry: Entry, *, worker_id: str | None,
+          team_id: str | None) -> Recorded:
+    summary = store.append(entry.events, origin="dashboard")
+    if summary.accepted:
+        # the event type only: never a case or citizen identifier
+        actor.record(store.engine, AuditAction.record_event, worker_id=worker_id, team_id=team_id,
+                     detail=entry.action)
+    return Recorded(entry, summary)
+
+
+def record_entry(store: EventStore, model: ReadModel, actor: Actor, action: str, case_id: str | None,
+                 values: dict[str, Any], *, form_id: str, worker_id: str, now: datetime,
+                 lang: str = DEFAULT_LOCALE) -> Recorded:
+    """Records one form submission on a case of the board of `worker_id` (a new case is opened
+    on that worker's caseload): Forbidden outside the actor's cases, EntryRefused with the
+    problems when a field is wrong, else what the store made of it (a duplicate of a form sent
+    twice is kept once)."""
+    actor.authorise(Action.record_casework)
+    if not isinstance(form_id, str) or not form_id.startswith("ob-") or len(form_id) > 64:
+        raise Invalid("not a form of the board", key="error_not_board_form")
+    model.catch_up()  # who holds the case is decided on the log as it is now
+    board_team = load_organisation(store.engine).workers.get(worker_id)
+    info = None
+    if action == "case_opened":
+        if not _may_open_for(actor, worker_id, board_team):
+            raise Forbidden("a case is opened on one's own caseload or one's team's", key="error_case_not_own_caseload")
+    elif case_id:
+        info = case_info(model, str(case_id), now)
+        if not may_record(actor, info):
+            raise Forbidden("not a case this user records on", key="error_case_not_yours")
+    team_workers = set()
+    if info is not None and info.team:
+        team_workers = {w for w, team in load_organisation(store.engine).workers.items() if team == info.team}
+    entry = build_entry(
+        action, case_id, values, actor=actor, form_id=form_id, today=now.astimezone(model.zone).date(), info=info,
+        team_id=board_team if action == "case_opened" else (info.team if info else None), worker_id=worker_id,
+        phases=_phases(store.engine, info.programme) if info else None, team_workers=team_workers,
+        months=recent_months(now, model.zone), lang=lang,
+    )
+    if entry.problems:
+        raise EntryRefused(entry.problems)
+    return _send(store, actor, entry, worker_id=worker_id, team_id=board_team)
+
+
+def undo_entry(engine: Engine, actor: Actor, event_ids: list[str], now: datetime) -> Entry | None:
+    """The retractions that undo the actor's last entry (docs/events-extensions.md), or None when
+    those events are not the actor's own entry on the board."""
+    ids = [str(i) for i in event_ids or []][:2]
     stored = recorded(engine, ids)
-    mine = [e for e in stored if e["recorded_by"] == f"user:{user.username}" and e["type"] != "event_retracted"]
+    mine = [e for e in stored if e["recorded_by"] == actor.name and e["type"] != "event_retracted"]
     if not ids or len(mine) != len(ids) or len({e["case_id"] for e in mine}) != 1:
         return None
     case_id = mine[0]["case_id"]
     events = [
         {"event_id": f"undo-{e['event_id']}", "type": "event_retracted", "source": SOURCE, "case_id": case_id,
-         "occurred_at": now.isoformat(), "retracts": e["event_id"], "recorded_by": f"user:{user.username}"}
+         "occurred_at": now.isoformat(), "retracts": e["event_id"], "recorded_by": actor.name}
         for e in mine
     ]
     return Entry("event_retracted", case_id, events)
+
+
+def undo(store: EventStore, model: ReadModel, actor: Actor, event_ids: list[str], *, worker_id: str,
+         now: datetime) -> Recorded | None:
+    """Retracts the actor's last entry on the board of `worker_id`; None when there is none to undo."""
+    actor.authorise(Action.record_casework)
+    entry = undo_entry(store.engine, actor, event_ids, now)
+    if entry is None:
+        return None
+    model.catch_up()
+    # the case may have been closed by the very entry undone
+    if not may_record(actor, case_info(model, entry.case_id, now), closed_ok=True):
+        raise Forbidden("not a case this user records on", key="error_case_not_yours")
+    return _send(store, actor, entry, worker_id=worker_id,
+                 team_id=load_organisation(store.engine).workers.get(worker_id))
+
+
+SHEET_TYPES = frozenset(ACTIONS) - {"case_opened"}
+
+
+def record_sheet(store: EventStore, model: ReadModel, actor: Actor, team_id: str, events: list[dict[str, Any]],
+                 now: datetime) -> IngestSummary:
+    """Records the events an edited caseload sheet differs by (dashboard/sheet.py reads it): each
+    the actor's own, on an active case of the actor's team, or nothing is recorded."""
+    actor.authorise(Action.caseload_sheet)
+    if actor.team_id is None or team_id != actor.team_id:
+        raise Forbidden("a team lead records the sheet of its own team", key="error_sheet_own_team")
+    model.catch_up()
+    for event in events:
+        info = case_info(model, str(event.get("case_id")), now)
+        if info is None or not info.active or info.team != team_id:
+            raise Forbidden("a case outside the team", key="error_case_outside_team")
+        if event.get("source") != SOURCE or event.get("recorded_by") != actor.name or event.get("type") not in SHEET_TYPES:
+            raise Invalid("not an event of the caseload sheet", key="error_not_sheet_event")
+    summary = store.append(events, origin="dashboard")
+    if summary.accepted:
+        actor.record(store.engine, AuditAction.record_sheet, team_id=team_id, detail=f"{summary.accepted} events")
+    return summary
