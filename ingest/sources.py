@@ -135,8 +135,9 @@ def parse_config(kind: str, config: dict[str, Any] | str) -> BaseModel:
     try:
         return model.model_validate(config)
     except ValidationError as exc:
-        raise SourceError(f"config of a {kind} source: {validation_reason(exc)}", key=N_("error_source_config"),
-                          problems=Reason(validation_reason(exc))) from None
+        problems = validation_reason(exc)
+        raise SourceError(f"config of a {kind} source: {problems}", key=N_("error_source_config"),
+                          problems=Reason(problems)) from None
 
 
 def masked(config: dict[str, Any]) -> dict[str, Any]:
