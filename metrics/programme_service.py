@@ -9,6 +9,7 @@ from typing import Any
 
 from core import programmes as process_models
 from core.errors import NotFound
+from core.messages import N_
 from core.programmes import ProcessModel
 from metrics import programmes, quality, reference, reporting
 from metrics.calendar import MonthError, add_months, month_of, month_start, months_between, to_us
@@ -34,7 +35,8 @@ class ProgrammeService(FiguresOfTheLog):
     def process_model(self, programme: str) -> ProcessModel:
         found = process_models.load_model(self.engine, programme)
         if found is None:
-            raise UnknownProgramme(f"programme {programme!r} has no process model")
+            raise UnknownProgramme(f"programme {programme!r} has no process model", key=N_("error_programme_unknown"),
+                                   programme=programme)
         return found
 
     def save_model(self, programme: str, data: Any) -> dict[str, Any]:
@@ -56,7 +58,8 @@ class ProgrammeService(FiguresOfTheLog):
     def _period(self, first: str, last: str) -> tuple[int, int, list[str]]:
         months = months_between(first, last)
         if not months or len(months) > MAX_PERIOD_MONTHS:
-            raise MonthError(f"from must not be after to, and at most {MAX_PERIOD_MONTHS} months")
+            raise MonthError(f"from must not be after to, and at most {MAX_PERIOD_MONTHS} months",
+                             key=N_("error_period"), most=MAX_PERIOD_MONTHS)
         return (to_us(month_start(first, self.zone)),
                 to_us(month_start(add_months(last, 1), self.zone)), months)
 
@@ -99,7 +102,7 @@ class ProgrammeService(FiguresOfTheLog):
         until = until or current
         months = months_between(first, min(until, current))
         if len(months) > MAX_PERIOD_MONTHS:
-            raise MonthError(f"at most {MAX_PERIOD_MONTHS} months")
+            raise MonthError(f"at most {MAX_PERIOD_MONTHS} months", key=N_("error_period_too_long"), most=MAX_PERIOD_MONTHS)
         ends = [
             (m, min(to_us(month_start(add_months(m, 1), self.zone)), to_us(now))) for m in months
         ]
@@ -204,7 +207,8 @@ class ProgrammeService(FiguresOfTheLog):
         from metrics.suppression import PRIMARY, small_figure
 
         if metric not in SCALAR_METRICS:
-            raise MonthError(f"metric must be one of {', '.join(SCALAR_METRICS)}")
+            raise MonthError(f"metric must be one of {', '.join(SCALAR_METRICS)}", key=N_("error_metric_unknown"),
+                             metrics=", ".join(SCALAR_METRICS))
         _as_of, rows = MetricsService(self.engine, self.zone, self.clock, model=self._model).rows(month, "team", None, now)
         return {
             "metric": metric,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from core.database import utcnow
+from core.messages import N_
 from metrics import closing, norms, targets
 from metrics.board import board_rows
 from metrics.calendar import (
@@ -76,7 +77,7 @@ class MetricsService(FiguresOfTheLog):
             build = lambda figures: worker_rows(figures, org)  # noqa: E731
             key = "worker"
         else:
-            raise MonthError("by must be team or worker")
+            raise MonthError("by must be team or worker", key=N_("error_by"))
         # organisation data can change without an event, so it is part of the cache key
         key = f"{key}:{hash((org.teams, tuple(sorted(org.workers.items(), key=str))))}"
         rows = model.month_rows(window, key, build)
@@ -196,7 +197,8 @@ class MetricsService(FiguresOfTheLog):
         parse_month(last)
         months = months_between(first, last)
         if not months or len(months) > MAX_TREND_MONTHS:
-            raise MonthError(f"from must not be after to, and at most {MAX_TREND_MONTHS} months")
+            raise MonthError(f"from must not be after to, and at most {MAX_TREND_MONTHS} months",
+                             key=N_("error_period"), most=MAX_TREND_MONTHS)
         goal_targets = self.targets_for(first, last, now) if team_id and worker_id is None else {}
         org = self.organisation()
         model = self.model
@@ -271,7 +273,7 @@ class MetricsService(FiguresOfTheLog):
         start_at = month_start(first, self.zone)
         end_at = month_start(end, self.zone)
         if end_at < start_at:
-            raise MonthError("from must not be after to")
+            raise MonthError("from must not be after to", key=N_("error_from_after_to"))
         model = self.model
         with model.reading():
             rows = funnel_rows(model.cases.values(), programme, to_us(start_at), to_us(end_at), to_us(now))
@@ -313,7 +315,7 @@ class MetricsService(FiguresOfTheLog):
         now = now or self.clock()
         window = month_window(month, self.zone, now)
         if window.current:
-            raise closing.ClosingError(f"{month} is not over yet")
+            raise closing.ClosingError(f"{month} is not over yet", key=N_("error_month_not_over"), month=month)
         teams = self.milestones(month, "team", team_id, now)["rows"]
         workers = self.milestones(month, "worker", team_id, now)["rows"]
         return closing.close_month(

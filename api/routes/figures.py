@@ -108,7 +108,7 @@ async def get_milestone_cases(
     worker_id: str | None = None,
 ):
     if (team_id is None) == (worker_id is None):
-        raise Invalid("give exactly one of team_id and worker_id")
+        raise Invalid("give exactly one of team_id and worker_id", key="error_team_or_worker")
     await run_in_threadpool(scope_team_or_worker, services, caller, team_id, worker_id)
     cases = await run_in_threadpool(
         metrics.milestone_cases, month, field, team_id=team_id, worker_id=worker_id
@@ -144,7 +144,7 @@ async def get_board(
 ):
     worker_id = worker_id or caller.worker_id
     if worker_id is None:
-        raise Invalid("worker_id is required")
+        raise Invalid("worker_id is required", key="error_worker_required")
     await run_in_threadpool(scope_worker, services, caller, worker_id)
     board = await run_in_threadpool(metrics.board, worker_id)
     await run_in_threadpool(record_access, request, caller, AuditAction.open_board, worker_id=worker_id)
@@ -274,5 +274,5 @@ async def get_closed_month(
     team_id = await run_in_threadpool(scope_existing_team, services, caller, team_id)
     result = await run_in_threadpool(metrics.closed_month, month, team_id=team_id)
     if result is None:
-        raise NotFound(f"{month} is not closed")
+        raise NotFound(f"{month} is not closed", key="error_month_not_closed", month=month)
     return result

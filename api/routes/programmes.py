@@ -194,7 +194,7 @@ async def post_reference_figures(
 ):
     body = await request.body()
     if len(body) > REFERENCE_CSV_BYTES:
-        raise TooLarge("at most 2 MiB of CSV")
+        raise TooLarge("at most 2 MiB of CSV", key="error_csv_too_large")
     return await run_in_threadpool(programmes.import_reference, body)
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 
 from core.contract import ONCE_TYPES, STATUS_TYPES
 from core.errors import Invalid
+from core.messages import N_
 from ingest import events as event_models
 
 MAPPABLE_TYPES = (*ONCE_TYPES, *STATUS_TYPES)
@@ -50,10 +51,12 @@ DateFormats = Annotated[list[str], BeforeValidator(_one_or_many)]
 class MappingError(Invalid):
     """A mapping file that cannot be used; each problem names its line and key."""
 
-    def __init__(self, where: str, problems: Sequence[str]):
+    def __init__(self, where: str, problems: Sequence[str], key: str = N_("error_mapping_file")):
         self.where = where
         self.problems = list(problems)
-        super().__init__(f"{where}: " + "; ".join(self.problems))
+        # the problems stay the parser's and the checks' English: they name YAML lines and keys
+        super().__init__(f"{where}: " + "; ".join(self.problems), key=key, where=where,
+                         problems="; ".join(self.problems))
 
 
 class _Strict(BaseModel):

@@ -17,7 +17,7 @@ from core.reasons import error_text, reason_key, reason_text
 from dashboard import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "ingest", "metrics", "api", "dashboard")
+PACKAGES = ("core", "ingest", "metrics", "services", "api", "dashboard")
 
 
 def _po(lang: str):
@@ -97,7 +97,7 @@ def test_a_domain_error_with_a_key_is_shown_by_it():
     error = Invalid("the value is not a number (da_DK)", key="number_not_a_number", field="Mål", value="x")
     assert str(error) == "the value is not a number (da_DK)"
     assert error_text(error, "da") == "Mål: »x« er ikke et tal."
-    assert error_text(Invalid("no open quarantine entry with this id"), "en") == "No open quarantine entry with this id."
+    assert error_text(Invalid("case already closed: a case is closed once"), "de") == "Der Fall ist schon abgeschlossen: ein Fall wird einmal abgeschlossen."
 
 
 def test_a_number_refusal_carries_its_key():
