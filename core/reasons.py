@@ -20,7 +20,8 @@ from core.errors import DomainError, Reason
 # also by earlier releases) and the rows a mapping refuses. One wording a line: its key, then
 # its pattern over the whole text; named groups are the key's parameters. A `problem` group is
 # itself a reason (translated in turn; a wording whose problem no pattern reads gives way to
-# the next), an `event_type` group is shown by the event's label.
+# the next), an `event_type` group is shown by the event's label. Sources' run errors (a feed's,
+# a drop folder's) are kept as text with the source and read back here too.
 WORDINGS = r"""
 reason_cpr                         a value looks like a citizen number \(CPR\)(?:; send it only as citizen)?
 reason_identity_number             a value looks like an identity number \((?P<kind>[^)]+)\)(?:; send a citizen's number only as citizen)?
@@ -60,6 +61,23 @@ error_row_column                   column (?P<column>[^:]+): (?P<problem>.+)
 error_row_date                     not a date in the format (?P<formats>.+)
 error_host_not_public              the host (?P<host>\S+) is (?:an? [\w-]+ address|not a public address); feeds reach public addresses only \(.+\)
 error_host_unresolved              the host (?P<host>\S+) cannot be resolved
+error_feed_http_401                the feed answered HTTP (?P<status>401)\b.*
+error_feed_http_403                the feed answered HTTP (?P<status>403)\b.*
+error_feed_http_404                the feed answered HTTP (?P<status>404)\b.*
+error_feed_http                    the feed answered HTTP (?P<status>\d{3})\b.*
+error_feed_gave_up_http            gave up after (?P<attempts>\d+) attempts at (?P<url>\S+): HTTP (?P<status>\d{3})
+error_feed_gave_up                 gave up after (?P<attempts>\d+) attempts at (?P<url>\S+): (?P<problem>.+)
+error_feed_stopped                 stopped while waiting to retry
+error_feed_not_json                the feed at (?P<url>\S+) did not answer JSON
+error_feed_encoding                the feed at (?P<url>\S+) answered in an encoding this server does not read \((?P<encoding>[^)]*)\)
+error_feed_broken_body             the feed at (?P<url>\S+) answered a broken (?P<encoding>\S+) body
+error_feed_page_size               a page of the feed at (?P<url>\S+) is larger than (?P<most>\d+) bytes \(unpacked\); nothing of it was stored
+error_feed_page_form               a feed page must be a JSON object with "events" and "next_cursor" or "next"
+error_feed_events_list             "events" of a feed page must be a list
+error_feed_address                 refused before connecting: (?P<problem>.+)
+error_drop_no_folder               the folder (?P<folder>.+) does not exist
+error_drop_mapping                 cannot use the mapping (?P<detail>.+)
+error_drop_unreadable              could not read (?P<files>.+)
 number_reason_not_a_number         the value is not a number \(\w+\)
 number_reason_bad_grouping         the value has its separators in a form the language does not use \(\w+\)
 number_reason_too_long             the value is longer than (?P<chars>\d+) characters \(\w+\)

@@ -7,6 +7,7 @@ from dash import ALL, Input, Output, ctx, dcc, html
 from flask import g
 
 from core.access import Action
+from core.reasons import reason_text
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
@@ -53,7 +54,7 @@ def sources_table(context: DashboardContext, lang: str):
             html.Strong(s.name), t(f"kind_{s.kind}", lang),
             html.Span(_location(s), className="mono small"), number(s.interval_seconds, lang), state,
             time_label(s.last_success_at, context.zone, lang) if s.last_success_at else none,
-            number(s.events_taken, lang), html.Span(s.last_error or none, className="small"),
+            number(s.events_taken, lang), html.Span(reason_text(s.last_error, lang) or none, className="small"),
             html.Div([
                 html.Button(t("run_now", lang), id={"type": ids.ADMIN_SOURCE_RUN, "name": s.name}, n_clicks=0,
                             className="button small", **{"aria-label": f"{t('run_now', lang)}: {s.name}"},
@@ -113,7 +114,7 @@ def register(app, context: DashboardContext) -> None:
                   f"{number(summary.duplicates, lang)} {t('duplicates_n', lang)}, "
                   f"{number(summary.rejected, lang)} {t('rejected_n', lang)}")
         if result.error:
-            return failed(f"{t('source_failed', lang)}: {name} – {counts} ({result.error})")
+            return failed(f"{t('source_failed', lang)}: {name} – {counts} ({reason_text(result.error, lang)})")
         return ok(f"{t('source_ran', lang)}: {name} – {counts}")
 
     @app.callback(

@@ -9,6 +9,7 @@ from flask import g
 from core.access import Action, Role
 from core.database import as_utc, utcnow
 from core.errors import DomainError
+from core.reasons import error_text
 from core.tokens import list_tokens
 from dashboard import ids
 from dashboard.components.tables import table
@@ -138,5 +139,5 @@ def register(app, context: DashboardContext) -> None:
                     tokens.revoke(context.engine, actor, token_id)
                     answer = ok(f"{t('revoked', lang)}: #{token_id}")
                 except DomainError as exc:
-                    answer = failed(str(exc))
+                    answer = failed(error_text(exc, lang))
         return tokens_table(context, lang), answer, secret_box
