@@ -11,6 +11,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from api import command
 from api.cli_privacy import case_app
 from api.cli_reports import programme_app, reference_app, report_app
 from api.cli_sources import sources_app
@@ -36,16 +37,6 @@ app.add_typer(programme_app, name="programme")
 app.add_typer(reference_app, name="reference")
 
 
-def _services():
-    from services.runtime import Services
-
-    return Services.migrated()
-
-
-def _operator():
-    from services.actor import Actor
-
-    return Actor.operator()
 
 
 def _print_json(data) -> None:
@@ -144,7 +135,7 @@ def scheduler() -> None:
 
     from ingest.scheduler import start
 
-    services = _services()
+    services = command.services()
     settings = services.settings
     configure_logging(settings.log_level, json=settings.log_json)
     # the read models live in the web processes; they drop erased cases as they restart
@@ -203,7 +194,7 @@ def import_file(
         typer.echo(f"cannot use the mapping {exc}", err=True)
         raise typer.Exit(2) from None
     try:
-        result = imports.import_file(_services(), _operator(), file, source=source, mapping=rules, export_date=day,
+        result = imports.import_file(command.services(), command.operator(), file, source=source, mapping=rules, export_date=day,
                                      dry_run=dry_run)
     except UnreadableFile as exc:
         typer.echo(f"cannot import {file.name}: {exc}", err=True)
@@ -229,9 +220,9 @@ def token_create(
     from core.errors import DomainError
     from services import tokens
 
-    services = _services()
+    services = command.services()
     try:
-        made = tokens.create(services.engine, _operator(), role=role, worker_id=worker_id, team_id=team_id,
+        made = tokens.create(services.engine, command.operator(), role=role, worker_id=worker_id, team_id=team_id,
                              name=name, days=expires_days)
     except DomainError as exc:
         typer.echo(str(exc), err=True)
@@ -249,7 +240,7 @@ def token_list() -> None:
     from services import tokens
 
     now = utcnow()
-    for t in tokens.listed(_services().engine, _operator()):
+    for t in tokens.listed(command.services().engine, command.operator()):
         expired = t.expires_at is not None and as_utc(t.expires_at) <= now
         state = "revoked" if t.revoked_at else "expired" if expired else "active"
         expires = as_utc(t.expires_at).isoformat() if t.expires_at else "never"
@@ -266,7 +257,7 @@ def token_revoke(token_id: int) -> None:
     from services import tokens
 
     try:
-        tokens.revoke(_services().engine, _operator(), token_id)
+        tokens.revoke(command.services().engine, command.operator(), token_id)
     except NotFound:
         typer.echo(f"no token with id {token_id}", err=True)
         raise typer.Exit(2) from None
@@ -277,7 +268,7 @@ def _import_org(file: Path, importer) -> None:
     from ingest.organisation import OrganisationFileError
 
     try:
-        result = importer(_services().engine, _operator(), file)
+        result = importer(command.services().engine, command.operator(), file)
     except OrganisationFileError as exc:
         typer.echo(f"cannot import {file.name}: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -8,16 +8,17 @@ from typing import Annotated
 import orjson
 import typer
 
+from api import command
+
 report_app = typer.Typer(help="Provider reports.", no_args_is_help=True)
 programme_app = typer.Typer(help="Programmes' process models.", no_args_is_help=True)
 reference_app = typer.Typer(help="Outside reference figures for benchmarking.", no_args_is_help=True)
 
 
 def _programmes():
-    from api.cli import _services
     from metrics.programme_service import ProgrammeService
 
-    services = _services()
+    services = command.services()
     return ProgrammeService(services.engine, services.settings.zone, services.clock, model=services.read_model)
 
 

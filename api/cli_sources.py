@@ -8,19 +8,11 @@ from typing import Annotated, NoReturn
 import orjson
 import typer
 
+from api import command
+
 sources_app = typer.Typer(help="The collectors' sources: HTTP feeds and drop folders.", no_args_is_help=True)
 
 
-def _services():
-    from services.runtime import Services
-
-    return Services.migrated()
-
-
-def _operator():
-    from services.actor import Actor
-
-    return Actor.operator()
 
 
 def _fail(message: str) -> NoReturn:
@@ -61,7 +53,7 @@ def add(
         config = {"path": path, "event_source": event_source, "mapping": mapping}
     config = {k: v for k, v in config.items() if v is not None}
     try:
-        view = sources.add(_services().engine, _operator(), name, kind, config, interval_seconds=interval,
+        view = sources.add(command.services().engine, command.operator(), name, kind, config, interval_seconds=interval,
                            enabled=not disabled, replace=replace)
     except DomainError as exc:
         _fail(str(exc))
@@ -75,7 +67,7 @@ def list_(
     """List the sources with their last run (tokens masked)."""
     from services import sources as service
 
-    sources = service.listed(_services().engine, _operator())
+    sources = service.listed(command.services().engine, command.operator())
     if as_json:
         typer.echo(orjson.dumps([s.as_dict() for s in sources], option=orjson.OPT_INDENT_2, default=str).decode())
         return
@@ -100,7 +92,7 @@ def remove(name: Annotated[str, typer.Argument()]) -> None:
     from services import sources
 
     try:
-        sources.remove(_services().engine, _operator(), name)
+        sources.remove(command.services().engine, command.operator(), name)
     except NotFound as exc:
         _fail(str(exc))
     typer.echo(f"source {name} removed")
@@ -113,7 +105,7 @@ def run(name: Annotated[str, typer.Argument()]) -> None:
     from services import sources
 
     try:
-        result = sources.run(_services().store, _operator(), name)
+        result = sources.run(command.services().store, command.operator(), name)
     except (SourceNotFound, SourceBusy) as exc:
         _fail(str(exc))
     typer.echo(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2, default=str).decode())

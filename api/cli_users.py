@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from api import command
+
 user_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
 
 
@@ -18,16 +20,6 @@ def warn_unknown_binding(role: str) -> None:
                "the binding reaches nothing", err=True)
 
 
-def _services():
-    from services.runtime import Services
-
-    return Services.migrated()
-
-
-def _operator():
-    from services.actor import Actor
-
-    return Actor.operator()
 
 
 @user_app.command("create")
@@ -48,7 +40,7 @@ def user_create(
     # one line: `echo secret | overblik user create …` must not keep the newline in the password
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user, known = users.create(_services().engine, _operator(), username, password, role,
+        user, known = users.create(command.services().engine, command.operator(), username, password, role,
                                    worker_id=worker_id, team_id=team_id)
     except DomainError as exc:
         typer.echo(str(exc), err=True)
@@ -64,7 +56,7 @@ def user_list() -> None:
     """List the dashboard users (never their passwords)."""
     from services import users
 
-    for user in users.listed(_services().engine, _operator()):
+    for user in users.listed(command.services().engine, command.operator()):
         state = "disabled" if user.disabled_at else "active"
         typer.echo(f"{user.id}\t{user.username}\t{user.role}\tworker={user.worker_id or '-'}"
                    f"\tteam={user.team_id or '-'}\t{state}")
@@ -77,7 +69,7 @@ def user_disable(user_id: int) -> None:
     from services import users
 
     try:
-        users.set_enabled(_services().engine, _operator(), user_id, False)
+        users.set_enabled(command.services().engine, command.operator(), user_id, False)
     except NotFound:
         typer.echo(f"no user with id {user_id}", err=True)
         raise typer.Exit(2) from None
