@@ -21,18 +21,18 @@ from services import recording
 # keys the code names as plain strings in tables, templates and lists of problems rather than
 # through t() (a form's problems, the sign-in page, the sheet's headers …)
 LOOKED_UP = (
-    "accepted_n", "action_event_retracted", "as_of", "bad_request", "caseload_spread", "cases_behind", "cases_shown", "closed_at",
-    "closed_month", "col_cv", "col_days", "col_hours", "col_roles", "duplicates_n", "err_days", "err_ident",
+    "accepted_n", "action_event_retracted", "as_of", "bad_request", "caseload_spread", "cases_behind", "closed_at",
+    "closed_month", "col_cv", "col_days", "col_hours", "col_roles", "duplicates_n", "err_days", "err_exists", "err_ident",
     "err_interval", "err_low_high", "err_number", "err_required", "err_share", "err_source_name",
     "err_token_team", "err_token_worker", "err_unknown_team", "err_unknown_worker", "err_url", "err_whole",
-    "filter_in_placement", "filter_no_cv", "filter_overdue", "filter_waiting", "goals", "hours_this_month",
+    "filter_in_placement", "filter_no_cv", "filter_overdue", "filter_waiting", "goals",
     "invalid_action", "invalid_case", "invalid_citizen", "invalid_date", "invalid_employer",
     "invalid_future_date", "invalid_hours", "invalid_hours_per_week", "invalid_kind", "invalid_level",
     "invalid_month", "invalid_no_team", "invalid_outcome", "invalid_participants", "invalid_phase",
     "invalid_placement", "invalid_reason", "invalid_role", "invalid_worker", "live", "meeting_pack",
     "my_figures", "nav_users", "nav_wall", "no_team", "not_in_quarantine", "not_saved", "over_months",
     "password_common", "password_contains_product", "password_contains_username",
-    "password_too_few_characters", "password_too_long", "password_too_short", "placements_this_month",
+    "password_too_few_characters", "password_too_long", "password_too_short",
     "product", "record_done", "record_on_case", "record_placement_now", "record_refused", "record_undone",
     "reference_title", "rejected_n", "removed", "resubmit_accepted", "resubmit_duplicate", "resubmit_refused",
     "saved", "scoreboard", "sheet_bad_yes_no", "sheet_cell_too_long", "sheet_col_before", "sheet_col_case",

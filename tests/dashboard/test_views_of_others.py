@@ -1,0 +1,91 @@
+"""Headings name whose board a viewer reads, the wall screen leads back, counted phrases agree
+with their count: over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from dashboard import ids
+from metrics.calendar import month_of
+from metrics.service import MetricsService
+from tests.dashboard.conftest import fill_jobcentre
+from tests.dashboard.test_accounts import callback_body, sign_in
+
+pytestmark = pytest.mark.slow  # a simulated jobcentre and argon2 sign-ins
+
+
+@pytest.fixture
+def jobcentre(services):
+    return fill_jobcentre(services, cases=120, months=2)
+
+
+def _page(app, client, path: str, search: str = "") -> str:
+    body = callback_body(app, ids.PAGE, inputs=[{"id": ids.URL, "property": "pathname", "value": path},
+                                                {"id": ids.URL, "property": "search", "value": search}], state=[])
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.text
+    return json.dumps(answer.json(), ensure_ascii=False)
+
+
+def _board(app, client, worker_id: str) -> str:
+    body = callback_body(
+        app, ids.CASELOAD_BODY,
+        inputs=[{"id": ids.LIVE_VERSION, "property": "data", "value": "x"},
+                {"id": ids.CASELOAD_FILTERS, "property": "value", "value": []},
+                {"id": ids.CASELOAD_READINESS, "property": "value", "value": None}],
+        state=[{"id": ids.CASELOAD_WORKER, "property": "data", "value": worker_id}],
+    )
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.text
+    return json.dumps(answer.json(), ensure_ascii=False)
+
+
+def test_a_lead_on_a_members_board_reads_the_members_name_not_my(app, client, jobcentre, services):
+    name = next(w.name for w in jobcentre.org.workers if w.worker_id == jobcentre.worker)
+    sign_in(client, "leder", jobcentre.users["leder"])
+    page = _page(app, client, "/my-caseload", f"?worker={jobcentre.worker}")
+    assert f"Sagsstamme: {name}" in page and "Min sagsstamme" not in page
+    board = _board(app, client, jobcentre.worker)
+    assert f"Tal for {name} i " in board
+    assert "Mine tal" not in board and "Min rolle" not in board and '"Rolle"' in board
+    client.cookies.set("overblik_lang", "en")
+    board = _board(app, client, jobcentre.worker)
+    assert f"Figures for {name} in " in board and "My figures" not in board and "My role" not in board
+    client.cookies.set("overblik_lang", "de")
+    assert f"Zahlen von {name} im " in _board(app, client, jobcentre.worker)
+    # the worker on their own board: "my"
+    client.cookies.clear()
+    sign_in(client, "medarbejder", jobcentre.users["medarbejder"])
+    page = _page(app, client, "/my-caseload")
+    assert "Min sagsstamme" in page and "Sagsstamme:" not in page
+    board = _board(app, client, jobcentre.worker)
+    assert "Mine tal i" in board and "Min rolle" in board and name not in board.split("Mine tal i")[0][-80:]
+
+
+def test_the_wall_screen_leads_back_to_the_users_own_view(app, client, jobcentre):
+    sign_in(client, "leder", jobcentre.users["leder"])
+    page = _page(app, client, "/wall")
+    assert f'"id": "{ids.WALL_BACK}"' in page and '"href": "/team"' in page
+    assert '"aria-label": "Tilbage til Overblik"' in page
+    client.cookies.clear()
+    sign_in(client, "chef", jobcentre.users["chef"])
+    assert '"href": "/benchmarking"' in _page(app, client, "/wall", f"?team={jobcentre.team}")
+
+
+def test_counted_phrases_agree_with_their_count(app, client, jobcentre, services):
+    metrics = MetricsService(services.engine, services.settings.zone)
+    sign_in(client, "leder", jobcentre.users["leder"])
+    body = callback_body(app, ids.WALL_BODY, inputs=[{"id": ids.LIVE_VERSION, "property": "data", "value": "x"}],
+                         state=[{"id": ids.WALL_TEAM, "property": "data", "value": jobcentre.team}])
+    wall = json.dumps(client.post("/_dash-update-component", json=body).json(), ensure_ascii=False)
+    month = month_of(datetime.now(UTC), services.settings.zone)
+    row = metrics.milestones(month, "team", jobcentre.team)["rows"][0]
+    starts = row["placement_starts"]
+    assert (" nyt virksomhedsforløb denne måned" if starts == 1 else " nye virksomhedsforløb denne måned") in wall
+    assert ("nye virksomhedsforløb" not in wall) if starts == 1 else ("nyt virksomhedsforløb" not in wall)
+    board = _board(app, client, jobcentre.worker)
+    count = len(metrics.board(jobcentre.worker)["cases"])
+    assert (f'"{count} sager vist"' if count != 1 else '"1 sag vist"') in board
