@@ -33,7 +33,7 @@ LOOKED_UP = (
     "my_figures", "nav_users", "nav_wall", "no_team", "not_in_quarantine", "not_saved", "over_months",
     "password_common", "password_contains_product", "password_contains_username",
     "password_too_few_characters", "password_too_long", "password_too_short",
-    "product", "record_done", "record_on_case", "record_placement_now", "record_refused", "record_undone",
+    "product", "record_cv_exists", "record_done", "record_on_case", "record_placement_now", "record_refused", "record_undone",
     "reference_title", "rejected_n", "removed", "resubmit_accepted", "resubmit_duplicate", "resubmit_refused",
     "saved", "scoreboard", "sheet_bad_yes_no", "sheet_cell_too_long", "sheet_col_before", "sheet_col_case",
     "sheet_col_change", "sheet_col_problem", "sheet_col_row", "sheet_col_value", "sheet_cv_cannot_be_removed",

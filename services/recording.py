@@ -72,6 +72,7 @@ class CaseInfo:
     programme: str | None
     placements: list[tuple[str, str | None]]  # the open placements: (placement_id, employer)
     current_placement: str | None
+    has_cv: bool = False
 
 
 def case_info(model: ReadModel, case_id: str, now: datetime) -> CaseInfo | None:
@@ -86,6 +87,7 @@ def case_info(model: ReadModel, case_id: str, now: datetime) -> CaseInfo | None:
         holders=dict(state.holders), programme=history.programme,
         placements=[(p.placement_id, p.employer) for p in open_],
         current_placement=state.placement.placement_id if state.placement else None,
+        has_cv=state.has_cv,
     )
 
 
@@ -323,6 +325,11 @@ def record_entry(store: EventStore, model: ReadModel, actor: Actor, action: str,
     )
     if entry.problems:
         raise EntryRefused(entry.problems)
+    if action == "cv_completed" and info is not None and info.has_cv and not recorded(store.engine, [form_id]):
+        # the API stores a second cv_completed as events.md has it (not one of the once-per-case
+        # events); on the form it adds nothing, so the user is told rather than answered "done".
+        # The same form sent twice is still the store's duplicate, acknowledged.
+        raise EntryRefused(["record_cv_exists"])
     return _send(store, actor, entry, worker_id=worker_id, team_id=board_team)
 
 
