@@ -24,7 +24,11 @@ from dashboard.i18n import (
     t,
     time_label,
 )
-from dashboard.pages.recording_form import recording_section, register_recording
+from dashboard.pages.recording_form import (
+    last_entry_on_board,
+    recording_section,
+    register_recording,
+)
 from dashboard.pages.sheet_form import register_sheet, sheet_section
 from dashboard.scope import audit_open, current_user, permit, scope_worker
 from metrics.calendar import add_months
@@ -39,14 +43,15 @@ FILTERS = ("no_cv", "in_placement", "overdue", "waiting")
 def layout(context: DashboardContext, user, lang: str, query: dict):
     worker_id = scope_worker(user, context.metrics.organisation(), query.get("worker"))
     name = context.directory.worker_name(worker_id)
+    last = last_entry_on_board(context, user, worker_id)
     title = t("nav_caseload", lang) if _own(user, worker_id) else t("caseload_of", lang).format(name=name)
     return html.Div(
         [
             html.Div([html.H1(title), html.Span(id=ids.CASELOAD_AS_OF, className="as-of")], className="page-head"),
             dcc.Store(id=ids.CASELOAD_WORKER, data=worker_id),
             html.Div(id=ids.CASELOAD_SUMMARY),
-            dcc.Store(id=ids.RECORD_LAST, data=None),
-            recording_section(context, user, lang, worker_id),
+            dcc.Store(id=ids.RECORD_LAST, data=last),
+            recording_section(context, user, lang, worker_id, last),
             sheet_section(user, lang, context.metrics.organisation().workers.get(worker_id)),
             html.Section(
                 [
