@@ -43,6 +43,27 @@ def _board(app, client, worker_id: str) -> str:
     return json.dumps(answer.json(), ensure_ascii=False)
 
 
+def _words(tree) -> str:
+    if isinstance(tree, dict):
+        return _words(tree.get("props", {}).get("children"))
+    if isinstance(tree, list):
+        return "".join(_words(child) for child in tree)
+    return "" if tree is None else str(tree)
+
+
+def _table(tree, class_name: str) -> list[list[str]]:
+    """The body rows of the table with this class in a callback's answer, as the cells' text."""
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        if tree.get("type") == "Table" and props.get("className") == class_name:
+            body = next(part for part in props["children"] if part and part["type"] == "Tbody")
+            return [[_words(cell) for cell in row["props"]["children"]] for row in body["props"]["children"]]
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        return next((found for child in tree if (found := _table(child, class_name))), [])
+    return []
+
+
 def test_a_lead_on_a_members_board_reads_the_members_name_not_my(app, client, jobcentre, services):
     name = next(w.name for w in jobcentre.org.workers if w.worker_id == jobcentre.worker)
     sign_in(client, "leder", jobcentre.users["leder"])
@@ -89,3 +110,41 @@ def test_counted_phrases_agree_with_their_count(app, client, jobcentre, services
     board = _board(app, client, jobcentre.worker)
     count = len(metrics.board(jobcentre.worker)["cases"])
     assert (f'"{count} sager vist"' if count != 1 else '"1 sag vist"') in board
+
+
+def test_cases_of_an_unknown_team_are_counted_under_it_and_named_as_unknown(app, client, services, admin_token):
+    from core.accounts import create_user
+    from ingest.organisation import TeamIn, put_team
+    from tests.conftest import CITIZENS, bearer
+
+    for team in ("team-01", "team-02"):
+        put_team(services.engine, team, TeamIn(name=f"Hold {team[-1]}"))
+    now = datetime.now(UTC)
+    month = month_of(now, services.settings.zone)
+    events = [{"event_id": f"o{n}", "type": "case_opened", "case_id": f"c{n}", "occurred_at": now.isoformat(),
+               "team_id": team, "citizen": CITIZENS[n]}
+              for n, team in enumerate(("team-01", "team-zz", "team-zz"))]
+    assert services.store.append(events, origin="test").accepted == 3
+    # the API as metrics.md has it: the cases counted under their team_id; no such team listed
+    rows = client.get("/api/v1/milestones", params={"month": month}, headers=bearer(admin_token)).json()["rows"]
+    assert {r["team_id"]: r["active_cases"] for r in rows} == {"team-01": 1, "team-02": 0, "team-zz": 2}
+    assert [t["team_id"] for t in client.get("/api/v1/teams", headers=bearer(admin_token)).json()] == [
+        "team-01", "team-02"]
+    # benchmarking names the group as unknown, after the teams, unranked
+    create_user(services.engine, "chef", "Grøn kaffe hver tirsdag", "manager")
+    sign_in(client, "chef", "Grøn kaffe hver tirsdag")
+    body = callback_body(app, ids.BENCH_BODY, inputs=[
+        {"id": ids.LIVE_VERSION, "property": "data", "value": "x"},
+        {"id": ids.BENCH_FROM, "property": "value", "value": month},
+        {"id": ids.BENCH_TO, "property": "value", "value": month},
+        {"id": ids.BENCH_METRIC, "property": "value", "value": "active_cases"}], state=[])
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.text
+    bench = json.dumps(answer.json(), ensure_ascii=False)
+    assert "Ukendt team (team-zz)" in bench
+    assert bench.index("Hold 1") < bench.index("Hold 2") < bench.index("Ukendt team (team-zz)")
+    board = _table(answer.json(), "table scoreboard")
+    assert [row[:2] for row in board] == [["1", "Hold 1"], ["2", "Hold 2"], ["–", "Ukendt team (team-zz)"]]
+    # the team view's list of teams holds only the organisation's teams
+    page = _page(app, client, "/team")
+    assert "team-zz" not in page
