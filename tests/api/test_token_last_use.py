@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import select
+
 from core.database import as_utc, session_scope
 from core.models import AccessToken
 from core.tokens import LAST_USE_RESOLUTION, authenticate, hash_token
@@ -12,13 +14,13 @@ from tests.conftest import bearer
 
 def _last_used(services, secret: str):
     with session_scope(services.engine) as session:
-        row = session.query(AccessToken).filter(AccessToken.token_hash == hash_token(secret)).one()
+        row = session.exec(select(AccessToken).where(AccessToken.token_hash == hash_token(secret))).one()
         return as_utc(row.last_used_at)
 
 
 def _age(services, secret: str, by: timedelta) -> None:
     with session_scope(services.engine) as session:
-        row = session.query(AccessToken).filter(AccessToken.token_hash == hash_token(secret)).one()
+        row = session.exec(select(AccessToken).where(AccessToken.token_hash == hash_token(secret))).one()
         row.last_used_at = as_utc(row.last_used_at) - by
 
 
