@@ -10,7 +10,6 @@ import pytest
 
 from dashboard import ids
 from metrics.calendar import month_of
-from metrics.service import MetricsService
 from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import callback_body, sign_in
 
