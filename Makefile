@@ -74,7 +74,7 @@ test-fast: install-test
 # text in each), and compiled to the .mo files the product reads.
 MESSAGES := core/locale
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k t -k N_ --no-location --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k t -k N_ -k nt:1,1 --no-location --omit-header \
 		--sort-output -o $(MESSAGES)/overblik.pot core ingest metrics services api dashboard
 	$(BIN)/pybabel update -i $(MESSAGES)/overblik.pot -d $(MESSAGES) -D overblik --no-fuzzy-matching \
 		--ignore-obsolete --width 100

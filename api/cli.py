@@ -99,7 +99,13 @@ def demo(
 
     from api.app import create_app
     from api.demo import prepare_demo, start_simulator
+    from api.server import port_taken
 
+    # before anything is built: a taken port would otherwise end the demo after minutes of work
+    if port_taken("127.0.0.1", port):
+        typer.echo(f"Port {port} on 127.0.0.1 is already in use. Choose another with --port, "
+                   f"e.g. overblik demo --port {port + 1}", err=True)
+        raise typer.Exit(code=2)
     typer.echo("Preparing the demo organisation and a year of case events …")
     setup = prepare_demo(folder, cases=cases)
     stop = threading.Event()

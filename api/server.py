@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 from typing import Any
 
@@ -29,6 +30,18 @@ TIMEOUT_ANSWER = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; ch
                   b"content-length: " + str(len(_TIMEOUT_TEXT)).encode() + b"\r\nconnection: close\r\n\r\n"
                   + _TIMEOUT_TEXT)
 PROTOCOL = "api.server:GuardedHttpProtocol"
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Whether another program listens on `host:port`: bound the way uvicorn binds it
+    (SO_REUSEADDR, so a port only lingering after a closed connection is free)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
 
 
 class HeadersTooLarge(Exception):

@@ -270,6 +270,18 @@ class EventLog:
                 ).fetchall())
         return rows
 
+    def recent_of_source(self, source: str, within: int) -> list[tuple]:
+        """(event_id, type, case_id, payload) of the source's events among the last `within`
+        stored, the latest first: a range of the primary key, so its cost is bounded however
+        long the log (the log has no index by source)."""
+        with self.engine.connect() as connection:
+            return list(connection.exec_driver_sql(
+                "SELECT event_id, type, case_id, payload FROM events "  # noqa: S608
+                f"WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM events) - {self._p} AND source = {self._p} "
+                "ORDER BY seq DESC",
+                (int(within), source),
+            ).fetchall())
+
     def closed_before(self, cutoff: datetime, limit: int = 1000) -> list[str]:
         """Cases whose closing event happened before `cutoff`, the earliest stored first."""
         with session_scope(self.engine) as session:

@@ -54,6 +54,13 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return catalogue(lang).gettext(key)
 
 
+def nt(key: str, count: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The text of `key` in `lang` in the plural form for `count` (the catalogue's Plural-Forms):
+    "1 nyt virksomhedsforløb", "2 nye virksomhedsforløb". The key is its own msgid_plural, so
+    extraction (`-k nt:1,1`) writes one entry with a text for each form."""
+    return catalogue(lang).ngettext(key, key, count)
+
+
 def text(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The text of `key` in `lang` with its placeholders filled from `params`."""
     words = t(key, lang)

@@ -16,6 +16,9 @@ from core.errors import Invalid
 from core.messages import N_
 from core.models import AccessToken, Team, Worker
 
+# how finely a token's last use is recorded: a feed posting every second would otherwise write
+# its token's row on every request of the hot ingest path
+LAST_USE_RESOLUTION = timedelta(minutes=1)
 TOKEN_PREFIX = "ovb_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
 
 
@@ -129,9 +132,13 @@ def authenticate(engine: Engine, secret: str) -> Caller | None:
         row = session.exec(select(AccessToken).where(AccessToken.token_hash == hash_token(secret))).first()
         if row is None or row.revoked_at is not None:
             return None
+        now = utcnow()
         expires = as_utc(row.expires_at)
-        if expires is not None and expires <= utcnow():
+        if expires is not None and expires <= now:
             return None
+        last_used = as_utc(row.last_used_at)
+        if last_used is None or now - last_used >= LAST_USE_RESOLUTION:
+            row.last_used_at = now
         return Caller(row.id, Role(row.role), row.worker_id, row.team_id)  # type: ignore[arg-type]
 
 

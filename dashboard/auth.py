@@ -42,14 +42,26 @@ def session_secret(settings: Settings) -> bytes:
     return load_or_create_key(settings.pseudonym_key_file.with_name("overblik-session.key"))
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: a sign-in link must not send anyone elsewhere."""
-    if not target:
+def safe_next(target: str | None) -> str | None:
+    """Only a path (and its query) on this site: a sign-in link must not send anyone elsewhere.
+    Browsers read a backslash as a slash and drop tabs and newlines inside a URL, so a target
+    with either could leave the site: such targets are refused, not repaired."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def requested_path() -> str | None:
+    """The path and query the browser asked for, as the sign-in form carries it on."""
+    if request.path == "/":
+        return None
+    query = request.query_string.decode("latin-1")
+    return f"{request.path}?{query}" if query else request.path
 
 
 SIGN_IN_PAGE = """<!doctype html>
@@ -164,7 +176,7 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
             if path.startswith("/_"):
                 # Dash's own requests (layout, callbacks): nothing without a session
                 return jsonify({"detail": "sign in first"}), 401
-            return render_sign_in(g.lang, next_path=path if path != "/" else None), 200
+            return render_sign_in(g.lang, next_path=safe_next(requested_path())), 200
         if path == "/":
             return redirect(home_of(g.user))
         return None
@@ -187,7 +199,7 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
         # the peer's address, or the client's as a configured proxy (OVERBLIK_TRUSTED_PROXIES)
         # names it: never a forwarded header from anyone else
         address = request.remote_addr or "-"
-        next_path = _safe_next(request.form.get("next"))
+        next_path = safe_next(request.form.get("next"))
         if throttle.blocked(username, address):
             return render_sign_in(g.lang, next_path=next_path, throttled=True, username=username), 429, {
                 "Retry-After": str(ATTEMPT_WINDOW_SECONDS)}
@@ -215,7 +227,7 @@ def install(server: Flask, settings: Settings, engine: Engine) -> None:
 
     @server.get("/language/<code>")
     def choose_language(code: str):
-        response = redirect(_safe_next(request.args.get("next")) or "/", code=303)
+        response = redirect(safe_next(request.args.get("next")) or "/", code=303)
         if code in LANGUAGES:
             response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="Lax", path="/")
         return response

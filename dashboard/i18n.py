@@ -24,6 +24,11 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return messages.t(key, lang)
 
 
+def nt(key: str, count: int | float | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The text of a counted phrase in the plural form for `count` (core/messages.py)."""
+    return messages.nt(key, int(count or 0), lang)
+
+
 def metric_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return BY_NAME[name].label(lang)
 

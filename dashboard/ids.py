@@ -68,6 +68,7 @@ BENCH_AS_OF = "bench-as-of"
 # wall screen
 WALL_TEAM = "wall-team"
 WALL_BODY = "wall-body"
+WALL_BACK = "wall-back"
 
 # caseload talk
 TALK_WORKER = "talk-worker"

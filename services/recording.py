@@ -72,6 +72,7 @@ class CaseInfo:
     programme: str | None
     placements: list[tuple[str, str | None]]  # the open placements: (placement_id, employer)
     current_placement: str | None
+    has_cv: bool = False
 
 
 def case_info(model: ReadModel, case_id: str, now: datetime) -> CaseInfo | None:
@@ -86,6 +87,7 @@ def case_info(model: ReadModel, case_id: str, now: datetime) -> CaseInfo | None:
         holders=dict(state.holders), programme=history.programme,
         placements=[(p.placement_id, p.employer) for p in open_],
         current_placement=state.placement.placement_id if state.placement else None,
+        has_cv=state.has_cv,
     )
 
 
@@ -238,6 +240,39 @@ def build_entry(
     return Entry(action, case_id, events)
 
 
+# how far back in the log (stored events of every source) the actor's last entry is looked for:
+# undo is for the entry just made, and the look stays cheap on a log of millions
+LAST_ENTRY_WINDOW = 20_000
+
+
+def _payload(payload: Any) -> dict[str, Any]:
+    return orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+
+
+def last_entry(engine: Engine, actor: Actor) -> dict[str, Any] | None:
+    """The actor's own last form entry, read from the log so that a reload keeps its undo:
+    {"event_ids", "case_id", "action"}. None when the actor's latest act on the board was an
+    undo or a sheet, when that entry is already retracted, or when there is none recently."""
+    retracted: set[str] = set()
+    rows = EventLog(engine).recent_of_source(SOURCE, LAST_ENTRY_WINDOW)
+    for event_id, event_type, _case_id, payload in rows:
+        data = _payload(payload)
+        if event_type == "event_retracted":
+            retracted.add(str(data.get("retracts")))
+        if data.get("recorded_by") != actor.name:
+            continue
+        if event_type == "event_retracted" or not event_id.startswith("ob-"):
+            return None
+        form_id = event_id.removesuffix("-a") if event_type == "worker_assigned" else event_id
+        entry = [(e, kind, case) for e, kind, case, _p in rows if e in (form_id, f"{form_id}-a")
+                 and _payload(_p).get("recorded_by") == actor.name]
+        first = next((row for row in entry if row[0] == form_id), None)
+        if first is None or retracted & {e for e, _kind, _case in entry}:
+            return None
+        return {"event_ids": [e for e, _kind, _case in sorted(entry)], "case_id": first[2], "action": first[1]}
+    return None
+
+
 def recorded(engine: Engine, event_ids: list[str]) -> list[dict[str, Any]]:
     """The dashboard's stored events of these ids: event_id, type, case_id, recorded_by."""
     if not event_ids:
@@ -245,7 +280,7 @@ def recorded(engine: Engine, event_ids: list[str]) -> list[dict[str, Any]]:
     rows = EventLog(engine).of_source(SOURCE, event_ids)
     out = []
     for event_id, event_type, case_id, payload in rows:
-        data = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+        data = _payload(payload)
         out.append({"event_id": event_id, "type": event_type, "case_id": case_id,
                     "recorded_by": data.get("recorded_by")})
     return out
@@ -323,6 +358,11 @@ def record_entry(store: EventStore, model: ReadModel, actor: Actor, action: str,
     )
     if entry.problems:
         raise EntryRefused(entry.problems)
+    if action == "cv_completed" and info is not None and info.has_cv and not recorded(store.engine, [form_id]):
+        # the API stores a second cv_completed as events.md has it (not one of the once-per-case
+        # events); on the form it adds nothing, so the user is told rather than answered "done".
+        # The same form sent twice is still the store's duplicate, acknowledged.
+        raise EntryRefused(["record_cv_exists"])
     return _send(store, actor, entry, worker_id=worker_id, team_id=board_team)
 
 

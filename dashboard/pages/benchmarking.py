@@ -49,6 +49,14 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
     )
 
 
+def _team_names(context: DashboardContext, rows: list[dict], known: set[str], lang: str) -> dict[str, str]:
+    """Each row's team by name; a team_id that cases name but the organisation data does not
+    (metrics.md shows their cases under it) is named as such, never passed off as a team."""
+    name = context.directory.team_name
+    return {r["team_id"]: name(r["team_id"]) if r["team_id"] in known
+            else t("unknown_team", lang).format(team_id=r["team_id"]) for r in rows}
+
+
 def _rank(rows: list[dict], metric: str) -> list[dict]:
     higher = BY_NAME[metric].higher_is_better is not False
     known = [r for r in rows if r[metric] is not None]
@@ -78,18 +86,22 @@ def register(app, context: DashboardContext) -> None:
         months = months_between(first, last)[-MAX_MONTHS:]
         first = months[0]
         result = metrics.milestones(last, "team")
-        rows = result["rows"]
+        known = set(metrics.organisation().teams)
+        # the teams of the organisation data first and ranked; cases of an unknown team after
+        # them, in a group of their own (docs/metrics.md, "Cases of an unknown team")
+        rows = [r for r in result["rows"] if r["team_id"] in known] + \
+            [r for r in result["rows"] if r["team_id"] not in known]
         previous = {r["team_id"]: r for r in metrics.rows(add_months(last, -1), "team")[1]}
-        name = context.directory.team_name
-        team_names = {r["team_id"]: name(r["team_id"]) for r in rows}
+        team_names = _team_names(context, rows, known, lang)
 
         scoreboard = []
-        for rank, row in enumerate(_rank(rows, metric), start=1):
+        ranked = _rank([r for r in rows if r["team_id"] in known], metric)
+        for rank, row in [*enumerate(ranked, start=1), *(("–", r) for r in rows if r["team_id"] not in known)]:
             team = row["team_id"]
             target = row["targets"].get(metric)
             scoreboard.append([
                 rank,
-                html.Strong(team_names[team]),
+                html.Strong(team_names[team], className=None if team in known else "unknown-team"),
                 html.Span(suppressed(metric, row[metric], lang, row), className="cell-figure",
                           **{"data-metric": metric, "data-team": team}),
                 trend_arrow(row[metric], previous.get(team, {}).get(metric), lang),

@@ -17,13 +17,18 @@ from dashboard.i18n import (
     day_label,
     figure,
     month_label,
+    nt,
     number,
     readiness_label,
     role_label,
     t,
     time_label,
 )
-from dashboard.pages.recording_form import recording_section, register_recording
+from dashboard.pages.recording_form import (
+    last_entry_on_board,
+    recording_section,
+    register_recording,
+)
 from dashboard.pages.sheet_form import register_sheet, sheet_section
 from dashboard.scope import audit_open, current_user, permit, scope_worker
 from dashboard.steering import READINESS_SHOWN
@@ -39,14 +44,15 @@ FILTERS = ("no_cv", "in_placement", "overdue", "waiting")
 def layout(context: DashboardContext, user, lang: str, query: dict):
     worker_id = scope_worker(user, context.metrics.organisation(), query.get("worker"))
     name = context.directory.worker_name(worker_id)
-    title = t("nav_caseload", lang) if user.role is Role.worker else f"{t('nav_caseload', lang)} – {name}"
+    last = last_entry_on_board(context, user, worker_id)
+    title = t("nav_caseload", lang) if _own(user, worker_id) else t("caseload_of", lang).format(name=name)
     return html.Div(
         [
             html.Div([html.H1(title), html.Span(id=ids.CASELOAD_AS_OF, className="as-of")], className="page-head"),
             dcc.Store(id=ids.CASELOAD_WORKER, data=worker_id),
             html.Div(id=ids.CASELOAD_SUMMARY),
-            dcc.Store(id=ids.RECORD_LAST, data=None),
-            recording_section(context, user, lang, worker_id),
+            dcc.Store(id=ids.RECORD_LAST, data=last),
+            recording_section(context, user, lang, worker_id, last),
             sheet_section(user, lang, context.metrics.organisation().workers.get(worker_id)),
             html.Section(
                 [
@@ -79,6 +85,11 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
     )
 
 
+def _own(user, worker_id: str) -> bool:
+    """Whether the board is the viewer's own: only then do its headings say "my"."""
+    return user.role is Role.worker and user.worker_id == worker_id
+
+
 def _norm_text(band: dict | None, lang: str) -> str:
     if band is None or band.get("high") is None:
         return t("no_norm", lang)
@@ -106,7 +117,7 @@ def caseload_cards(board: dict, roles: tuple[str, ...], norms: dict[str, dict], 
     return cards
 
 
-def board_table(cases: list[dict], context: DashboardContext, lang: str):
+def board_table(cases: list[dict], context: DashboardContext, lang: str, *, own: bool = True):
     if not cases:
         return html.P(t("no_cases", lang), className="empty")
     name = context.directory.worker_name
@@ -131,10 +142,10 @@ def board_table(cases: list[dict], context: DashboardContext, lang: str):
             f"{figure('ordinary_hours', case['hours_last_month'], lang)} / "
             f"{figure('ordinary_hours', case['hours_this_month'], lang)}",
         ])
-    headers = [t(k, lang) for k in ("col_case", "col_citizen", "col_roles", "col_others", "col_days", "col_cv", "col_readiness",
+    headers = [t(k, lang) for k in ("col_case", "col_citizen", "col_roles" if own else "role", "col_others", "col_days", "col_cv", "col_readiness",
                                     "col_phase", "col_placement", "col_follow_up", "col_hours")]
     return scroll_area([
-        html.P(f"{len(cases)} {t('cases_shown', lang)}", className="muted count-line",
+        html.P(number(len(cases), lang) + " " + nt("cases_shown_n", len(cases), lang), className="muted count-line",
                **{"data-metric": "board_cases"}),
         table(headers, rows, className="board",
               row_class=lambda i: "row-overdue" if cases[i]["overdue"] else None),
@@ -159,6 +170,7 @@ def register(app, context: DashboardContext) -> None:
         worker_id = scope_worker(user, org, worker_id)
         audit_open(context, user, "open_board", worker_id=worker_id)
         lang = g.lang
+        own = _own(user, worker_id)
         month = context.current_month()
         team_id = org.workers.get(worker_id)
         board = metrics.board(worker_id)
@@ -188,7 +200,9 @@ def register(app, context: DashboardContext) -> None:
                           html.Div(caseload_cards(board, context.directory.worker_roles(worker_id), norms,
                                                   worker_id, lang), className="cards")],
                          className="section"),
-            html.Section([html.H2(f"{t('my_figures', lang)} {month_label(month, lang)}"),
+            html.Section([html.H2(f"{t('my_figures', lang)} {month_label(month, lang)}" if own else
+                                  t("figures_of", lang).format(name=context.directory.worker_name(worker_id),
+                                                                month=month_label(month, lang))),
                           html.Div(cards, className="cards")], className="section"),
         ])
 
@@ -202,7 +216,7 @@ def register(app, context: DashboardContext) -> None:
             and (not readiness or case["readiness"] == readiness)
         ]
         as_of = f"{t('as_of', lang)} {time_label(board['as_of'], context.zone, lang)}"
-        return summary, board_table(cases, context, lang), as_of
+        return summary, board_table(cases, context, lang, own=own), as_of
 
     register_recording(app, context)
     register_sheet(app, context)

@@ -31,8 +31,24 @@ def _labelled(label: str, control, hint: str | None = None):
     return html.Label(parts, className="control")
 
 
-def recording_section(context: DashboardContext, user, lang: str, worker_id: str):
-    """The form, for the roles that record (core/access.py); nothing for the others."""
+def last_entry_on_board(context: DashboardContext, user, worker_id: str) -> dict | None:
+    """The user's own last entry, when it is on a case of this board: what undo takes back,
+    read from the log, so a reload keeps it (services/recording.py)."""
+    if not allowed(user.role, Action.record_casework):
+        return None
+    actor = acting(Action.record_casework)
+    last = recording.last_entry(context.engine, actor)
+    if last is None:
+        return None
+    info = recording.case_info(context.metrics.model, last["case_id"], context.metrics.clock())
+    if info is None or worker_id not in info.holders.values() or not recording.may_record(actor, info, closed_ok=True):
+        return None
+    return last
+
+
+def recording_section(context: DashboardContext, user, lang: str, worker_id: str, last: dict | None = None):
+    """The form, for the roles that record (core/access.py); nothing for the others. `last`:
+    the user's own last entry on the board, which undo takes back."""
     if not allowed(user.role, Action.record_casework):
         return None
     return html.Section(
@@ -56,7 +72,7 @@ def recording_section(context: DashboardContext, user, lang: str, worker_id: str
                 [
                     html.Button(t("record_submit", lang), id=ids.RECORD_SUBMIT, n_clicks=0,
                                 className="button primary", type="button"),
-                    html.Button(t("record_undo", lang), id=ids.RECORD_UNDO, n_clicks=0, disabled=True,
+                    html.Button(t("record_undo", lang), id=ids.RECORD_UNDO, n_clicks=0, disabled=not last,
                                 className="button", type="button"),
                 ],
                 className="toolbar",

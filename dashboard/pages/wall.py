@@ -7,10 +7,11 @@ from flask import g
 
 from core.access import Action
 from dashboard import ids
+from dashboard.auth import home_of
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.stories import story_feed
 from dashboard.context import DashboardContext
-from dashboard.i18n import month_label, number, t, time_label
+from dashboard.i18n import month_label, nt, number, t, time_label
 from dashboard.scope import current_user, permit, scope_team
 
 HEADLINE = ("in_placement", "placement_starts", "cv_share", "with_ordinary_hours")
@@ -19,7 +20,12 @@ WATCH = ("follow_up_overdue", "waiting_for_company_consultant", "active_cases")
 
 def layout(context: DashboardContext, user, lang: str, query: dict):
     team_id = scope_team(user, context.metrics.organisation(), query.get("team"))
-    return html.Div([dcc.Store(id=ids.WALL_TEAM, data=team_id), html.Div(id=ids.WALL_BODY)], className="wall")
+    # the kiosk hides the header: a small, faint way back to the user's own view, which shows
+    # fully only under the pointer or keyboard focus, so it does not spoil the screen on a wall
+    back = html.A("←", href=home_of(user), id=ids.WALL_BACK, className="wall-back no-print",
+                  title=t("wall_back", lang), **{"aria-label": t("wall_back", lang)})
+    return html.Div([back, dcc.Store(id=ids.WALL_TEAM, data=team_id), html.Div(id=ids.WALL_BODY)],
+                    className="wall")
 
 
 def register(app, context: DashboardContext) -> None:
@@ -44,11 +50,11 @@ def register(app, context: DashboardContext) -> None:
             html.P([html.Span("★ ", className="star", **{"aria-hidden": "true"}),
                     metric_value("placement_starts", number(row["placement_starts"], lang), team=team_id,
                                  className="story-figure"),
-                    f" {t('placements_this_month', lang)}"], className="story"),
+                    " " + nt("placements_started_n", row["placement_starts"], lang)], className="story"),
             html.P([html.Span("★ ", className="star", **{"aria-hidden": "true"}),
                     metric_value("with_ordinary_hours", number(row["with_ordinary_hours"], lang), team=team_id,
                                  className="story-figure"),
-                    f" {t('hours_this_month', lang)}"], className="story"),
+                    " " + nt("people_with_hours_n", row["with_ordinary_hours"], lang)], className="story"),
             story_feed(context, team_id, lang),
         ], className="stories")
         return [

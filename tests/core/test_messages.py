@@ -25,16 +25,26 @@ def _po(lang: str):
         return read_po(f, locale=lang)
 
 
+def _forms(string: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A message's texts: one, or one per plural form of a counted phrase."""
+    return string if isinstance(string, tuple) else (string,)
+
+
+def _tupled(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _extracted() -> set[str]:
-    """The keys `make messages` extracts: literal keys of t() and N_(), and the vocabularies."""
+    """The keys `make messages` extracts: literal keys of t(), N_() and nt() (a counted phrase,
+    its key its own plural), and the vocabularies."""
     with open(ROOT / "babel.cfg") as f:
         method_map, options_map = parse_mapping_cfg(f)
     keys = set()
     for package in PACKAGES:
         for _file, _line, key, _comments, _context in extract_from_dir(
-            ROOT / package, method_map, options_map, keywords={"t": None, "N_": None},
+            ROOT / package, method_map, options_map, keywords={"t": None, "N_": None, "nt": (1, 1)},
         ):
-            keys.add(key)
+            keys.add(key[0] if isinstance(key, tuple) else key)
     return keys
 
 
@@ -43,7 +53,7 @@ def test_every_key_the_code_uses_has_a_text_in_every_language():
     assert len(used) > 400
     for lang in messages.LANGUAGES:
         catalogue = _po(lang)
-        missing = sorted(k for k in used if k not in catalogue or not catalogue[k].string)
+        missing = sorted(k for k in used if k not in catalogue or not all(_forms(catalogue[k].string)))
         assert not missing, f"{lang}: no text for {missing[:20]}"
 
 
@@ -59,7 +69,8 @@ def test_the_compiled_catalogues_are_those_of_the_po_files():
     for lang in messages.LANGUAGES:
         written = {m.id: m.string for m in _po(lang) if m.id}
         with open(messages.LOCALE_DIR / lang / "LC_MESSAGES" / "overblik.mo", "rb") as f:
-            compiled = {m.id: m.string for m in read_mo(f) if m.id}
+            # a counted phrase reads back from the .mo file as lists of its forms
+            compiled = {_tupled(m.id): _tupled(m.string) for m in read_mo(f) if m.id}
         assert compiled == written, f"{lang}: run `make messages`"
 
 
@@ -72,7 +83,20 @@ def test_placeholders_are_the_same_in_every_language():
     da, en, de = (_po(lang) for lang in messages.LANGUAGES)
     for message in da:
         if message.id:
-            assert fields(message.string) == fields(en[message.id].string) == fields(de[message.id].string), message.id
+            every = {frozenset(fields(words)) for po in (da, en, de) for words in _forms(po[message.id].string)}
+            assert len(every) == 1, message.id
+
+
+@pytest.mark.parametrize(("lang", "one", "many"), [
+    ("da", "1 nyt virksomhedsforløb denne måned", "2 nye virksomhedsforløb denne måned"),
+    ("en", "1 placement started this month", "0 placements started this month"),
+    ("de", "1 Praktikum diesen Monat begonnen", "5 Praktika diesen Monat begonnen"),
+])
+def test_counted_phrases_take_the_plural_form_of_their_count(lang, one, many):
+    assert f"1 {messages.nt('placements_started_n', 1, lang)}" == one
+    assert f"{many[0]} {messages.nt('placements_started_n', int(many[0]), lang)}" == many
+    for key in ("cases_shown_n", "people_with_hours_n"):
+        assert messages.nt(key, 1, lang) != messages.nt(key, 2, lang), (key, lang)
 
 
 def test_one_fallback_rule():

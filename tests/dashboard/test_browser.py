@@ -361,3 +361,25 @@ def test_sign_out(page, site):
     page.goto(site.base + "/team")
     page.wait_for_selector("#username")
     assert page.locator("[data-metric]").count() == 0
+
+
+def test_a_link_with_a_query_survives_signing_in(page, site):
+    worker = site.jobcentre.worker
+    page.goto(f"{site.base}/my-caseload?worker={worker}")
+    page.fill("#username", "leder")
+    page.fill("#password", site.jobcentre.users["leder"])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/my-caseload?worker={worker}")
+    page.locator(f'[data-metric="caseload"][data-worker="{worker}"]').first.wait_for(timeout=15_000)
+
+
+def test_the_wall_screen_has_a_faint_way_back_home(page, site):
+    sign_in(page, site, "leder")
+    page.goto(site.base + "/wall")
+    metric(page, "in_placement")
+    back = page.locator("#wall-back")
+    assert float(back.evaluate("e => getComputedStyle(e).opacity")) < 0.5  # faint on the wall
+    back.focus()
+    assert float(back.evaluate("e => getComputedStyle(e).opacity")) == 1.0  # plain under focus
+    back.click()
+    page.wait_for_url("**/team")

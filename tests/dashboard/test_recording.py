@@ -115,6 +115,62 @@ def test_a_worker_records_on_its_own_case_once_and_undoes_it(client, services, j
     assert types == ["readiness_assessed", "event_retracted"]  # nothing deleted
 
 
+def _board_page(app, client, worker: str) -> dict:
+    """The board as a reload opens it: the route callback's page for /my-caseload."""
+    from tests.dashboard.test_accounts import callback_body
+
+    body = callback_body(app, ids.PAGE, inputs=[{"id": ids.URL, "property": "pathname", "value": "/my-caseload"},
+                                                {"id": ids.URL, "property": "search", "value": f"?worker={worker}"}],
+                         state=[])
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["response"][ids.PAGE]["children"]
+
+
+def _found(tree, component_id: str) -> dict | None:
+    """The props of the component with this id in a layout tree."""
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        if props.get("id") == component_id:
+            return props
+        return _found(props.get("children"), component_id)
+    if isinstance(tree, list):
+        return next((found for child in tree if (found := _found(child, component_id)) is not None), None)
+    return None
+
+
+def test_undo_of_ones_own_last_entry_survives_a_reload(client, services, jobcentre, app):
+    from datetime import datetime
+
+    sign_in(client, "medarbejder", jobcentre.users["medarbejder"])
+    case = _own_case(services, jobcentre.worker)
+    page = _board_page(app, client, jobcentre.worker)
+    assert _found(page, ids.RECORD_LAST)["data"] is None and _found(page, ids.RECORD_UNDO)["disabled"] is True
+    today = datetime.now(services.settings.zone).date().isoformat()
+    answer, _response = post(client, record_body(app, action="readiness_assessed", case_id=case["case_id"],
+                                                 worker=jobcentre.worker, fields={"date": today, "level": "far"},
+                                                 form_id="ob-r1"))
+    assert answer.status_code == 200
+    # a reload: the browser's state is gone, the log still knows the entry
+    page = _board_page(app, client, jobcentre.worker)
+    last = _found(page, ids.RECORD_LAST)["data"]
+    assert last == {"event_ids": ["ob-r1"], "case_id": case["case_id"], "action": "readiness_assessed"}
+    assert _found(page, ids.RECORD_UNDO)["disabled"] is False
+    # the team lead on the same board: not the lead's entry, nothing to undo
+    client.cookies.clear()
+    sign_in(client, "leder", jobcentre.users["leder"])
+    page = _board_page(app, client, jobcentre.worker)
+    assert _found(page, ids.RECORD_LAST)["data"] is None and _found(page, ids.RECORD_UNDO)["disabled"] is True
+    client.cookies.clear()
+    sign_in(client, "medarbejder", jobcentre.users["medarbejder"])
+    answer, response = post(client, record_body(app, action=None, case_id=None, worker=jobcentre.worker, fields={},
+                                                form_id="ob-r2", last=last, undo=True))
+    assert answer.status_code == 200 and "Fortrudt" in _text(response[ids.RECORD_MESSAGE])
+    assert _state(services, case["case_id"]).readiness == case["readiness"]
+    page = _board_page(app, client, jobcentre.worker)
+    assert _found(page, ids.RECORD_LAST)["data"] is None
+
+
 def test_validation_comes_first_and_in_the_users_language(client, services, jobcentre, app):
     client.get("/language/en?next=/")
     sign_in(client, "medarbejder", jobcentre.users["medarbejder"])

@@ -126,3 +126,42 @@ def test_a_sheet_records_only_its_teams_cases_as_the_lead_and_is_audited_by_coun
     assert summary.accepted == 1
     [entry] = _recorded(cases)
     assert (entry["action"], entry["team_id"], entry["detail"]) == ("record_sheet", "t1", "1 events")
+
+
+def test_a_second_cv_on_the_form_is_named_not_recorded_while_the_api_stores_it(cases, client, ingest_token):
+    from tests.conftest import bearer
+
+    first = _record(cases, WORKER, "cv_completed", form_id="ob-cv1")
+    assert first.summary.accepted == 1
+    again = _record(cases, WORKER, "cv_completed", form_id="ob-cv1")  # the same form twice: a duplicate
+    assert again.summary.duplicates == 1
+    with pytest.raises(recording.EntryRefused) as refused:
+        _record(cases, WORKER, "cv_completed", form_id="ob-cv2")
+    assert refused.value.problems == ["record_cv_exists"]
+    assert recording.recorded(cases.engine, ["ob-cv2"]) == []
+    # the API answers a second cv_completed exactly as events.md defines: stored
+    answer = client.post("/api/v1/events", headers=bearer(ingest_token), json=[
+        {"event_id": "feed-cv2", "source": "feed", "type": "cv_completed", "case_id": "c1",
+         "occurred_at": "2026-03-09"}])
+    assert answer.status_code < 300 and answer.json()["accepted"] == 1
+
+
+def test_the_last_entry_is_read_from_the_log_and_is_only_the_actors_own(cases):
+    assert recording.last_entry(cases.engine, WORKER) is None
+    _record(cases, WORKER, form_id="ob-e1", level="far")
+    opened = _record(cases, LEAD, "case_opened", None, "ob-00000000bb", "w1", citizen=CITIZENS[2],
+                     programme="default")
+    # a feed's event after them changes neither's last entry
+    assert cases.store.append([{"event_id": "feed-1", "source": "feed", "type": "cv_completed", "case_id": "c1",
+                                "occurred_at": "2026-03-09"}], origin="test").accepted == 1
+    assert recording.last_entry(cases.engine, WORKER) == {"event_ids": ["ob-e1"], "case_id": "c1",
+                                                          "action": "readiness_assessed"}
+    assert recording.last_entry(cases.engine, LEAD) == {"event_ids": opened.entry.event_ids,
+                                                        "case_id": opened.entry.case_id, "action": "case_opened"}
+    assert recording.last_entry(cases.engine, OTHER_WORKER) is None
+    # undone: nothing left to undo, not the entry before it
+    _record(cases, WORKER, form_id="ob-e2", level="close")
+    last = recording.last_entry(cases.engine, WORKER)
+    assert last["event_ids"] == ["ob-e2"]
+    assert recording.undo(cases.store, cases.read_model, WORKER, last["event_ids"], worker_id="w1", now=NOW)
+    assert recording.last_entry(cases.engine, WORKER) is None
