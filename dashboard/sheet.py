@@ -223,12 +223,13 @@ def write_sheet(context: DashboardContext, team_id: str, lang: str) -> bytes:
     sheet = book.active
     sheet.title = SHEET_NAME
     append_row(sheet, _headings(lang, months))
+    written = {}
     for case in cases:
-        append_row(sheet, [
-            _text(case.case_id), _text(case.citizen), labels.get(case.worker or "", _text(case.worker)),
-            t("yes", lang) if case.cv else t("no", lang), readiness_label(case.readiness, lang),
-            _text(case.placement), _kind_label(case.placement_kind, lang), *[case.hours[m] for m in months],
-        ])
+        coded = written[case.case_id] = (labels.get(case.worker or "", _text(case.worker)),
+                                         t("yes", lang) if case.cv else t("no", lang),
+                                         readiness_label(case.readiness, lang), _kind_label(case.placement_kind, lang))
+        append_row(sheet, [_text(case.case_id), _text(case.citizen), *coded[:3], _text(case.placement), coded[3],
+                           *[case.hours[m] for m in months]])
     sheet.freeze_panes = "B2"
     for letter, width in zip("ABCDEFGHI", (16, 12, 22, 8, 14, 28, 18, 14, 14), strict=False):
         sheet.column_dimensions[letter].width = width
@@ -255,8 +256,11 @@ def write_sheet(context: DashboardContext, team_id: str, lang: str) -> bytes:
     hours.add(f"H2:{chr(ord('H') + len(months) - 1)}{max(last, 2)}")
 
     version = book.create_sheet(VERSION_SHEET)
-    for row in version_rows(sheet_key(context.settings), team_id, months,
-                            {c.case_id: c.values(months) for c in cases}):
+    # the coded cells' text as written, too: a cell left as it was reads as unchanged even when a
+    # worker is renamed or a label reworded before the upload
+    for row in version_rows(sheet_key(context.settings), team_id, months, {c.case_id: {
+            **c.values(months), "shown": dict(zip(("worker", "cv", "readiness", "placement_kind"), written[c.case_id],
+                                                  strict=True))} for c in cases}):
         append_row(version, row)
     version.sheet_state = "veryHidden"  # out of sight in Excel's "unhide" list too
     version.protection.sheet = True
@@ -273,6 +277,7 @@ class Upload:
     team_id: str = ""
     months: list[str] = field(default_factory=list)
     versions: dict[str, dict[str, Any]] = field(default_factory=dict)  # case id → values as downloaded
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # case id → coded cells' text as downloaded
     problems: list[str] = field(default_factory=list)
 
 
@@ -322,6 +327,7 @@ def _read_versions(book, key: bytes, limits: ArchiveLimits, upload: Upload) -> N
             if not isinstance(values, dict) or not hmac.compare_digest(
                     cells[2], _sign(key, head[1], months, cells[0], values)):
                 raise ValueError
+            upload.labels[cells[0]] = values.pop("shown", None) or {}
             upload.versions[cells[0]] = values
     except (ValueError, orjson.JSONDecodeError):
         upload.versions.clear()
@@ -482,11 +488,14 @@ def diff_sheet(context: DashboardContext, actor: Actor, team_id: str, content: b
             continue
         seen.add(case_id)
         # the cells the user changed against the version they downloaded
+        shown_then = upload.labels.get(case_id, {})
         sheet: dict[str, Any] = {}
         problems: list[tuple[str, str, str]] = []
         for column, was in downloaded.items():
             if column not in cells:
                 continue
+            if cells[column] == shown_then.get(column):
+                continue  # the cell as it was written
             try:
                 value = read(column, cells[column], was)
             except _Unreadable as exc:
