@@ -202,6 +202,16 @@ def test_a_sheet_without_its_signed_version_is_refused(client, services, jobcent
     del book["version"]
     response = _preview(client, app, _saved(book))
     assert t("sheet_no_version", "da") in _text(response[ids.SHEET_PREVIEW])
+    # a version signed for another team (the server's own signature): not this team's sheet
+    from dashboard.sheet import VERSION_SHEET, sheet_key, version_rows
+
+    _content, book = _download(client, jobcentre)
+    del book[VERSION_SHEET]
+    other = book.create_sheet(VERSION_SHEET)
+    for row in version_rows(sheet_key(services.settings), jobcentre.other_team, [], {case_id: {"cv": True}}):
+        other.append(row)
+    response = _preview(client, app, _saved(book))
+    assert t("sheet_other_team", "da") in _text(response[ids.SHEET_PREVIEW])
     # a hand-made sheet of the same headings
     hand = Workbook()
     hand.active.append(["Sag", "Pseudonym", "Sagsbehandler", "CV", "Parathed", "Virksomhedsforløb"])
