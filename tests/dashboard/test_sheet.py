@@ -274,3 +274,25 @@ def test_names_and_dropdowns_in_the_users_language_read_back_in_any(client, serv
         assert placement is not None and (placement.employer, placement.kind) == ("Bageriet", kind)
     if cv_case:
         assert _state(services, cv_case).has_cv
+
+
+def test_a_cell_left_as_downloaded_is_unchanged_though_the_worker_was_renamed(client, services, jobcentre, app,
+                                                                               monkeypatch):
+    from dashboard import directory
+    from ingest.organisation import WorkerIn, list_workers, put_worker
+
+    monkeypatch.setattr(directory, "REFRESH_SECONDS", 0)  # the rename is seen at once, not within 10 s
+    sign_in(client, "leder", jobcentre.users["leder"])
+    _, book = _download(client, jobcentre)
+    sheet = book[book.sheetnames[0]]
+    rows = _rows(sheet)
+    worker = next(w for w in list_workers(services.engine) if w.worker_id == jobcentre.worker)
+    held = [c for c, r in rows.items() if sheet.cell(r, 3).value == worker.name]
+    assert held
+    put_worker(services.engine, worker.worker_id, WorkerIn(name=worker.name + " Hansen", team_id=worker.team_id,
+                                                           roles=list(worker.roles)))
+    other = next(c for c in rows if c not in held)
+    sheet.cell(rows[other], 9).value = 7
+    response = _preview(client, app, _saved(book))
+    preview = _text(response[ids.SHEET_PREVIEW])
+    assert _count(response, "sheet_events") == 1 and t("invalid_worker", "da") not in preview, preview
