@@ -75,7 +75,7 @@ test-fast: install-test
 MESSAGES := core/locale
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k t -k N_ --no-location --omit-header \
-		--sort-output -o $(MESSAGES)/overblik.pot core ingest metrics api dashboard
+		--sort-output -o $(MESSAGES)/overblik.pot core ingest metrics services api dashboard
 	$(BIN)/pybabel update -i $(MESSAGES)/overblik.pot -d $(MESSAGES) -D overblik --no-fuzzy-matching \
 		--ignore-obsolete --width 100
 	$(BIN)/pybabel compile -d $(MESSAGES) -D overblik --statistics

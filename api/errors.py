@@ -1,6 +1,7 @@
 """Every refusal answered as HTTP, in one place: a domain error (`core/errors.py`) raised
-anywhere under a route is answered with its kind's status and `{"detail": reason}`; no route
-carries its own try/except for it. The database's own failures and FastAPI's validation
+anywhere under a route is answered with its kind's status and `{"detail": reason}`, beside it
+the refusal's message key when it has one (`"key"`, docs/translations.md); no route carries its
+own try/except for it. The database's own failures and FastAPI's validation
 errors are answered here too, and so is an address under /api/ that is no route (JSON 404,
 or 405 with `Allow` for a known address asked with the wrong method; the guard, api/limits.py,
 answers those first, and this is what answers should the guard's table and the routes differ)."""
@@ -30,7 +31,11 @@ DATABASE_AWAY = "the database is not available; nothing was stored, try again sh
 
 def install_error_handlers(app: FastAPI) -> None:
     async def refused(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        body = {"detail": str(exc)}
+        # a refusal of access says nothing but its reason (docs/security.md)
+        if exc.key and exc.kind != "forbidden":
+            body["key"] = exc.key
+        return JSONResponse(body, status_code=exc.status)
 
     app.add_exception_handler(DomainError, refused)
 

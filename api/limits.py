@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from api.tokens import authenticate
-from core.access import PUBLIC, ROUTES
+from core.access import PUBLIC, ROUTES, BodyLimit
 from core.settings import Settings
 
 # the database's driver or SQLAlchemy saying the database cannot be reached
@@ -42,6 +42,8 @@ API_PREFIX = "/api/v1"
 KIB = 1024
 MIB = 1024 * KIB
 MULTIPART_OVERHEAD = 64 * KIB  # the form's boundaries and headers around an uploaded file
+ORGANISATION_CSV_BYTES = 8 * MIB
+REFERENCE_CSV_BYTES = 2 * MIB
 # the OpenAPI document and its page: no data, anyone may read them
 PUBLIC_API_PAGES = (f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -50,15 +52,18 @@ SESSIONLESS = ("/sign-in", "/sign-out")
 
 
 def body_limits(settings: Settings) -> dict[tuple[str, str], int]:
-    """The one table of body limits, by route (method, path template). Every other request —
-    the configuration routes, the dashboard's other requests, requests that should carry no
-    body at all — gets `max_config_body_bytes`."""
+    """Each route's body limit in bytes, by route (method, path template): the API's from
+    core/access.py's route table, the dashboard's here. Every other request — the
+    configuration routes, the dashboard's other requests, requests that should carry no body
+    at all — gets `max_config_body_bytes`."""
+    bytes_of = {
+        BodyLimit.events: settings.max_body_bytes,
+        BodyLimit.event_file: settings.max_import_bytes + MULTIPART_OVERHEAD,
+        BodyLimit.organisation_csv: ORGANISATION_CSV_BYTES,
+        BodyLimit.reference_csv: REFERENCE_CSV_BYTES + MULTIPART_OVERHEAD,
+    }
     return {
-        ("POST", f"{API_PREFIX}/events"): settings.max_body_bytes,
-        ("POST", f"{API_PREFIX}/imports"): settings.max_import_bytes + MULTIPART_OVERHEAD,
-        ("POST", f"{API_PREFIX}/teams/import"): 8 * MIB,
-        ("POST", f"{API_PREFIX}/workers/import"): 8 * MIB,
-        ("POST", f"{API_PREFIX}/reference-figures"): 2 * MIB + MULTIPART_OVERHEAD,
+        **{key: bytes_of[route.body] for key, route in ROUTES.items() if route.body is not BodyLimit.config},
         ("POST", "/_dash-update-component"): settings.max_dash_body_bytes,
         ("POST", "/sign-in"): 16 * KIB,
         ("POST", "/sign-out"): 16 * KIB,
@@ -99,8 +104,8 @@ class Guard:
         self.session_of_cookie = session_of_cookie
         self.default_limit = settings.max_config_body_bytes
         self.limits = [(method, compile_path(path)[0], limit) for (method, path), limit in body_limits(settings).items()]
-        self.public = [(method, compile_path(path)[0]) for (method, path), (action, _scope) in ROUTES.items()
-                       if action is PUBLIC]
+        self.public = [(method, compile_path(path)[0]) for (method, path), route in ROUTES.items()
+                       if route.action is PUBLIC]
         # every API route of the access matrix (core/access.py, which tests/api/test_access.py
         # holds equal to the app's routes): an address none of them serves is no route
         self.api_routes = [(method, compile_path(path)[0]) for (method, path) in ROUTES if api_address(path)]

@@ -8,12 +8,13 @@ from __future__ import annotations
 from api.access import Role
 from api.tokens import Caller
 from core.errors import Forbidden, NotFound
+from core.messages import N_
 from metrics.readmodel import load_organisation
 from services.runtime import Services
 
 
 def _forbidden() -> Forbidden:
-    return Forbidden("outside the scope of this token")
+    return Forbidden("outside the scope of this token", key=N_("error_outside_scope"))
 
 
 def _worker_team(services: Services, worker_id: str | None) -> str | None:
@@ -43,7 +44,7 @@ def scope_existing_team(services: Services, caller: Caller, team_id: str | None)
     if team_id is not None and team_id not in load_organisation(services.engine).teams:
         if caller.role not in (Role.manager, Role.admin):
             raise _forbidden()  # nothing said about other teams, not even whether they exist
-        raise NotFound("no such team")
+        raise NotFound("no such team", key=N_("error_team_unknown"))
     return scope_team(services, caller, team_id)
 
 
@@ -61,3 +62,22 @@ def scope_worker(services: Services, caller: Caller, worker_id: str) -> str:
         return worker_id
     raise _forbidden()
 
+
+
+def scope_team_or_worker(
+    services: Services, caller: Caller, team_id: str | None, worker_id: str | None
+) -> str | None:
+    """One worker's figures when a worker is named (scope_worker), a team's otherwise
+    (scope_team); answers the team to read."""
+    if worker_id is not None:
+        scope_worker(services, caller, worker_id)
+        return team_id
+    return scope_team(services, caller, team_id)
+
+
+def scope_rows(caller: Caller, rows: list[dict]) -> list[dict]:
+    """The rows of a per-worker table a caller may see: a worker its own, its team's only as the
+    team's aggregate; the others every row the team scope left."""
+    if caller.role == Role.worker:
+        return [row for row in rows if row["worker_id"] == caller.worker_id]
+    return rows

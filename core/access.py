@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Role(StrEnum):
@@ -124,59 +125,78 @@ REACH: dict[Role, str] = {
 
 PUBLIC = None  # a route anyone may call, with or without a token
 
-# Every API route (method, path as in the OpenAPI document) -> (action, scope). A route that is
-# not listed here is refused (403) by api.security.require and fails tests/api/test_access.py.
-ROUTES: dict[tuple[str, str], tuple[Action | None, Scope]] = {
-    ("GET", "/api/v1/health"): (PUBLIC, Scope.none),
-    ("GET", "/api/v1/ready"): (PUBLIC, Scope.none),
-    ("GET", "/metrics"): (Action.read_service_metrics, Scope.none),
-    ("POST", "/api/v1/events"): (Action.send_events, Scope.none),
-    ("POST", "/api/v1/imports"): (Action.send_events, Scope.none),
-    ("GET", "/api/v1/quarantine"): (Action.read_quarantine, Scope.none),
-    ("POST", "/api/v1/quarantine/{entry_id}/resubmit"): (Action.resubmit_quarantine, Scope.none),
-    ("GET", "/api/v1/teams"): (Action.read_organisation, Scope.none),
-    ("PUT", "/api/v1/teams/{team_id}"): (Action.write_organisation, Scope.none),
-    ("GET", "/api/v1/workers"): (Action.read_organisation, Scope.none),
-    ("PUT", "/api/v1/workers/{worker_id}"): (Action.write_organisation, Scope.none),
-    ("POST", "/api/v1/teams/import"): (Action.write_organisation, Scope.none),
-    ("POST", "/api/v1/workers/import"): (Action.write_organisation, Scope.none),
-    ("GET", "/api/v1/sources"): (Action.read_sources, Scope.none),
-    ("POST", "/api/v1/sources"): (Action.write_sources, Scope.none),
-    ("DELETE", "/api/v1/sources/{name}"): (Action.write_sources, Scope.none),
-    ("POST", "/api/v1/sources/{name}/run"): (Action.write_sources, Scope.none),
-    ("GET", "/api/v1/metrics/definitions"): (Action.read_figures, Scope.none),
-    ("GET", "/api/v1/milestones"): (Action.read_figures, Scope.scoped),
-    ("GET", "/api/v1/milestones/cases"): (Action.read_case_lists, Scope.scoped),
-    ("GET", "/api/v1/trend"): (Action.read_figures, Scope.scoped),
-    ("GET", "/api/v1/board"): (Action.read_board, Scope.scoped),
-    ("GET", "/api/v1/funnel"): (Action.read_figures, Scope.scoped),
-    ("GET", "/api/v1/targets"): (Action.read_targets, Scope.scoped),
-    ("PUT", "/api/v1/targets"): (Action.write_targets, Scope.none),
-    ("GET", "/api/v1/goals"): (Action.read_targets, Scope.scoped),
-    ("PUT", "/api/v1/goals"): (Action.write_targets, Scope.none),
-    ("GET", "/api/v1/norms"): (Action.read_norms, Scope.none),
-    ("PUT", "/api/v1/norms"): (Action.write_norms, Scope.none),
-    ("POST", "/api/v1/months/{month}/close"): (Action.close_month, Scope.scoped),
-    ("GET", "/api/v1/months"): (Action.read_closed_months, Scope.scoped),
-    ("GET", "/api/v1/months/{month}"): (Action.read_closed_months, Scope.scoped),
-    ("GET", "/api/v1/programmes"): (Action.read_programmes, Scope.none),
-    ("GET", "/api/v1/programmes/{programme}"): (Action.read_programmes, Scope.none),
-    ("PUT", "/api/v1/programmes/{programme}"): (Action.write_programmes, Scope.none),
-    ("GET", "/api/v1/programmes/{programme}/phases"): (Action.read_case_lists, Scope.scoped),
-    ("GET", "/api/v1/programmes/{programme}/flow"): (Action.read_figures, Scope.scoped),
-    ("GET", "/api/v1/programmes/{programme}/completion"): (Action.read_figures, Scope.scoped),
-    ("GET", "/api/v1/jobcoach-load"): (Action.read_figures, Scope.scoped),
-    ("GET", "/api/v1/programmes/{programme}/indicators"): (Action.read_quality, Scope.scoped),
-    ("GET", "/api/v1/programmes/{programme}/channels"): (Action.export_reports, Scope.none),
-    ("GET", "/api/v1/programmes/{programme}/reports/quarterly/{quarter}"): (Action.export_reports, Scope.none),
-    ("POST", "/api/v1/reference-figures"): (Action.write_reference_figures, Scope.none),
-    ("GET", "/api/v1/benchmark"): (Action.read_reference_figures, Scope.none),
-    ("GET", "/api/v1/tokens"): (Action.manage_tokens, Scope.none),
-    ("POST", "/api/v1/tokens"): (Action.manage_tokens, Scope.none),
-    ("DELETE", "/api/v1/tokens/{token_id}"): (Action.manage_tokens, Scope.none),
-    ("GET", "/api/v1/audit"): (Action.read_audit, Scope.none),
-    ("GET", "/api/v1/audit.csv"): (Action.read_audit, Scope.none),
-    ("DELETE", "/api/v1/cases/{case_id}"): (Action.erase_case, Scope.none),
+
+class BodyLimit(StrEnum):
+    """How large a route's request body may be (docs/security.md, "Limits before work"); the
+    guard in api/limits.py reads it as bytes from the settings before the body is read."""
+
+    config = "config"  # OVERBLIK_MAX_CONFIG_BODY_BYTES: settings, and routes that take no body
+    events = "events"  # OVERBLIK_MAX_BODY_BYTES
+    event_file = "event_file"  # OVERBLIK_MAX_IMPORT_BYTES, and the form around the file
+    organisation_csv = "organisation_csv"  # 8 MiB of teams or workers
+    reference_csv = "reference_csv"  # 2 MiB of outside reference figures
+
+
+class Route(NamedTuple):
+    action: Action | None
+    scope: Scope
+    body: BodyLimit = BodyLimit.config
+
+
+# Every API route (method, path as in the OpenAPI document) -> its action, scope and body limit.
+# A route that is not listed here is refused (403) by api.security.require and fails
+# tests/api/test_access.py.
+ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/api/v1/health"): Route(PUBLIC, Scope.none),
+    ("GET", "/api/v1/ready"): Route(PUBLIC, Scope.none),
+    ("GET", "/metrics"): Route(Action.read_service_metrics, Scope.none),
+    ("POST", "/api/v1/events"): Route(Action.send_events, Scope.none, BodyLimit.events),
+    ("POST", "/api/v1/imports"): Route(Action.send_events, Scope.none, BodyLimit.event_file),
+    ("GET", "/api/v1/quarantine"): Route(Action.read_quarantine, Scope.none),
+    ("POST", "/api/v1/quarantine/{entry_id}/resubmit"): Route(Action.resubmit_quarantine, Scope.none),
+    ("GET", "/api/v1/teams"): Route(Action.read_organisation, Scope.none),
+    ("PUT", "/api/v1/teams/{team_id}"): Route(Action.write_organisation, Scope.none),
+    ("GET", "/api/v1/workers"): Route(Action.read_organisation, Scope.none),
+    ("PUT", "/api/v1/workers/{worker_id}"): Route(Action.write_organisation, Scope.none),
+    ("POST", "/api/v1/teams/import"): Route(Action.write_organisation, Scope.none, BodyLimit.organisation_csv),
+    ("POST", "/api/v1/workers/import"): Route(Action.write_organisation, Scope.none, BodyLimit.organisation_csv),
+    ("GET", "/api/v1/sources"): Route(Action.read_sources, Scope.none),
+    ("POST", "/api/v1/sources"): Route(Action.write_sources, Scope.none),
+    ("DELETE", "/api/v1/sources/{name}"): Route(Action.write_sources, Scope.none),
+    ("POST", "/api/v1/sources/{name}/run"): Route(Action.write_sources, Scope.none),
+    ("GET", "/api/v1/metrics/definitions"): Route(Action.read_figures, Scope.none),
+    ("GET", "/api/v1/milestones"): Route(Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/milestones/cases"): Route(Action.read_case_lists, Scope.scoped),
+    ("GET", "/api/v1/trend"): Route(Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/board"): Route(Action.read_board, Scope.scoped),
+    ("GET", "/api/v1/funnel"): Route(Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/targets"): Route(Action.read_targets, Scope.scoped),
+    ("PUT", "/api/v1/targets"): Route(Action.write_targets, Scope.none),
+    ("GET", "/api/v1/goals"): Route(Action.read_targets, Scope.scoped),
+    ("PUT", "/api/v1/goals"): Route(Action.write_targets, Scope.none),
+    ("GET", "/api/v1/norms"): Route(Action.read_norms, Scope.none),
+    ("PUT", "/api/v1/norms"): Route(Action.write_norms, Scope.none),
+    ("POST", "/api/v1/months/{month}/close"): Route(Action.close_month, Scope.scoped),
+    ("GET", "/api/v1/months"): Route(Action.read_closed_months, Scope.scoped),
+    ("GET", "/api/v1/months/{month}"): Route(Action.read_closed_months, Scope.scoped),
+    ("GET", "/api/v1/programmes"): Route(Action.read_programmes, Scope.none),
+    ("GET", "/api/v1/programmes/{programme}"): Route(Action.read_programmes, Scope.none),
+    ("PUT", "/api/v1/programmes/{programme}"): Route(Action.write_programmes, Scope.none),
+    ("GET", "/api/v1/programmes/{programme}/phases"): Route(Action.read_case_lists, Scope.scoped),
+    ("GET", "/api/v1/programmes/{programme}/flow"): Route(Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/programmes/{programme}/completion"): Route(Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/jobcoach-load"): Route(Action.read_figures, Scope.scoped),
+    ("GET", "/api/v1/programmes/{programme}/indicators"): Route(Action.read_quality, Scope.scoped),
+    ("GET", "/api/v1/programmes/{programme}/channels"): Route(Action.export_reports, Scope.none),
+    ("GET", "/api/v1/programmes/{programme}/reports/quarterly/{quarter}"): Route(Action.export_reports, Scope.none),
+    ("POST", "/api/v1/reference-figures"): Route(Action.write_reference_figures, Scope.none, BodyLimit.reference_csv),
+    ("GET", "/api/v1/benchmark"): Route(Action.read_reference_figures, Scope.none),
+    ("GET", "/api/v1/tokens"): Route(Action.manage_tokens, Scope.none),
+    ("POST", "/api/v1/tokens"): Route(Action.manage_tokens, Scope.none),
+    ("DELETE", "/api/v1/tokens/{token_id}"): Route(Action.manage_tokens, Scope.none),
+    ("GET", "/api/v1/audit"): Route(Action.read_audit, Scope.none),
+    ("GET", "/api/v1/audit.csv"): Route(Action.read_audit, Scope.none),
+    ("DELETE", "/api/v1/cases/{case_id}"): Route(Action.erase_case, Scope.none),
 }
 
 # Every dashboard callback, by the outputs Dash keys it under -> (action, scope). The pages

@@ -41,7 +41,7 @@ class WeakPassword(AccountError):
 
     def __init__(self, refused: PasswordRefused):
         self.reason = refused.reason
-        super().__init__(str(refused))
+        super().__init__(str(refused), key=refused.key)
 
 
 class UsernameTaken(AccountError):
@@ -132,7 +132,7 @@ def create_user(
             session.flush()
             return _signed_in(user)
     except IntegrityError:
-        raise UsernameTaken(f"the username {username!r} is taken") from None
+        raise UsernameTaken(f"the username {username!r} is taken", key=N_("username_taken")) from None
 
 
 def list_users(engine: Engine) -> list[DashboardUser]:

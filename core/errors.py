@@ -75,6 +75,11 @@ class Unavailable(DomainError):
     kind = "unavailable"
 
 
+class Reason(str):
+    """An English reason given as a refusal's parameter (pydantic's words about a field, a
+    cause's text): core/reasons.py shows it in the reader's language, part by part."""
+
+
 def status_of(error: BaseException) -> int | None:
     """The HTTP status of a domain error, None for anything else."""
     if isinstance(error, DomainError):

@@ -40,6 +40,16 @@ from core.settings import get_settings
 
 MASK = "[identity number removed]"
 
+# An event's references: identifiers and codes, checked by their own rules. Numeric case and
+# event numbers would often look like a CPR number (3-4 % of 10-digit numbers do), so they are
+# searched, and masked, only in forms no numbering scheme writes (plain_ok); the citizen's
+# pseudonym is kept as it is.
+REFERENCE_FIELDS = frozenset({
+    "event_id", "case_id", "source", "type", "occurred_at", "team_id", "worker_id",
+    "placement_id", "month", "role", "level", "kind", "programme", "phase", "citizen",
+    "citizen_pseudonym", "retracts",
+})
+
 # Separators between the parts of a number: ASCII and Unicode dashes, minus signs, spaces
 # (NFKC turns no-break and thin spaces into spaces), dots and slashes.
 _SEP = "[\\s\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d._/\u00b7]"

@@ -52,7 +52,7 @@ class PasswordRefused(Invalid):
 
     def __init__(self, reason: str):
         self.reason = reason
-        super().__init__(self.MESSAGES[reason])
+        super().__init__(self.MESSAGES[reason], key=f"password_{reason}")
 
 
 def fold(text: str) -> str:

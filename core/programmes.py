@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from core.database import session_scope, utcnow
 from core.errors import Invalid
+from core.messages import N_
 from core.models import ProgrammeModel
 
 LANGUAGES = ("da", "en", "de")
@@ -81,45 +82,55 @@ class ProcessModel:
 def parse_model(programme: str, data: Any, *, preset: bool = False) -> ProcessModel:
     """A process model from its JSON form; raises ProcessModelError with a reason."""
     if not isinstance(data, dict):
-        raise ProcessModelError("a process model must be an object")
-    names = _names(data.get("names") or {"en": programme}, "names")
+        raise ProcessModelError("a process model must be an object", key=N_("error_model_not_object"))
+    names = _names(data.get("names") or {"en": programme}, "names", None)
     phases_raw = data.get("phases")
     if not isinstance(phases_raw, list) or not phases_raw or len(phases_raw) > MAX_PHASES:
-        raise ProcessModelError(f"phases: a list of 1 to {MAX_PHASES} phases is required")
+        raise ProcessModelError(f"phases: a list of 1 to {MAX_PHASES} phases is required",
+                                key=N_("error_model_phases"), most=MAX_PHASES)
     phases = []
     for index, raw in enumerate(phases_raw):
         if not isinstance(raw, dict):
-            raise ProcessModelError(f"phases[{index}]: an object is required")
+            raise ProcessModelError(f"phases[{index}]: an object is required", key=N_("error_model_phase_not_object"),
+                                    number=index + 1)
         phase_id = raw.get("id")
         if not isinstance(phase_id, str) or not 1 <= len(phase_id) <= 128:
-            raise ProcessModelError(f"phases[{index}].id: a string of 1 to 128 characters")
+            raise ProcessModelError(f"phases[{index}].id: a string of 1 to 128 characters", key=N_("error_model_phase_id"),
+                                    number=index + 1)
         days = raw.get("planned_days")
         if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= 3650:
-            raise ProcessModelError(f"phases[{index}].planned_days: a number of days above 0")
+            raise ProcessModelError(f"phases[{index}].planned_days: a number of days above 0",
+                                    key=N_("error_model_phase_days"), number=index + 1)
         stage = raw.get("stage")
         if stage is not None and stage not in STAGES:
-            raise ProcessModelError(f"phases[{index}].stage: one of {', '.join(STAGES)}, or null")
-        phases.append(Phase(phase_id, _names(raw.get("names") or {}, f"phases[{index}].names"),
+            raise ProcessModelError(f"phases[{index}].stage: one of {', '.join(STAGES)}, or null",
+                                    key=N_("error_model_phase_stage"), number=index + 1, stages=", ".join(STAGES))
+        phases.append(Phase(phase_id, _names(raw.get("names") or {}, f"phases[{index}].names", index + 1),
                             float(days), stage))
     ids = [p.id for p in phases]
     if len(set(ids)) != len(ids):
-        raise ProcessModelError("phases: each phase id once")
+        raise ProcessModelError("phases: each phase id once", key=N_("error_model_phase_ids_twice"))
     ratios = dict(DEFAULT_RATIOS)
     for stage, value in (data.get("ratios") or {}).items():
         if stage not in STAGES or isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ProcessModelError("ratios: finding and securing, each a whole number from 1")
+            raise ProcessModelError("ratios: finding and securing, each a whole number from 1", key=N_("error_model_ratios"))
         ratios[stage] = value
     standards = dict(DEFAULT_STANDARDS)
     for name, value in (data.get("standards") or {}).items():
         if name not in DEFAULT_STANDARDS or isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ProcessModelError(f"standards: {', '.join(DEFAULT_STANDARDS)}, each a number from 0")
+            raise ProcessModelError(f"standards: {', '.join(DEFAULT_STANDARDS)}, each a number from 0",
+                                    key=N_("error_model_standards"), names=", ".join(DEFAULT_STANDARDS))
         standards[name] = float(value)
     return ProcessModel(programme, names, tuple(phases), ratios, standards, preset)
 
 
-def _names(raw: Any, where: str) -> dict[str, str]:
+def _names(raw: Any, where: str, phase: int | None) -> dict[str, str]:
+    """The names of the model (`phase` None) or of its phase number `phase` (from 1)."""
     if not isinstance(raw, dict) or not all(isinstance(v, str) and v for v in raw.values()):
-        raise ProcessModelError(f"{where}: an object of language → name")
+        if phase is None:
+            raise ProcessModelError(f"{where}: an object of language → name", key=N_("error_model_names"))
+        raise ProcessModelError(f"{where}: an object of language → name", key=N_("error_model_phase_names"),
+                                number=phase)
     return {lang: raw[lang] for lang in LANGUAGES if lang in raw} or {"en": next(iter(raw.values()), "")}
 
 
@@ -147,7 +158,7 @@ def load_model(engine: Engine, programme: str) -> ProcessModel | None:
 def save_model(engine: Engine, programme: str, data: Any) -> ProcessModel:
     """Checks and stores an admin's model of a programme (it replaces the preset, if any)."""
     if not isinstance(programme, str) or not 1 <= len(programme) <= 128:
-        raise ProcessModelError("programme: a string of 1 to 128 characters")
+        raise ProcessModelError("programme: a string of 1 to 128 characters", key=N_("error_model_programme"))
     model = parse_model(programme, data)
     stored = {k: v for k, v in model.as_dict().items() if k not in ("programme", "course_days", "preset")}
     now = utcnow()

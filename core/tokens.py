@@ -104,7 +104,7 @@ def create_token(
         try:
             worker_id, team_id = check_binding_exists(engine, role.value, worker_id, team_id)
         except BindingError as exc:
-            raise TokenError(str(exc)) from None
+            raise TokenError(str(exc), key=exc.key, **exc.params) from None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     with session_scope(engine) as session:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from dash import ctx
 from flask import Flask, abort, g, jsonify, request
 
 from core.access import CALLBACKS, Role, allowed
@@ -26,6 +27,7 @@ from core.accounts import USER_ROLES
 from dashboard import ids
 from dashboard.agreements import KINDS as AGREEMENT_KINDS
 from dashboard.i18n import t
+from dashboard.steering import READINESS_SHOWN
 from ingest.sources import SOURCE_KINDS
 from metrics.definitions import BY_NAME
 from services.recording import ACTIONS as RECORD_ACTIONS
@@ -132,7 +134,6 @@ def _metrics() -> set[str]:
     return set(BY_NAME)
 
 
-READINESS = ("ready", "close", "far", "unknown")
 TOKEN_ROLES = tuple(r.value for r in Role)
 
 # (component id, property) -> kind; for an ALL pattern the component id is the pattern's type.
@@ -142,7 +143,7 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.LIVE_PUSH, "n_clicks"): clicks,
     (ids.LIVE_VERSION, "data"): text(MAX_LINE),
     (ids.CASELOAD_FILTERS, "value"): texts(64),
-    (ids.CASELOAD_READINESS, "value"): choice(lambda: READINESS),
+    (ids.CASELOAD_READINESS, "value"): choice(lambda: READINESS_SHOWN),
     (ids.CASELOAD_WORKER, "data"): ident,
     (ids.RECORD_LAST, "data"): plain,
     (ids.RECORD_ACTION, "value"): choice(lambda: RECORD_ACTIONS),
@@ -226,6 +227,11 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.ADMIN_TOKEN_TEAM, "value"): ident,
     (ids.ADMIN_TOKEN_DAYS, "value"): number,
 }
+
+
+def clicked() -> bool:
+    """Whether a click fired the callback: a button drawn anew fires it too, with no clicks."""
+    return bool(ctx.triggered) and any(item["value"] for item in ctx.triggered)
 
 
 def entry_id(trigger: Any) -> int | None:

@@ -29,13 +29,18 @@ from dashboard.i18n import (
     t,
     time_label,
 )
-from dashboard.steering import CHARTS, OTHER_FIGURES, WORKER_COLUMNS
+from dashboard.steering import (
+    CHARTS,
+    OTHER_FIGURES,
+    READINESS_SHOWN,
+    TALK_FIGURES,
+    WORKER_COLUMNS,
+    talk_caseload,
+)
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
 from metrics.programme_service import ProgrammeService
 
-TALK_FIGURES = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue")
-TALK_MONTHS = 6
 ICONS = {"on_track": "✓", "at_risk": "!", "behind": "✕"}
 STATUS_COLOURS = {"on_track": "#0f766e", "at_risk": "#b45309", "behind": "#b91c1c"}
 INK, MUTED, BLUE, RULE = "#1f2933", "#52606d", "#2b6cb0", "#d9dee3"
@@ -280,10 +285,8 @@ def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str
     month = context.current_month()
     worker_name = context.directory.worker_name(worker_id)
     title = f"{t('talk_heading', lang)} {worker_name} – {month_label(month, lang)}"
-    months = [add_months(month, -i) for i in range(TALK_MONTHS - 1, -1, -1)]
-    history = metrics.trend("caseload", months[0], months[-1], worker_id=worker_id)["points"]
+    months, history, roles = talk_caseload(metrics, worker_id, month)
     norms = {band["role"]: band for band in metrics.get_norms()}
-    roles = sorted({role for p in history for role, n in (p["value"] or {}).items() if n})
     caseload_rows = []
     for role in roles:
         band = norms.get(role, {})
@@ -304,7 +307,7 @@ def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str
     phases = phase_names(context, lang)
     readiness_rows = [[readiness_label(level, lang),
                        number(sum(1 for c in board["cases"] if c["readiness"] == level), lang)]
-                      for level in ("ready", "close", "far", "unknown")]
+                      for level in READINESS_SHOWN]
     overdue_rows = [[c["case_id"], phases.get(c["phase"], c["phase"]) if c["phase"] else "–", (c["placement"] or {}).get("employer") or "–"]
                     for c in board["cases"] if c["overdue"]]
     story: list = [

@@ -42,6 +42,12 @@ LOOKED_UP = (
     "sheet_too_big", "sheet_unknown_case", "sign_in", "sign_in_failed", "sign_in_throttled", "since",
     "source_busy", "source_ran", "tagline", "talk_heading", "targets", "username_taken",
     "on_track", "at_risk", "behind", "trend_up", "trend_down", "trend_flat",
+    # refusals whose raise names its key as a plain string (the API's figures, imports, programmes …)
+    "error_team_or_worker", "error_outside_scope", "error_worker_required", "error_month_not_closed",
+    "error_export_date_needs_mapping", "error_file_too_large", "error_csv_too_large",
+    # … and the recording service's, and the imports service's
+    "error_not_board_form", "error_case_not_own_caseload", "error_case_not_yours", "error_sheet_own_team",
+    "error_case_outside_team", "error_not_sheet_event", "error_mapping_needed",
 )
 
 

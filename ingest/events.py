@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,6 +31,8 @@ Ident = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Text = Annotated[str, StringConstraints(max_length=1000)]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Participant = Literal[contract.PARTICIPANTS]  # type: ignore[valid-type]
+# Who took part is a set: order and repetition carry no meaning.
+Participants = Annotated[list[Participant], AfterValidator(lambda value: sorted(set(value)))]
 ENVELOPE = frozenset({"event_id", "type", "occurred_at", "case_id", "source"})
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -115,13 +118,7 @@ class PlacementEnded(EventBase):
 
 class FollowUpHeld(EventBase):
     type: Literal["follow_up_held"]
-    participants: list[Participant] | None = None
-
-    @field_validator("participants")
-    @classmethod
-    def _as_set(cls, value: list[str] | None) -> list[str] | None:
-        # Participants are a set: order and repetition carry no meaning.
-        return None if value is None else sorted(set(value))
+    participants: Participants | None = None
 
 
 class HoursReported(EventBase):
@@ -148,12 +145,7 @@ class ReviewHeld(EventBase):
 
     type: Literal["review_held"]
     kind: Literal[contract.REVIEW_KINDS]  # type: ignore[valid-type]
-    participants: list[Participant] | None = None
-
-    @field_validator("participants")
-    @classmethod
-    def _as_set(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else sorted(set(value))
+    participants: Participants | None = None
 
 
 class SupervisionHeld(EventBase):

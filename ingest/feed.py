@@ -15,6 +15,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.errors import Unavailable
+from core.messages import N_
 from ingest.collector import CollectorOutcome, Heartbeat, never_stopped
 from ingest.limits import FEED_PAGE_BYTES
 from ingest.netguard import AddressRefused, check_url, guarded_client
@@ -166,22 +167,24 @@ def fetch_page(
             # Merged by hand: httpx would replace a query the URL already has with `params`.
             response = get_limited(client, httpx.URL(url).copy_merge_params(params), headers)
         except AddressRefused as exc:
-            raise FeedError(f"refused before connecting: {exc}") from None
+            raise FeedError(f"refused before connecting: {exc}", key=N_("error_feed_address"), problem=exc) from None
         except httpx.TransportError as exc:
             problem = f"{type(exc).__name__} ({exc or 'no detail'})"
         else:
             if response.status_code < 300:
                 return parse_page(response)
             if response.status_code != 429 and response.status_code < 500:
-                raise FeedError(_refusal_message(response))
+                raise FeedError(_refusal_message(response), key=_REFUSAL_KEYS.get(response.status_code,
+                                N_("error_feed_http")), status=response.status_code)
             problem = f"HTTP {response.status_code}"
             retry_after = _retry_after(response)
         if attempt == config.max_attempts:
-            raise FeedError(f"gave up after {attempt} attempts at {_display(url)}: {problem}")
+            raise FeedError(f"gave up after {attempt} attempts at {_display(url)}: {problem}", key=N_("error_feed_gave_up"),
+                            attempts=attempt, url=_display(url), problem=problem)
         wait = min(config.max_backoff_seconds, max(delay, retry_after or 0.0))
         log.info("feed %s: %s, trying again in %.2f s", _display(url), problem, wait)
         if stop.wait(wait):
-            raise FeedError("stopped while waiting to retry")
+            raise FeedError("stopped while waiting to retry", key=N_("error_feed_stopped"))
         delay *= 2
     raise AssertionError("unreachable")
 
@@ -200,7 +203,8 @@ def get_limited(client: httpx.Client, url: httpx.URL, headers: dict[str, str],
             unpack = None
         else:
             raise FeedError(f"the feed at {_display(str(url))} answered in an encoding this server does "
-                            f"not read ({encoding[:32]})")
+                            f"not read ({encoding[:32]})", key=N_("error_feed_encoding"), url=_display(str(url)),
+                            encoding=encoding[:32])
         chunks: list[bytes] = []
         size = 0
         try:
@@ -215,10 +219,12 @@ def get_limited(client: httpx.Client, url: httpx.URL, headers: dict[str, str],
                     size += len(out)
                     if size > limit:
                         raise FeedError(f"a page of the feed at {_display(str(url))} is larger than {limit} "
-                                        "bytes (unpacked); nothing of it was stored")
+                                        "bytes (unpacked); nothing of it was stored", key=N_("error_feed_page_size"),
+                                        url=_display(str(url)), most=limit)
                     chunks.append(out)
         except zlib.error:
-            raise FeedError(f"the feed at {_display(str(url))} answered a broken {encoding} body") from None
+            raise FeedError(f"the feed at {_display(str(url))} answered a broken {encoding} body",
+                            key=N_("error_feed_broken_body"), url=_display(str(url)), encoding=encoding) from None
     kept = {k: v for k, v in streamed.headers.items() if k.lower() not in ("content-encoding", "content-length")}
     return httpx.Response(streamed.status_code, headers=kept, content=b"".join(chunks), request=streamed.request)
 
@@ -227,12 +233,14 @@ def parse_page(response: httpx.Response) -> FeedPage:
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
-        raise FeedError(f"the feed at {_display(str(response.url))} did not answer JSON") from None
+        raise FeedError(f"the feed at {_display(str(response.url))} did not answer JSON", key=N_("error_feed_not_json"),
+                        url=_display(str(response.url))) from None
     if not isinstance(body, dict) or not ("events" in body or "next" in body or "next_cursor" in body):
-        raise FeedError('a feed page must be a JSON object with "events" and "next_cursor" or "next"')
+        raise FeedError('a feed page must be a JSON object with "events" and "next_cursor" or "next"',
+                        key=N_("error_feed_page_form"))
     events = body.get("events") or []
     if not isinstance(events, list):
-        raise FeedError('"events" of a feed page must be a list')
+        raise FeedError('"events" of a feed page must be a list', key=N_("error_feed_events_list"))
     next_cursor = body.get("next_cursor")
     next_link = body.get("next")
     return FeedPage(
@@ -248,6 +256,10 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None  # an HTTP date: the own backoff will do
+
+
+# the refusal of a feed answering 4xx, by its status: the hint says what to check
+_REFUSAL_KEYS = {401: N_("error_feed_http_401"), 403: N_("error_feed_http_403"), 404: N_("error_feed_http_404")}
 
 
 def _refusal_message(response: httpx.Response) -> str:

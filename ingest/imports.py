@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from core import identity
 from core.database import session_scope, utcnow
 from core.errors import Invalid
+from core.messages import N_
 from core.models import ImportRun
 from core.numbers import NumberError, parse_float
 from ingest.limits import (
@@ -70,7 +71,8 @@ def file_format(filename: str) -> str:
         return FORMATS[suffix]
     except KeyError:
         raise UnreadableFile(
-            f"unknown file type {suffix or '(none)'}: use .csv, .xlsx, .ndjson or .jsonl"
+            f"unknown file type {suffix or '(none)'}: use .csv, .xlsx, .ndjson or .jsonl",
+            key=N_("error_file_type"), suffix=suffix or "—",
         ) from None
 
 
@@ -130,7 +132,8 @@ def _check_header(header: list[str]) -> list[str]:
     header = [str(h).strip() if h is not None else "" for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise UnreadableFile(f"the header row lacks the columns {', '.join(missing)}")
+        raise UnreadableFile(f"the header row lacks the columns {', '.join(missing)}", key=N_("error_header_lacks"),
+                             columns=", ".join(missing))
     return header
 
 
@@ -139,7 +142,7 @@ def _csv_rows(path: Path) -> Iterator[Row]:
     try:
         first = handle.readline()
         if not first.strip():
-            raise UnreadableFile("the file is empty")
+            raise UnreadableFile("the file is empty", key=N_("error_file_empty"))
         delimiter = ";" if first.count(";") > first.count(",") else ","
         handle.seek(0)
         reader = csv.reader(handle, delimiter=delimiter)
@@ -152,7 +155,8 @@ def _csv_rows(path: Path) -> Iterator[Row]:
                 yield Row(index, reader.line_num, _event_from_cells(header, cells))
                 index += 1
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise UnreadableFile(f"not a readable UTF-8 CSV file ({type(exc).__name__})") from None
+            raise UnreadableFile(f"not a readable UTF-8 CSV file ({type(exc).__name__})",
+                                 key=N_("error_csv_not_utf8")) from None
     finally:
         handle.close()
 
@@ -164,16 +168,16 @@ def _xlsx_rows(path: Path, limits: ArchiveLimits = ARCHIVE_LIMITS) -> Iterator[R
         # the archive's sizes are checked before openpyxl unpacks anything (ingest/limits.py)
         workbook = open_workbook(path, limits)
     except ArchiveRefused as exc:
-        raise UnreadableFile(str(exc)) from None
+        raise UnreadableFile(str(exc), key=exc.key, **exc.params) from None
     try:
         sheet = workbook.worksheets[0]
         rows = sheet_rows(sheet, limits)
         try:
             header = _check_header(list(next(rows)))
         except StopIteration:
-            raise UnreadableFile("the workbook's first sheet is empty") from None
+            raise UnreadableFile("the workbook's first sheet is empty", key=N_("error_sheet_empty")) from None
         except ArchiveRefused as exc:
-            raise UnreadableFile(str(exc)) from None
+            raise UnreadableFile(str(exc), key=exc.key, **exc.params) from None
         index = 0
         try:
             for number, cells in enumerate(rows, start=2):
@@ -182,7 +186,7 @@ def _xlsx_rows(path: Path, limits: ArchiveLimits = ARCHIVE_LIMITS) -> Iterator[R
                 yield Row(index, number, _event_from_cells(header, list(cells)))
                 index += 1
         except ArchiveRefused as exc:
-            raise UnreadableFile(str(exc)) from None
+            raise UnreadableFile(str(exc), key=exc.key, **exc.params) from None
     finally:
         workbook.close()
 
@@ -202,7 +206,7 @@ def _ndjson_rows(path: Path) -> Iterator[Row]:
                 not_events += 1
                 if not_events > MAX_NOT_EVENTS:
                     # a file of anything but events is one refusal, not one quarantine entry a line
-                    raise UnreadableFile(not_events_reason(not_events))
+                    raise UnreadableFile(not_events_reason(not_events), key=N_("error_not_events"), count=not_events)
             yield Row(index, number, event)
             index += 1
 

@@ -15,6 +15,7 @@ from typing import IO, Any
 import orjson
 
 from core.errors import Invalid
+from core.messages import N_
 
 # the envelope fields a refused, oversized event keeps in the quarantine (each cut short)
 ENVELOPE = ("event_id", "type", "case_id", "source", "occurred_at")
@@ -156,7 +157,7 @@ def check_batch(items: list[Any]) -> None:
     JSON objects."""
     bad = sum(1 for item in items if type(item) is not dict)
     if bad > MAX_NOT_EVENTS:
-        raise NotEvents(not_events_reason(bad, len(items)))
+        raise NotEvents(not_events_reason(bad, len(items)), key=N_("error_not_events_of"), count=bad, total=len(items))
 
 
 # -- archives: XLSX files are ZIP files ------------------------------------------------------
@@ -195,22 +196,27 @@ def check_archive(source: str | Path | IO[bytes], limits: ArchiveLimits = ARCHIV
         with zipfile.ZipFile(source) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ArchiveRefused(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise ArchiveRefused(f"not a readable XLSX workbook ({type(exc).__name__})",
+                             key=N_("error_workbook_unreadable")) from None
     if len(members) > limits.members:
-        raise ArchiveRefused(f"the workbook has {len(members)} parts; at most {limits.members}")
+        raise ArchiveRefused(f"the workbook has {len(members)} parts; at most {limits.members}",
+                             key=N_("error_workbook_parts"), parts=len(members), most=limits.members)
     total = 0
     for member in members:
         size = member.file_size
         if size > limits.member_bytes:
             raise ArchiveRefused(
-                f"a part of the workbook unpacks to {size} bytes; at most {limits.member_bytes}")
+                f"a part of the workbook unpacks to {size} bytes; at most {limits.member_bytes}",
+                key=N_("error_workbook_part_size"), size=size, most=limits.member_bytes)
         if size > RATIO_FLOOR and size > limits.ratio * max(member.compress_size, 1):
             raise ArchiveRefused(
                 f"a part of the workbook is compressed {size // max(member.compress_size, 1)} to 1; "
-                f"at most {limits.ratio} to 1 (a compressed bomb?)")
+                f"at most {limits.ratio} to 1 (a compressed bomb?)",
+                key=N_("error_workbook_ratio"), ratio=size // max(member.compress_size, 1), most=limits.ratio)
         total += size
     if total > limits.unpacked_bytes:
-        raise ArchiveRefused(f"the workbook unpacks to {total} bytes; at most {limits.unpacked_bytes}")
+        raise ArchiveRefused(f"the workbook unpacks to {total} bytes; at most {limits.unpacked_bytes}",
+                             key=N_("error_workbook_size"), size=total, most=limits.unpacked_bytes)
 
 
 def open_workbook(source: str | Path | bytes, limits: ArchiveLimits = ARCHIVE_LIMITS):
@@ -226,7 +232,8 @@ def open_workbook(source: str | Path | bytes, limits: ArchiveLimits = ARCHIVE_LI
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ArchiveRefused(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise ArchiveRefused(f"not a readable XLSX workbook ({type(exc).__name__})",
+                             key=N_("error_workbook_unreadable")) from None
     for sheet in workbook.worksheets:
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()
@@ -242,6 +249,7 @@ def sheet_rows(sheet: Any, limits: ArchiveLimits = ARCHIVE_LIMITS, *, min_row: i
             while width and row[width - 1] is None:
                 width -= 1
             if width > limits.columns:
-                raise ArchiveRefused(f"a row has {width} columns; at most {limits.columns}")
+                raise ArchiveRefused(f"a row has {width} columns; at most {limits.columns}", key=N_("error_row_columns"),
+                                     columns=width, most=limits.columns)
             row = row[:width]
         yield row

@@ -24,6 +24,7 @@ import httpcore
 import httpx
 
 from core.errors import Invalid
+from core.messages import N_
 from core.settings import get_settings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -74,15 +75,16 @@ def vetted(host: str, port: int) -> list[Address]:
     try:
         addresses = resolve(host, port)
     except (OSError, UnicodeError):
-        raise AddressRefused(f"the host {host} cannot be resolved") from None
+        raise AddressRefused(f"the host {host} cannot be resolved", key=N_("error_host_unresolved"), host=host) from None
     if not addresses:
-        raise AddressRefused(f"the host {host} has no address")
+        raise AddressRefused(f"the host {host} has no address", key=N_("error_host_no_address"), host=host)
     for address in addresses:
         reason = refusal(address)
         if reason is not None:
             raise AddressRefused(
                 f"the host {host} is {reason}; feeds reach public addresses only "
-                "(OVERBLIK_FEEDS_ALLOW_PRIVATE or OVERBLIK_FEED_ALLOWED_NETWORKS allow more)")
+                "(OVERBLIK_FEEDS_ALLOW_PRIVATE or OVERBLIK_FEED_ALLOWED_NETWORKS allow more)",
+                key=N_("error_host_not_public"), host=host)
     return addresses
 
 
@@ -120,7 +122,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         raise last
 
     def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None):
-        raise AddressRefused("feeds do not connect to local sockets")
+        raise AddressRefused("feeds do not connect to local sockets", key=N_("error_feed_local_socket"))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)

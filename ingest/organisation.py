@@ -16,6 +16,7 @@ from core import identity
 from core.contract import ROLES
 from core.database import session_scope, utcnow
 from core.errors import Invalid
+from core.messages import N_
 from core.models import Team, Worker
 from ingest.events import Role
 
@@ -122,10 +123,12 @@ def _read_csv(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str, 
             reader = csv.DictReader(handle, delimiter=delimiter)
             missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
-                raise OrganisationFileError(f"the header row lacks the columns {', '.join(missing)}")
+                raise OrganisationFileError(f"the header row lacks the columns {', '.join(missing)}",
+                                            key=N_("error_header_lacks"), columns=", ".join(missing))
             return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise OrganisationFileError(f"not a readable UTF-8 CSV file ({type(exc).__name__})") from None
+        raise OrganisationFileError(f"not a readable UTF-8 CSV file ({type(exc).__name__})",
+                                    key=N_("error_csv_not_utf8")) from None
 
 
 def import_teams_csv(engine: Engine, path: Path) -> dict[str, Any]:

@@ -9,13 +9,14 @@ from sqlmodel import select
 
 from core.database import as_utc, session_scope, utcnow
 from core.errors import NotFound
+from core.messages import N_
 from core.models import QuarantinedEvent
 from ingest.store import EventStore, IngestSummary
 
 
 class NotInQuarantine(NotFound):
     def __init__(self, entry_id: int):
-        super().__init__("no open quarantine entry with this id")
+        super().__init__("no open quarantine entry with this id", key=N_("reason_not_in_quarantine"))
         self.entry_id = entry_id
 
 

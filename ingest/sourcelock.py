@@ -15,6 +15,7 @@ from sqlalchemy import Engine, or_, text, update
 
 from core.database import is_sqlite, utcnow
 from core.errors import Conflict
+from core.messages import N_
 from core.models import Source
 from ingest.collector import Heartbeat
 
@@ -32,7 +33,7 @@ class SourceBusy(Conflict, RuntimeError):
     """Another run of the source holds its lock."""
 
     def __init__(self, name: str):
-        super().__init__(f"source {name} is already running")
+        super().__init__(f"source {name} is already running", key=N_("error_source_busy"), name=name)
         self.name = name
 
 

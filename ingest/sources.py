@@ -16,7 +16,8 @@ from sqlalchemy import Engine, update
 from sqlmodel import select
 
 from core.database import as_utc, session_scope, utcnow
-from core.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound, Reason
+from core.messages import N_
 from core.models import ImportRun, Source
 from ingest.collector import CollectorOutcome, never_stopped
 from ingest.dropfolder import DropFolderConfig, collect_folder
@@ -51,7 +52,7 @@ class SourceExists(SourceError):
 
 class SourceNotFound(NotFound):
     def __init__(self, name: str):
-        super().__init__(f"no source named {name}")
+        super().__init__(f"no source named {name}", key=N_("error_source_unknown"), name=name)
         self.name = name
 
 
@@ -128,13 +129,15 @@ def parse_config(kind: str, config: dict[str, Any] | str) -> BaseModel:
     """The validated config of a source of `kind`; SourceError says what is wrong."""
     model = CONFIG_MODELS.get(kind)
     if model is None:
-        raise SourceError(f"kind must be one of {', '.join(SOURCE_KINDS)}")
+        raise SourceError(f"kind must be one of {', '.join(SOURCE_KINDS)}", key=N_("error_source_kind"))
     if isinstance(config, str):
         config = orjson.loads(config or "{}")
     try:
         return model.model_validate(config)
     except ValidationError as exc:
-        raise SourceError(f"config of a {kind} source: {validation_reason(exc)}") from None
+        problems = validation_reason(exc)
+        raise SourceError(f"config of a {kind} source: {problems}", key=N_("error_source_config"),
+                          problems=Reason(problems)) from None
 
 
 def masked(config: dict[str, Any]) -> dict[str, Any]:
@@ -175,14 +178,15 @@ def add_source(
     """Adds a source; with `replace`, changes an existing one but keeps its cursor and history.
     A masked token (as listed) keeps the stored one, so a listed source can be sent back."""
     if not NAME_PATTERN.fullmatch(name or ""):
-        raise SourceError("name: 1–128 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        raise SourceError("name: 1–128 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                          key=N_("err_source_name"))
     if not MIN_INTERVAL <= interval_seconds <= MAX_INTERVAL:
-        raise SourceError(f"interval_seconds must be between {MIN_INTERVAL} and {MAX_INTERVAL}")
+        raise SourceError(f"interval_seconds must be between {MIN_INTERVAL} and {MAX_INTERVAL}", key=N_("err_interval"))
     config = dict(config)
     with session_scope(engine) as session:
         row = session.get(Source, name)
         if row is not None and not replace:
-            raise SourceExists(f"a source named {name} exists already")
+            raise SourceExists(f"a source named {name} exists already", key=N_("err_exists"))
         if row is not None:
             stored = orjson.loads(row.config or "{}")
             for key in SECRET_FIELDS:
@@ -196,7 +200,8 @@ def add_source(
             session.add(row)
         else:
             if row.kind != kind:
-                raise SourceError(f"source {name} is a {row.kind}; remove it to make it a {kind}")
+                raise SourceError(f"source {name} is a {row.kind}; remove it to make it a {kind}",
+                                  key=N_("error_source_kind_changed"), name=name)
             row.config = text
             row.interval_seconds = interval_seconds
             row.enabled = enabled

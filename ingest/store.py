@@ -116,19 +116,13 @@ def identity_reason(name: str) -> str:
     return f"{identity.reason(name)}; send a citizen's number only as citizen"
 
 
-# Identifiers and codes are the source's references, checked by their own rules; numeric case
-# and event numbers would often look like a CPR number (3-4 % of 10-digit numbers do), so only
-# free text and extra fields are searched (their keys, strings and numbers, at every depth).
-REFERENCE_FIELDS = frozenset({
-    "event_id", "case_id", "source", "type", "occurred_at", "team_id", "worker_id",
-    "placement_id", "month", "role", "level", "kind", "programme", "phase", "citizen",
-    "citizen_pseudonym", "retracts",
-})
+# Free text and extra fields are searched at every depth (their keys, strings and numbers); the
+# references (identity.REFERENCE_FIELDS) only for forms no numbering scheme writes.
 _CITIZEN = frozenset({"citizen"})
 
 
 _PSEUDONYM = frozenset({"citizen", "citizen_pseudonym"})
-_SCREENED_REFERENCES = tuple(sorted(REFERENCE_FIELDS - _PSEUDONYM))
+_SCREENED_REFERENCES = tuple(sorted(identity.REFERENCE_FIELDS - _PSEUDONYM))
 
 
 def _identity_outside_citizen(value: Any) -> str | None:
@@ -144,7 +138,7 @@ def _identity_outside_citizen(value: Any) -> str | None:
                 found = identity.detect(reference, patterns, plain_ok=True)
                 if found:
                     return found
-    return identity.find_in(value, skip_keys=_CITIZEN, skip_top=REFERENCE_FIELDS, patterns=patterns)
+    return identity.find_in(value, skip_keys=_CITIZEN, skip_top=identity.REFERENCE_FIELDS, patterns=patterns)
 
 
 def _strip_citizen(
@@ -160,7 +154,7 @@ def _strip_citizen(
                 found = True
                 out["citizen_pseudonym"] = pseudonymise(item)
                 continue
-            if top and key in REFERENCE_FIELDS:
+            if top and key in identity.REFERENCE_FIELDS:
                 plain = key not in _PSEUDONYM and isinstance(item, str)
                 out[key] = identity.mask(item, plain_ok=True) if plain else item
                 continue

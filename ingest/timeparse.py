@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from core.errors import Invalid
+from core.messages import N_
 
 # Casework happens in this range; anything outside is a typing error (and years at the edges
 # of what datetime holds overflow when moved to UTC).
@@ -32,18 +33,19 @@ def parse_instant(value: object, zone: ZoneInfo) -> datetime:
     elif isinstance(value, str):
         text = value.strip()
         if not text:
-            raise TimeFormatError("empty time")
+            raise TimeFormatError("empty time", key=N_("error_time_empty"))
         try:
             if len(text) == 10:
                 parsed = datetime.combine(date.fromisoformat(text), time())
             else:
                 parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise TimeFormatError("not an ISO 8601 date or date-time") from None
+            raise TimeFormatError("not an ISO 8601 date or date-time", key=N_("error_time_form")) from None
     else:
-        raise TimeFormatError("a date or date-time string is required")
+        raise TimeFormatError("a date or date-time string is required", key=N_("error_time_form"))
     if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
-        raise TimeFormatError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+        raise TimeFormatError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}", key=N_("error_year_range"),
+                              first=FIRST_YEAR, last=LAST_YEAR)
     if parsed.tzinfo is None:
         parsed = local_to_utc(parsed, zone)
     return parsed.astimezone(UTC)

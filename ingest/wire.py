@@ -8,13 +8,14 @@ from typing import Any
 import orjson
 
 from core.errors import Invalid
+from core.messages import N_
 
 
 class BodyError(Invalid):
     """The body as a whole is not events; answered 400 (not JSON) or 422 (not events)."""
 
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
+    def __init__(self, status: int, reason: str, key: str, **params: object):
+        super().__init__(reason, key=key, **params)
         self.kind = "malformed" if status == 400 else "invalid"
         self.reason = reason
 
@@ -29,16 +30,17 @@ class UnreadableLine:
 
 def parse_json_body(body: bytes) -> list[Any]:
     if not body.strip():
-        raise BodyError(400, "the body is empty: send an event object or an array of events")
+        raise BodyError(400, "the body is empty: send an event object or an array of events", N_("error_body_empty"))
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise BodyError(400, f"the body is not valid JSON ({exc.msg} at position {exc.pos})") from None
+        raise BodyError(400, f"the body is not valid JSON ({exc.msg} at position {exc.pos})", N_("error_body_not_json"),
+                        position=exc.pos) from None
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
         return [data]
-    raise BodyError(422, "the body must be an event object or an array of event objects")
+    raise BodyError(422, "the body must be an event object or an array of event objects", N_("error_body_not_events"))
 
 
 def parse_ndjson(body: bytes) -> list[Any]:
@@ -52,5 +54,5 @@ def parse_ndjson(body: bytes) -> list[Any]:
         except orjson.JSONDecodeError as exc:
             events.append(UnreadableLine(number, f"line {number} is not valid JSON ({exc.msg})"))
     if not events:
-        raise BodyError(400, "the body holds no events")
+        raise BodyError(400, "the body holds no events", N_("error_body_no_events"))
     return events

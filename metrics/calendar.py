@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.errors import Invalid
+from core.messages import N_
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -40,10 +41,11 @@ def from_us(value: int) -> datetime:
 def parse_month(text: str) -> tuple[int, int]:
     match = MONTH_PATTERN.match(text or "")
     if not match:
-        raise MonthError(f"month must be YYYY-MM, got {text!r}")
+        raise MonthError(f"month must be YYYY-MM, got {text!r}", key=N_("error_month_form"), month=text)
     year = int(match.group(1))
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise MonthError(f"month must be between {FIRST_YEAR}-01 and {LAST_YEAR}-12")
+        raise MonthError(f"month must be between {FIRST_YEAR}-01 and {LAST_YEAR}-12", key=N_("error_month_range"),
+                         first=FIRST_YEAR, last=LAST_YEAR)
     return year, int(match.group(2))
 
 
@@ -104,7 +106,8 @@ def month_window(text: str, zone: ZoneInfo, now: datetime) -> MonthWindow:
     start = month_start(text, zone)
     end = month_start(add_months(text, 1), zone)
     if start > now:
-        raise FutureMonth(f"{text} has not begun: no figures for a future month")
+        raise FutureMonth(f"{text} has not begun: no figures for a future month", key=N_("error_month_future"),
+                          month=text)
     current = end > now
     t = now if current else end
     return MonthWindow(text, start, end, t, current, to_us(start), to_us(t))

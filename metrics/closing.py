@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from core.database import as_utc, session_scope, utcnow
 from core.errors import Invalid
+from core.messages import N_
 from core.models import MonthClosing
 
 ALL_TEAMS = "*"
@@ -28,7 +29,11 @@ def close_month(
     now = utcnow()
     with session_scope(engine) as session:
         if session.get(MonthClosing, (month, scope)) is not None:
-            raise ClosingError(f"{month} is already closed for {scope}")
+            if scope == ALL_TEAMS:
+                raise ClosingError(f"{month} is already closed for {scope}", key=N_("error_month_closed_all"),
+                                   month=month)
+            raise ClosingError(f"{month} is already closed for {scope}", key=N_("error_month_closed_team"),
+                               month=month, team=scope)
         session.add(
             MonthClosing(
                 month=month, scope=scope, closed_at=now, closed_by=closed_by, as_of_seq=as_of_seq,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from core import messages
 from core.errors import Invalid
-from core.messages import DEFAULT_LANGUAGE
+from core.messages import DEFAULT_LANGUAGE, N_
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,4 +77,5 @@ def definition(name: str) -> MetricDefinition:
     try:
         return BY_NAME[name]
     except KeyError:
-        raise UnknownMetric(f"unknown metric {name!r}; one of {', '.join(FIELDS)}") from None
+        raise UnknownMetric(f"unknown metric {name!r}; one of {', '.join(FIELDS)}", key=N_("error_metric_unknown"),
+                            metrics=", ".join(FIELDS)) from None

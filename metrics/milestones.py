@@ -10,6 +10,7 @@ from typing import Any
 
 from core.contract import READINESS_LEVELS, ROLES
 from core.errors import Invalid
+from core.messages import N_
 from metrics.calendar import SECOND_US, MonthWindow
 from metrics.casestate import CaseHistory
 
@@ -272,7 +273,8 @@ def drill_down(
         def predicate(c: CaseFigures) -> bool:
             return c.closed_reason == key
     if predicate is None:
-        raise UnknownField(f"field must be one of {', '.join(DRILL_DOWN_FIELDS)}")
+        raise UnknownField(f"field must be one of {', '.join(DRILL_DOWN_FIELDS)}", key=N_("error_drill_down_field"),
+                           fields=", ".join(DRILL_DOWN_FIELDS))
     out = []
     for case in figures:
         if team_id is not None and case.team != team_id:

@@ -11,6 +11,7 @@ from sqlmodel import select
 from core.contract import ROLES
 from core.database import session_scope, utcnow
 from core.errors import Invalid
+from core.messages import N_
 from core.models import CaseloadNorm
 
 
@@ -55,13 +56,13 @@ def save_norms(engine: Engine, bands: list[dict[str, Any]]) -> dict[str, NormBan
     for band in bands:
         role = band.get("role")
         if role not in ROLES:
-            raise NormError(f"role must be one of {', '.join(ROLES)}")
+            raise NormError(f"role must be one of {', '.join(ROLES)}", key=N_("error_norm_role"), roles=", ".join(ROLES))
         low, high = band.get("low"), band.get("high")
         for value in (low, high):
             if value is not None and (not isinstance(value, int) or value < 0):
-                raise NormError("low and high must be whole numbers from 0, or null")
+                raise NormError("low and high must be whole numbers from 0, or null", key=N_("error_norm_bounds"))
         if low is not None and high is not None and low > high:
-            raise NormError(f"{role}: low must not be above high")
+            raise NormError(f"{role}: low must not be above high", key=N_("error_norm_low_above_high"), role=role)
         checked.append(NormBand(role, low, high))
     now = utcnow()
     with session_scope(engine) as session:

@@ -3,22 +3,18 @@ quality indicators, referral channels, the funder's quarterly report, reference 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import Engine
 
 from core import programmes as process_models
-from core.database import utcnow
 from core.errors import NotFound
+from core.messages import N_
 from core.programmes import ProcessModel
 from metrics import programmes, quality, reference, reporting
 from metrics.calendar import MonthError, add_months, month_of, month_start, months_between, to_us
 from metrics.definitions import SCALAR_METRICS
-from metrics.readmodel import ReadModel, load_organisation
+from metrics.readmodel import FiguresOfTheLog, ReadModel, load_organisation
 from metrics.report_files import write_report
 
 MAX_PERIOD_MONTHS = 60
@@ -28,22 +24,8 @@ class UnknownProgramme(NotFound):
     pass
 
 
-class ProgrammeService:
+class ProgrammeService(FiguresOfTheLog):
     """Programme figures of one database, read from its read model."""
-
-    def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow, *,
-                 model: ReadModel | None = None):
-        self.engine = engine
-        self.zone = zone
-        self.clock = clock
-        # as MetricsService's: the process's read model, or without one its own
-        self._model = model if model is not None else ReadModel(engine, zone)
-
-    @property
-    def model(self) -> ReadModel:
-        """The read model, caught up with the log."""
-        self._model.catch_up()
-        return self._model
 
     # -- process models -------------------------------------------------------------------
 
@@ -53,7 +35,8 @@ class ProgrammeService:
     def process_model(self, programme: str) -> ProcessModel:
         found = process_models.load_model(self.engine, programme)
         if found is None:
-            raise UnknownProgramme(f"programme {programme!r} has no process model")
+            raise UnknownProgramme(f"programme {programme!r} has no process model", key=N_("error_programme_unknown"),
+                                   programme=programme)
         return found
 
     def save_model(self, programme: str, data: Any) -> dict[str, Any]:
@@ -75,7 +58,8 @@ class ProgrammeService:
     def _period(self, first: str, last: str) -> tuple[int, int, list[str]]:
         months = months_between(first, last)
         if not months or len(months) > MAX_PERIOD_MONTHS:
-            raise MonthError(f"from must not be after to, and at most {MAX_PERIOD_MONTHS} months")
+            raise MonthError(f"from must not be after to, and at most {MAX_PERIOD_MONTHS} months",
+                             key=N_("error_period"), most=MAX_PERIOD_MONTHS)
         return (to_us(month_start(first, self.zone)),
                 to_us(month_start(add_months(last, 1), self.zone)), months)
 
@@ -118,7 +102,7 @@ class ProgrammeService:
         until = until or current
         months = months_between(first, min(until, current))
         if len(months) > MAX_PERIOD_MONTHS:
-            raise MonthError(f"at most {MAX_PERIOD_MONTHS} months")
+            raise MonthError(f"at most {MAX_PERIOD_MONTHS} months", key=N_("error_period_too_long"), most=MAX_PERIOD_MONTHS)
         ends = [
             (m, min(to_us(month_start(add_months(m, 1), self.zone)), to_us(now))) for m in months
         ]
@@ -223,7 +207,8 @@ class ProgrammeService:
         from metrics.suppression import PRIMARY, small_figure
 
         if metric not in SCALAR_METRICS:
-            raise MonthError(f"metric must be one of {', '.join(SCALAR_METRICS)}")
+            raise MonthError(f"metric must be one of {', '.join(SCALAR_METRICS)}", key=N_("error_metric_unknown"),
+                             metrics=", ".join(SCALAR_METRICS))
         _as_of, rows = MetricsService(self.engine, self.zone, self.clock, model=self._model).rows(month, "team", None, now)
         return {
             "metric": metric,

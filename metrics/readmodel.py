@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy import Engine
 
 from core import notify, telemetry
+from core.database import utcnow
 from core.eventlog import EventLog
 from metrics.calendar import MICROSECOND, MonthWindow, from_us
 from metrics.casestate import NEVER, CaseHistory
@@ -531,3 +532,23 @@ class Follower:
             except Exception:
                 log.warning("the read model could not catch up with the log", exc_info=True)
             telemetry.READ_MODEL_SEQ.set(self.model.last_seq)
+
+
+class FiguresOfTheLog:
+    """What a figures service (MetricsService, ProgrammeService) reads from: a database, its
+    organisation's time zone, "now", and the read model caught up with the log."""
+
+    def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow, *,
+                 model: ReadModel | None = None):
+        self.engine = engine
+        self.zone = zone
+        self.clock = clock
+        # the running process's read model (services/runtime.py); a service made without one,
+        # as a test or a script does, compiles the log into its own
+        self._model = model if model is not None else ReadModel(engine, zone)
+
+    @property
+    def model(self) -> ReadModel:
+        """The read model, caught up with the log."""
+        self._model.catch_up()
+        return self._model

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from core.database import session_scope, utcnow
 from core.errors import Invalid
+from core.messages import N_
 from core.models import ReferenceFigure
 from core.numbers import NumberError, parse_float
 from metrics.calendar import MONTH_PATTERN
@@ -30,9 +31,9 @@ def decode_csv(body: bytes | str) -> str:
         try:
             body = body.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ReferenceError("the CSV must be UTF-8") from None
+            raise ReferenceError("the CSV must be UTF-8", key=N_("error_csv_not_utf8")) from None
     if "\x00" in body:
-        raise ReferenceError("text must not contain NUL characters")
+        raise ReferenceError("text must not contain NUL characters", key=N_("reason_nul"))
     return body
 
 
@@ -43,31 +44,34 @@ def parse_csv(text: str, metrics: frozenset[str]) -> list[dict[str, Any]]:
     try:
         return _rows(reader, metrics)
     except csv.Error as exc:  # e.g. a stray carriage return inside a field
-        raise ReferenceError(f"the CSV cannot be read: {exc}") from None
+        raise ReferenceError(f"the CSV cannot be read: {exc}", key=N_("error_csv_unreadable"), problem=str(exc)) from None
 
 
 def _rows(reader: csv.DictReader, metrics: frozenset[str]) -> list[dict[str, Any]]:
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
-        raise ReferenceError(f"columns missing: {', '.join(missing)}")
+        raise ReferenceError(f"columns missing: {', '.join(missing)}", key=N_("error_columns_missing"),
+                             columns=", ".join(missing))
     rows = []
     for line, raw in enumerate(reader, start=2):
         if len(rows) >= MAX_ROWS:
-            raise ReferenceError(f"at most {MAX_ROWS} rows")
+            raise ReferenceError(f"at most {MAX_ROWS} rows", key=N_("error_rows_too_many"), most=MAX_ROWS)
         label, metric, month = (raw.get(c, "").strip() for c in ("label", "metric", "month"))
         if not label or len(label) > 128:
-            raise ReferenceError(f"line {line}: label: 1 to 128 characters")
+            raise ReferenceError(f"line {line}: label: 1 to 128 characters", key=N_("error_reference_label"), line=line)
         if metric not in metrics:
-            raise ReferenceError(f"line {line}: metric: one of {', '.join(sorted(metrics))}")
+            raise ReferenceError(f"line {line}: metric: one of {', '.join(sorted(metrics))}",
+                                 key=N_("error_reference_metric"), line=line, metrics=", ".join(sorted(metrics)))
         if not MONTH_PATTERN.match(month):
-            raise ReferenceError(f"line {line}: month must be YYYY-MM")
+            raise ReferenceError(f"line {line}: month must be YYYY-MM", key=N_("error_reference_month"), line=line)
         try:
             # 1.234,5 or 37,5 (Danish/German) or 37.5 (the machine form): core/numbers.py
             value = parse_float(raw.get("value"), "da")
         except NumberError as exc:
-            raise ReferenceError(f"line {line}: value: {exc}") from None
+            raise ReferenceError(f"line {line}: value: {exc}", key=N_("error_reference_value_because"), line=line,
+                                 problem=exc) from None
         if value is None or not math.isfinite(value):
-            raise ReferenceError(f"line {line}: value must be a number")
+            raise ReferenceError(f"line {line}: value must be a number", key=N_("error_reference_value"), line=line)
         source = (raw.get("source") or "").strip()[:256] or None
         rows.append({"label": label, "metric": metric, "month": month, "value": value, "source": source})
     return rows

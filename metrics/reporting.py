@@ -10,6 +10,7 @@ from statistics import median
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.messages import N_
 from core.programmes import ProcessModel
 from metrics.calendar import DAY_US, MonthError, month_start, to_us
 from metrics.casestate import FIGURE_OUTCOMES, NEVER, CaseHistory
@@ -35,7 +36,7 @@ class Quarter:
 def parse_quarter(text: str) -> Quarter:
     match = QUARTER.match(text or "")
     if not match:
-        raise MonthError("quarter must be YYYYQn, e.g. 2026Q3")
+        raise MonthError("quarter must be YYYYQn, e.g. 2026Q3", key=N_("error_quarter_form"))
     year, number = int(match[1]), int(match[2])
     first = 3 * (number - 1) + 1
     months = tuple(f"{year}-{m:02d}" for m in range(first, first + 3))
@@ -51,7 +52,7 @@ def quarters_between(first: str, last: str) -> list[Quarter]:
         out.append(parse_quarter(f"{year}Q{number}"))
         year, number = (year + 1, 1) if number == 4 else (year, number + 1)
         if len(out) > 40:
-            raise MonthError("at most 40 quarters")
+            raise MonthError("at most 40 quarters", key=N_("error_quarters_too_many"), most=40)
     return out
 
 

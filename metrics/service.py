@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from core.database import utcnow
+from core.messages import N_
 from metrics import closing, norms, targets
 from metrics.board import board_rows
 from metrics.calendar import (
@@ -27,31 +28,20 @@ from metrics.calendar import (
 from metrics.definitions import SCALAR_METRICS, TARGET_METRICS, definition
 from metrics.funnel import funnel_rows
 from metrics.milestones import Organisation, drill_down, team_rows, worker_rows
-from metrics.readmodel import ReadModel, load_organisation
+from metrics.readmodel import FiguresOfTheLog, ReadModel, load_organisation
 
 MAX_TREND_MONTHS = 60
 ONE_READING_SECONDS = 5.0  # a reading's organisation data is never older, should it not be ended
 
 
-class MetricsService:
+class MetricsService(FiguresOfTheLog):
     """The figures of one database, read from its read model and its metrics tables."""
 
     def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow, *,
                  model: ReadModel | None = None):
-        self.engine = engine
-        self.zone = zone
-        self.clock = clock
-        # the running process's read model (services/runtime.py); a service made without one,
-        # as a test or a script does, compiles the log into its own
-        self._model = model if model is not None else ReadModel(engine, zone)
+        super().__init__(engine, zone, clock, model=model)
         # the organisation data of the reading in progress on each thread (see begin_reading)
         self._readings = threading.local()
-
-    @property
-    def model(self) -> ReadModel:
-        """The read model, caught up with the log."""
-        self._model.catch_up()
-        return self._model
 
     def begin_reading(self) -> None:
         """Starts a reading on this thread: the figures it asks for (one dashboard request asks
@@ -87,7 +77,7 @@ class MetricsService:
             build = lambda figures: worker_rows(figures, org)  # noqa: E731
             key = "worker"
         else:
-            raise MonthError("by must be team or worker")
+            raise MonthError("by must be team or worker", key=N_("error_by"))
         # organisation data can change without an event, so it is part of the cache key
         key = f"{key}:{hash((org.teams, tuple(sorted(org.workers.items(), key=str))))}"
         rows = model.month_rows(window, key, build)
@@ -207,7 +197,8 @@ class MetricsService:
         parse_month(last)
         months = months_between(first, last)
         if not months or len(months) > MAX_TREND_MONTHS:
-            raise MonthError(f"from must not be after to, and at most {MAX_TREND_MONTHS} months")
+            raise MonthError(f"from must not be after to, and at most {MAX_TREND_MONTHS} months",
+                             key=N_("error_period"), most=MAX_TREND_MONTHS)
         goal_targets = self.targets_for(first, last, now) if team_id and worker_id is None else {}
         org = self.organisation()
         model = self.model
@@ -282,7 +273,7 @@ class MetricsService:
         start_at = month_start(first, self.zone)
         end_at = month_start(end, self.zone)
         if end_at < start_at:
-            raise MonthError("from must not be after to")
+            raise MonthError("from must not be after to", key=N_("error_from_after_to"))
         model = self.model
         with model.reading():
             rows = funnel_rows(model.cases.values(), programme, to_us(start_at), to_us(end_at), to_us(now))
@@ -324,7 +315,7 @@ class MetricsService:
         now = now or self.clock()
         window = month_window(month, self.zone, now)
         if window.current:
-            raise closing.ClosingError(f"{month} is not over yet")
+            raise closing.ClosingError(f"{month} is not over yet", key=N_("error_month_not_over"), month=month)
         teams = self.milestones(month, "team", team_id, now)["rows"]
         workers = self.milestones(month, "worker", team_id, now)["rows"]
         return closing.close_month(

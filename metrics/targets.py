@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from core.database import session_scope, utcnow
 from core.errors import Invalid
+from core.messages import N_
 from core.models import GoalMilestone, MetricGoal, MetricTarget
 from metrics.calendar import MonthError, months_between, parse_month
 from metrics.definitions import TARGET_METRICS
@@ -40,17 +41,18 @@ def _check(item: dict[str, Any], *, month_key: str) -> tuple[str, str, str, floa
     month = item.get(month_key)
     value = item.get("value")
     if not isinstance(team_id, str) or not team_id:
-        raise TargetError("team_id is required")
+        raise TargetError("team_id is required", key=N_("error_target_team"))
     if metric not in TARGET_METRICS:
-        raise TargetError(f"metric must be one of {', '.join(TARGET_METRICS)}")
+        raise TargetError(f"metric must be one of {', '.join(TARGET_METRICS)}", key=N_("error_metric_unknown"),
+                          metrics=", ".join(TARGET_METRICS))
     try:
         parse_month(month)
     except MonthError as exc:
-        raise TargetError(f"{month_key}: {exc}") from None
+        raise TargetError(f"{month_key}: {exc}", key=N_("error_target_month"), problem=exc) from None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise TargetError("value must be a number from 0")
+        raise TargetError("value must be a number from 0", key=N_("error_target_value"))
     if metric.endswith("_share") and value > 1:
-        raise TargetError("a share is a fraction from 0 to 1")
+        raise TargetError("a share is a fraction from 0 to 1", key=N_("error_target_share"))
     return team_id, metric, month, float(value)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from core import audit
 from core.access import Action, Role, allowed
 from core.errors import Forbidden
+from core.messages import N_
 
 Entry = Literal["api", "dashboard", "cli"]
 
@@ -36,7 +37,7 @@ class Actor:
         """Refuses (Forbidden) an action core/access.py's table does not grant this role: the
         adapters check it too, the service holds whichever entry point calls it to it."""
         if not allowed(self.role, action):
-            raise Forbidden(f"role {self.role.value} may not {action.value}")
+            raise Forbidden(f"role {self.role.value} may not {action.value}", key=N_("error_forbidden"))
 
     def record(self, engine: Engine, action: audit.AuditAction, *, worker_id: str | None = None,
                team_id: str | None = None, detail: str | None = None) -> None:

@@ -36,7 +36,7 @@ def import_file(services: Services, actor: Actor, path: Path, *, filename: str |
     file as a whole is not events; the refused rows are in the summary and the quarantine."""
     actor.authorise(Action.send_events)
     if mapping is None and (export_date is not None or dry_run):
-        raise Invalid("export_date and dry_run need a mapping")
+        raise Invalid("export_date and dry_run need a mapping", key="error_mapping_needed")
     filename = filename or Path(path).name
     # a mapping may name its format whatever the file is called
     kind = (mapping.file.format if mapping is not None else None) or file_format(filename)

@@ -301,17 +301,17 @@ def record_entry(store: EventStore, model: ReadModel, actor: Actor, action: str,
     twice is kept once)."""
     actor.authorise(Action.record_casework)
     if not isinstance(form_id, str) or not form_id.startswith("ob-") or len(form_id) > 64:
-        raise Invalid("not a form of the board")
+        raise Invalid("not a form of the board", key="error_not_board_form")
     model.catch_up()  # who holds the case is decided on the log as it is now
     board_team = load_organisation(store.engine).workers.get(worker_id)
     info = None
     if action == "case_opened":
         if not _may_open_for(actor, worker_id, board_team):
-            raise Forbidden("a case is opened on one's own caseload or one's team's")
+            raise Forbidden("a case is opened on one's own caseload or one's team's", key="error_case_not_own_caseload")
     elif case_id:
         info = case_info(model, str(case_id), now)
         if not may_record(actor, info):
-            raise Forbidden("not a case this user records on")
+            raise Forbidden("not a case this user records on", key="error_case_not_yours")
     team_workers = set()
     if info is not None and info.team:
         team_workers = {w for w, team in load_organisation(store.engine).workers.items() if team == info.team}
@@ -353,7 +353,7 @@ def undo(store: EventStore, model: ReadModel, actor: Actor, event_ids: list[str]
     model.catch_up()
     # the case may have been closed by the very entry undone
     if not may_record(actor, case_info(model, entry.case_id, now), closed_ok=True):
-        raise Forbidden("not a case this user records on")
+        raise Forbidden("not a case this user records on", key="error_case_not_yours")
     return _send(store, actor, entry, worker_id=worker_id,
                  team_id=load_organisation(store.engine).workers.get(worker_id))
 
@@ -367,14 +367,14 @@ def record_sheet(store: EventStore, model: ReadModel, actor: Actor, team_id: str
     the actor's own, on an active case of the actor's team, or nothing is recorded."""
     actor.authorise(Action.caseload_sheet)
     if actor.team_id is None or team_id != actor.team_id:
-        raise Forbidden("a team lead records the sheet of its own team")
+        raise Forbidden("a team lead records the sheet of its own team", key="error_sheet_own_team")
     model.catch_up()
     for event in events:
         info = case_info(model, str(event.get("case_id")), now)
         if info is None or not info.active or info.team != team_id:
-            raise Forbidden("a case outside the team")
+            raise Forbidden("a case outside the team", key="error_case_outside_team")
         if event.get("source") != SOURCE or event.get("recorded_by") != actor.name or event.get("type") not in SHEET_TYPES:
-            raise Invalid("not an event of the caseload sheet")
+            raise Invalid("not an event of the caseload sheet", key="error_not_sheet_event")
     summary = store.append(events, origin="dashboard")
     if summary.accepted:
         actor.record(store.engine, AuditAction.record_sheet, team_id=team_id, detail=f"{summary.accepted} events")

@@ -11,12 +11,8 @@ from sqlalchemy import Engine
 from core.access import Action
 from core.audit import AuditAction
 from ingest.sources import (
-    MAX_INTERVAL,
-    MIN_INTERVAL,
-    NAME_PATTERN,
     RunResult,
     SourceError,
-    SourceExists,
     SourceView,
     add_source,
     list_sources,
@@ -32,17 +28,11 @@ def listed(engine: Engine, actor: Actor) -> list[SourceView]:
     return list_sources(engine)
 
 
-def _key(exc: SourceError, name: str, kind: str, config: dict[str, Any], interval_seconds: int) -> str | None:
-    """Which rule refused the source, for an adapter that says so in the user's language."""
-    if isinstance(exc, SourceExists):
-        return "err_exists"
-    if not NAME_PATTERN.fullmatch(name or ""):
-        return "err_source_name"
-    if not MIN_INTERVAL <= interval_seconds <= MAX_INTERVAL:
-        return "err_interval"
-    if kind == "http_feed" and urlsplit(str(config.get("url") or "")).scheme.lower() not in ("http", "https"):
-        return "err_url"
-    return None
+def _bad_feed_address(exc: SourceError, kind: str, config: dict[str, Any]) -> bool:
+    """A feed's settings refused for an address that is no http(s) URL: said plainly (err_url)
+    rather than by the field reasons of the settings."""
+    return (exc.key == "error_source_config" and kind == "http_feed"
+            and urlsplit(str(config.get("url") or "")).scheme.lower() not in ("http", "https"))
 
 
 def add(engine: Engine, actor: Actor, name: str, kind: str, config: dict[str, Any], *, interval_seconds: int = 60,
@@ -53,7 +43,8 @@ def add(engine: Engine, actor: Actor, name: str, kind: str, config: dict[str, An
         view = add_source(engine, name, kind, config, interval_seconds=interval_seconds, enabled=enabled,
                           replace=replace)
     except SourceError as exc:
-        exc.key = _key(exc, name, kind, config, interval_seconds)
+        if _bad_feed_address(exc, kind, config):
+            exc.key, exc.params = "err_url", {}
         raise
     actor.record(engine, AuditAction.change_source if replace else AuditAction.add_source,
                  detail=f"source {name} ({kind}, every {interval_seconds} s)")

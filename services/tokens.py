@@ -13,6 +13,7 @@ from core.access import Action, Role
 from core.audit import AuditAction
 from core.database import session_scope
 from core.errors import Invalid, NotFound
+from core.messages import N_
 from core.models import AccessToken
 from core.tokens import (
     BindingError,
@@ -57,7 +58,7 @@ def _binding(engine: Engine, actor: Actor, role: str, worker_id: str | None,
             return worker_id or None, team_id or None, False
         raise Invalid(str(exc), key="err_unknown_worker" if role == Role.worker.value else "err_unknown_team") from None
     except BindingError as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(str(exc), key=exc.key, **exc.params) from None
     return worker_id, team_id, True
 
 
@@ -68,7 +69,7 @@ def create(engine: Engine, actor: Actor, *, role: str, worker_id: str | None = N
     if not 1 <= days <= DAYS_MAX:
         raise Invalid(f"expires_in_days must be between 1 and {DAYS_MAX}", key="err_days")
     if role not in {r.value for r in Role}:
-        raise Invalid(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}")
+        raise Invalid(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}", key=N_("error_token_role"))
     worker_id, team_id, known = _binding(engine, actor, role, worker_id, team_id)
     secret = create_token(engine, role, worker_id=worker_id, team_id=team_id, name=name[:128] if name else None,
                           expires_in=timedelta(days=days))
@@ -82,5 +83,5 @@ def create(engine: Engine, actor: Actor, *, role: str, worker_id: str | None = N
 def revoke(engine: Engine, actor: Actor, token_id: int) -> None:
     actor.authorise(Action.manage_tokens)
     if not revoke_token(engine, token_id):
-        raise NotFound("no such token")
+        raise NotFound("no such token", key=N_("error_token_unknown"))
     actor.record(engine, AuditAction.revoke_token, detail=f"token {token_id}")

@@ -8,6 +8,7 @@ from core.access import Action
 from core.accounts import AccountError, SignedInUser, create_user, list_users, set_disabled
 from core.audit import AuditAction
 from core.errors import Conflict, NotFound
+from core.messages import N_
 from core.models import DashboardUser
 from core.tokens import BindingError, UnknownBinding, check_binding_exists
 from services.actor import Actor
@@ -24,7 +25,7 @@ def _binding_known(engine: Engine, role: str, worker_id: str | None, team_id: st
     except UnknownBinding:
         return False
     except BindingError as exc:
-        raise AccountError(str(exc)) from None
+        raise AccountError(str(exc), key=exc.key, **exc.params) from None
     return True
 
 
@@ -46,8 +47,8 @@ def set_enabled(engine: Engine, actor: Actor, user_id: int, enabled: bool) -> No
     actor.authorise(Action.manage_users)
     target = next((u for u in list_users(engine) if u.id == user_id), None)
     if target is None:
-        raise NotFound(f"no user with id {user_id}")
+        raise NotFound(f"no user with id {user_id}", key=N_("error_user_unknown"))
     if not enabled and actor.name == f"user:{target.username}":
-        raise Conflict("an administrator cannot disable itself")
+        raise Conflict("an administrator cannot disable itself", key=N_("error_user_disable_self"))
     set_disabled(engine, user_id, not enabled)
     actor.record(engine, AuditAction.enable_user if enabled else AuditAction.disable_user, detail=f"user {user_id}")

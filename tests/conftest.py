@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -179,3 +181,20 @@ def ingest_token(services: Services) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def every_log_record_in(log_file: Path) -> Iterator[None]:
+    """Every log record, DEBUG and up, written to `log_file` while the block runs: the log a
+    privacy scan reads with the rest of what a run wrote to disk."""
+    handler = logging.FileHandler(log_file)
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(previous)

@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import inspect, text
 
-from tests.conftest import CITIZENS, bearer
+from tests.conftest import CITIZENS, bearer, every_log_record_in
 
 
 def test_citizen_identifiers_are_nowhere(client, admin_token, services, settings, tmp_path, caplog):
@@ -57,12 +57,7 @@ def test_citizen_identifiers_are_nowhere(client, admin_token, services, settings
 def test_nothing_written_to_disk_holds_a_citizen_identifier(client, admin_token, services, settings, tmp_path):
     """Database files, log file, quarantine, exports and the audit log: every byte the run wrote."""
     log_file = tmp_path / "overblik.log"
-    handler = logging.FileHandler(log_file)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    previous = root.level
-    root.setLevel(logging.DEBUG)
-    try:
+    with every_log_record_in(log_file):
         h = bearer(admin_token)
         client.put("/api/v1/teams/t1", json={"name": "t1", "unit": "u"}, headers=h)
         client.put("/api/v1/workers/w1", json={"name": "w1", "team_id": "t1", "roles": ["caseworker"]}, headers=h)
@@ -89,10 +84,6 @@ def test_nothing_written_to_disk_holds_a_citizen_identifier(client, admin_token,
         for name, content in exports.items():
             (tmp_path / name).write_bytes(content)
         services.engine.dispose()  # every page on disk, not only in the pool's connections
-    finally:
-        root.removeHandler(handler)
-        handler.close()
-        root.setLevel(previous)
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert log_file in written and any(p.suffix == ".csv" for p in written)
     blob = b"\n".join(p.read_bytes() for p in written)

@@ -13,6 +13,7 @@ from api.security import require
 from api.services import ServicesDep
 from api.tokens import Caller
 from core.errors import TooLarge
+from core.messages import N_
 from ingest.limits import check_batch, values_problem
 from ingest.store import Refusal
 from ingest.wire import UnreadableLine, parse_json_body, parse_ndjson
@@ -36,13 +37,15 @@ EVENT_SCHEMA: dict[str, Any] = {
 async def read_limited_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"the body is larger than {limit} bytes; send smaller batches")
+        raise TooLarge(f"the body is larger than {limit} bytes; send smaller batches", key=N_("error_body_too_large"),
+                       most=limit)
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise TooLarge(f"the body is larger than {limit} bytes; send smaller batches")
+            raise TooLarge(f"the body is larger than {limit} bytes; send smaller batches", key=N_("error_body_too_large"),
+                           most=limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -76,13 +79,14 @@ async def post_events(
     # counted on the bytes: a body of a million tiny values is refused before it is parsed
     too_many = values_problem(body, services.settings.max_batch_events, ndjson=ndjson)
     if too_many:
-        raise TooLarge(too_many)
+        raise TooLarge(too_many, key=N_("error_body_too_many_values"), most=services.settings.max_batch_events)
     raw = parse_ndjson(body) if ndjson else parse_json_body(body)
     # a body that is mostly not events is refused as one, not as one quarantine entry an item
     check_batch(raw)
     if len(raw) > services.settings.max_batch_events:
         raise TooLarge(f"the request holds {len(raw)} events; at most "
-                       f"{services.settings.max_batch_events} per request: send smaller batches")
+                       f"{services.settings.max_batch_events} per request: send smaller batches",
+                       key=N_("error_body_too_many_events"), count=len(raw), most=services.settings.max_batch_events)
     summary = await run_in_threadpool(ingest_raw, services, raw, "api")
     return summary.as_dict()
 

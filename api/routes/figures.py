@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.access import Action, Role
+from api.access import Action
+from api.months import FromMonth, Month
 from api.routes.privacy import record_access
 from api.schemas.figures import (
     Board,
@@ -26,12 +27,18 @@ from api.schemas.figures import (
     TargetIn,
     Trend,
 )
-from api.scope import scope_existing_team, scope_team, scope_worker
+from api.scope import (
+    scope_existing_team,
+    scope_rows,
+    scope_team,
+    scope_team_or_worker,
+    scope_worker,
+)
 from api.security import actor_of, require
 from api.services import ServicesDep
 from api.tokens import Caller
 from core.audit import AuditAction
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Invalid, NotFound
 from core.messages import LANGUAGES
 from metrics.closing import ALL_TEAMS
 from metrics.definitions import METRICS
@@ -40,7 +47,6 @@ from metrics.service import MetricsService
 from services import targets
 
 router = APIRouter(tags=["figures"])
-Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 def metrics_service(services: ServicesDep) -> MetricsService:
@@ -81,9 +87,8 @@ async def get_milestones(
 
     def answer() -> dict[str, Any]:
         result = metrics.milestones(month, by, team_id)
-        if caller.role == Role.worker and by == "worker":
-            # a worker sees its own row, and its team's only as the team's aggregate
-            result["rows"] = [r for r in result["rows"] if r["worker_id"] == caller.worker_id]
+        if by == "worker":
+            result["rows"] = scope_rows(caller, result["rows"])
         return result
 
     return await run_in_threadpool(answer)
@@ -103,19 +108,13 @@ async def get_milestone_cases(
     worker_id: str | None = None,
 ):
     if (team_id is None) == (worker_id is None):
-        raise Invalid("give exactly one of team_id and worker_id")
-    if team_id is not None:
-        if caller.role == Role.team_lead and team_id != caller.team_id:
-            raise Forbidden("outside the scope of this token")
-    else:
-        await run_in_threadpool(scope_worker, services, caller, worker_id)
+        raise Invalid("give exactly one of team_id and worker_id", key="error_team_or_worker")
+    await run_in_threadpool(scope_team_or_worker, services, caller, team_id, worker_id)
     cases = await run_in_threadpool(
         metrics.milestone_cases, month, field, team_id=team_id, worker_id=worker_id
     )
-    await run_in_threadpool(
-        lambda: record_access(request, caller, AuditAction.open_case_list, worker_id=worker_id,
-                              team_id=team_id, detail=f"{month} {field}")
-    )
+    await run_in_threadpool(record_access, request, caller, AuditAction.open_case_list, worker_id=worker_id,
+                            team_id=team_id, detail=f"{month} {field}")
     return cases
 
 
@@ -126,18 +125,13 @@ async def get_trend(
     metrics: MetricsDep,
     caller: Annotated[Caller, Depends(require(Action.read_figures))],
     metric: str,
-    from_: Annotated[str, Query(alias="from", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    from_: FromMonth,
     to: Month,
     team_id: str | None = None,
     worker_id: str | None = None,
 ):
-    if worker_id is not None:
-        await run_in_threadpool(scope_worker, services, caller, worker_id)
-    else:
-        team_id = await run_in_threadpool(scope_team, services, caller, team_id)
-    return await run_in_threadpool(
-        lambda: metrics.trend(metric, from_, to, team_id=team_id, worker_id=worker_id)
-    )
+    team_id = await run_in_threadpool(scope_team_or_worker, services, caller, team_id, worker_id)
+    return await run_in_threadpool(metrics.trend, metric, from_, to, team_id=team_id, worker_id=worker_id)
 
 
 @router.get("/board", response_model=Board, summary="A worker's case board, now")
@@ -150,10 +144,10 @@ async def get_board(
 ):
     worker_id = worker_id or caller.worker_id
     if worker_id is None:
-        raise Invalid("worker_id is required")
+        raise Invalid("worker_id is required", key="error_worker_required")
     await run_in_threadpool(scope_worker, services, caller, worker_id)
     board = await run_in_threadpool(metrics.board, worker_id)
-    await run_in_threadpool(lambda: record_access(request, caller, AuditAction.open_board, worker_id=worker_id))
+    await run_in_threadpool(record_access, request, caller, AuditAction.open_board, worker_id=worker_id)
     return board
 
 
@@ -163,7 +157,7 @@ async def get_funnel(
     metrics: MetricsDep,
     caller: Annotated[Caller, Depends(require(Action.read_figures))],
     programme: str,
-    from_: Annotated[str, Query(alias="from", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    from_: FromMonth,
     to: Month,
     by: Annotated[str, Query(pattern="^team$")] = "team",
 ):
@@ -253,9 +247,7 @@ async def post_close_month(
 ):
     """A team lead closes its own team's month; an admin one team's (team_id) or everyone's."""
     team_id = await run_in_threadpool(scope_existing_team, services, caller, team_id)
-    return await run_in_threadpool(
-        lambda: metrics.close_month(month, team_id=team_id, closed_by=f"token:{caller.token_id}")
-    )
+    return await run_in_threadpool(metrics.close_month, month, team_id=team_id, closed_by=f"token:{caller.token_id}")
 
 
 @router.get("/months", response_model=list[Close], summary="The closed months")
@@ -280,7 +272,7 @@ async def get_closed_month(
     team_id: str | None = None,
 ):
     team_id = await run_in_threadpool(scope_existing_team, services, caller, team_id)
-    result = await run_in_threadpool(lambda: metrics.closed_month(month, team_id=team_id))
+    result = await run_in_threadpool(metrics.closed_month, month, team_id=team_id)
     if result is None:
-        raise NotFound(f"{month} is not closed")
+        raise NotFound(f"{month} is not closed", key="error_month_not_closed", month=month)
     return result

@@ -46,7 +46,7 @@ async def post_import(
     filename = Path(file.filename or "upload").name
     kind = file_format(filename)
     if export_date is not None and mapping is None:
-        raise Invalid("export_date needs mapping")
+        raise Invalid("export_date needs mapping", key="error_export_date_needs_mapping")
     rules = server_mapping(mapping, services.settings.mappings_dir) if mapping is not None else None
     limit = services.settings.max_import_bytes
     with tempfile.TemporaryDirectory() as folder:
@@ -56,7 +56,7 @@ async def post_import(
             while chunk := await file.read(1 << 20):
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge(f"the file is larger than {limit} bytes")
+                    raise TooLarge(f"the file is larger than {limit} bytes", key="error_file_too_large", most=limit)
                 handle.write(chunk)
         result = await run_in_threadpool(
             imports.import_file, services, actor, path, filename=filename, mapping=rules, export_date=export_date,

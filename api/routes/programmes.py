@@ -3,12 +3,14 @@ reference figures (docs/programmes.md)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.access import Action, Role
+from api.access import Action
+from api.limits import REFERENCE_CSV_BYTES
+from api.months import MONTH, FromMonth, Month
 from api.schemas.programmes import (
     Benchmark,
     Channels,
@@ -22,7 +24,7 @@ from api.schemas.programmes import (
     QuarterlyReport,
     ReferenceImport,
 )
-from api.scope import scope_team, scope_worker
+from api.scope import scope_rows, scope_team, scope_team_or_worker
 from api.security import require
 from api.services import ServicesDep
 from api.tokens import Caller
@@ -30,11 +32,7 @@ from core.errors import TooLarge
 from metrics.programme_service import ProgrammeService
 
 router = APIRouter(tags=["programmes"])
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 QUARTER = r"^\d{4}Q[1-4]$"
-Month = Annotated[str, Query(pattern=MONTH, description="YYYY-MM")]
-FromMonth = Annotated[str, Query(alias="from", pattern=MONTH, description="YYYY-MM")]
-MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
 def programme_service(services: ServicesDep) -> ProgrammeService:
@@ -44,11 +42,6 @@ def programme_service(services: ServicesDep) -> ProgrammeService:
 ProgrammesDep = Annotated[ProgrammeService, Depends(programme_service)]
 
 
-async def _call(function, *args, **kwargs) -> Any:
-    """Runs a service call off the event loop (its refusals are answered by api/errors.py)."""
-    return await run_in_threadpool(lambda: function(*args, **kwargs))
-
-
 # -- process models ------------------------------------------------------------------------
 
 @router.get("/programmes", response_model=list[ProcessModel],
@@ -56,7 +49,7 @@ async def _call(function, *args, **kwargs) -> Any:
 async def list_programmes(
     programmes: ProgrammesDep, _caller: Annotated[Caller, Depends(require(Action.read_programmes))]
 ):
-    return await _call(programmes.list_models)
+    return await run_in_threadpool(programmes.list_models)
 
 
 @router.get("/programmes/{programme}", response_model=ProcessModel,
@@ -66,7 +59,7 @@ async def get_programme(
     _caller: Annotated[Caller, Depends(require(Action.read_programmes))],
     programme: str,
 ):
-    return (await _call(programmes.process_model, programme)).as_dict()
+    return (await run_in_threadpool(programmes.process_model, programme)).as_dict()
 
 
 @router.put("/programmes/{programme}", response_model=ProcessModel,
@@ -77,7 +70,7 @@ async def put_programme(
     programme: str,
     model: Annotated[ProcessModelIn, Body()],
 ):
-    return await _call(programmes.save_model, programme, model.model_dump(exclude_unset=True))
+    return await run_in_threadpool(programmes.save_model, programme, model.model_dump(exclude_unset=True))
 
 
 # -- phase views ---------------------------------------------------------------------------
@@ -92,11 +85,8 @@ async def get_phases(
     team_id: str | None = None,
     worker_id: str | None = None,
 ):
-    if worker_id is not None:
-        await run_in_threadpool(scope_worker, services, caller, worker_id)
-    else:
-        team_id = await run_in_threadpool(scope_team, services, caller, team_id)
-    return await _call(programmes.phases, programme, team_id=team_id, worker_id=worker_id)
+    team_id = await run_in_threadpool(scope_team_or_worker, services, caller, team_id, worker_id)
+    return await run_in_threadpool(programmes.phases, programme, team_id=team_id, worker_id=worker_id)
 
 
 @router.get("/programmes/{programme}/flow", response_model=Flow,
@@ -111,7 +101,7 @@ async def get_flow(
     team_id: str | None = None,
 ):
     team_id = await run_in_threadpool(scope_team, services, caller, team_id)
-    return await _call(programmes.flow, programme, from_, to, team_id=team_id)
+    return await run_in_threadpool(programmes.flow, programme, from_, to, team_id=team_id)
 
 
 @router.get("/programmes/{programme}/completion", response_model=Completion,
@@ -127,7 +117,7 @@ async def get_completion(
     team_id: str | None = None,
 ):
     team_id = await run_in_threadpool(scope_team, services, caller, team_id)
-    return await _call(programmes.cohort_completion, programme, from_, to, until=until,
+    return await run_in_threadpool(programmes.cohort_completion, programme, from_, to, until=until,
                        team_id=team_id)
 
 
@@ -140,9 +130,8 @@ async def get_jobcoach_load(
     team_id: str | None = None,
 ):
     team_id = await run_in_threadpool(scope_team, services, caller, team_id)
-    result = await _call(programmes.jobcoach_load, team_id=team_id)
-    if caller.role == Role.worker:
-        result["rows"] = [r for r in result["rows"] if r["worker_id"] == caller.worker_id]
+    result = await run_in_threadpool(programmes.jobcoach_load, team_id=team_id)
+    result["rows"] = scope_rows(caller, result["rows"])
     return result
 
 
@@ -160,7 +149,7 @@ async def get_indicators(
     team_id: str | None = None,
 ):
     team_id = await run_in_threadpool(scope_team, services, caller, team_id)
-    return await _call(programmes.indicators, programme, from_, to, team_id=team_id)
+    return await run_in_threadpool(programmes.indicators, programme, from_, to, team_id=team_id)
 
 
 # -- provider reporting --------------------------------------------------------------------
@@ -174,7 +163,7 @@ async def get_channels(
     from_: Annotated[str, Query(alias="from", pattern=QUARTER, description="YYYYQn")],
     to: Annotated[str, Query(pattern=QUARTER, description="YYYYQn")],
 ):
-    return await _call(programmes.channels, programme, from_, to)
+    return await run_in_threadpool(programmes.channels, programme, from_, to)
 
 
 @router.get("/programmes/{programme}/reports/quarterly/{quarter}",
@@ -187,7 +176,7 @@ async def get_quarterly_report(
     programme: str,
     quarter: str,
 ):
-    tables = await _call(programmes.quarterly_tables, programme, quarter)
+    tables = await run_in_threadpool(programmes.quarterly_tables, programme, quarter)
     return {"programme": programme, "quarter": quarter, "tables": tables}
 
 
@@ -197,16 +186,16 @@ async def get_quarterly_report(
              summary="Import outside benchmark figures from CSV (label, metric, month, value, "
              "optional source)",
              openapi_extra={"requestBody": {"required": True, "content": {
-                 "text/csv": {"schema": {"type": "string", "maxLength": MAX_CSV_BYTES}}}}})
+                 "text/csv": {"schema": {"type": "string", "maxLength": REFERENCE_CSV_BYTES}}}}})
 async def post_reference_figures(
     request: Request,
     programmes: ProgrammesDep,
     _caller: Annotated[Caller, Depends(require(Action.write_reference_figures))],
 ):
     body = await request.body()
-    if len(body) > MAX_CSV_BYTES:
-        raise TooLarge("at most 2 MiB of CSV")
-    return await _call(programmes.import_reference, body)
+    if len(body) > REFERENCE_CSV_BYTES:
+        raise TooLarge("at most 2 MiB of CSV", key="error_csv_too_large")
+    return await run_in_threadpool(programmes.import_reference, body)
 
 
 @router.get("/benchmark", response_model=Benchmark,
@@ -217,4 +206,4 @@ async def get_benchmark(
     metric: str,
     month: Month,
 ):
-    return await _call(programmes.benchmark, metric, month)
+    return await run_in_threadpool(programmes.benchmark, metric, month)

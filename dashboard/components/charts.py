@@ -7,6 +7,7 @@ from dash import dcc
 
 from core.outputs import chart_text
 from dashboard.i18n import locale, metric_label, month_label, readiness_label, role_label, t
+from dashboard.steering import READINESS_SHOWN
 from metrics.definitions import BY_NAME
 
 INK = "#1f2933"
@@ -94,7 +95,7 @@ def trend_chart(points: list[dict], metric: str, lang: str, *, graph_id=None, he
 def readiness_bar(readiness: dict[str, int], lang: str):
     """The team's active cases by readiness as one stacked bar (ready → unknown)."""
     fig = go.Figure()
-    for level in ("ready", "close", "far", "unknown"):
+    for level in READINESS_SHOWN:
         count = readiness.get(level, 0)
         fig.add_bar(y=[""], x=[count], name=readiness_label(level, lang), orientation="h",
                     marker_color=READINESS_COLOURS[level], text=[count], textposition="inside",

@@ -26,6 +26,7 @@ from dashboard.i18n import (
 from dashboard.pages.recording_form import recording_section, register_recording
 from dashboard.pages.sheet_form import register_sheet, sheet_section
 from dashboard.scope import audit_open, current_user, permit, scope_worker
+from dashboard.steering import READINESS_SHOWN
 from metrics.calendar import add_months
 
 WORKER_FIGURES = (
@@ -63,7 +64,7 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
                             dcc.Dropdown(
                                 id=ids.CASELOAD_READINESS,
                                 options=[{"label": readiness_label(level, lang), "value": level}
-                                         for level in ("ready", "close", "far", "unknown")],
+                                         for level in READINESS_SHOWN],
                                 placeholder=t("all_readiness", lang), clearable=True, searchable=False,
                                 className="readiness-filter",
                             ),

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, dcc, html
 from flask import g
 
 from core.access import Action
 from dashboard import ids
-from dashboard.agreements import IdentityInText, add_agreement, agreements_of, mark_done
-from dashboard.components.agreement_log import agreement_log
+from dashboard.components.agreement_log import agreement_section, keep_agreements
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.phases import phase_names
 from dashboard.components.status import norm_flag
@@ -18,12 +17,8 @@ from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.downloads import TALK_PATH
 from dashboard.i18n import day_label, figure, month_label, number, readiness_label, role_label, t
-from dashboard.inputs import entry_id
 from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker
-from metrics.calendar import add_months
-
-TALK_FIGURES = ("in_placement", "placement_starts", "cv_done", "with_ordinary_hours", "follow_up_overdue")
-TALK_MONTHS = 6
+from dashboard.steering import READINESS_SHOWN, TALK_FIGURES, talk_caseload
 
 
 def layout(context: DashboardContext, user, lang: str, query: dict):
@@ -46,22 +41,8 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
                 options=[{"label": context.directory.worker_name(w), "value": w} for w in workers])],
                 className="control control-wide")], className="toolbar no-print"),
             html.Div(id=ids.TALK_BODY),
-            html.Section(
-                [
-                    html.H2(t("notes_actions", lang)),
-                    html.Div([
-                        dcc.Dropdown(id=ids.TALK_KIND, value="action", clearable=False, searchable=False,
-                                     options=[{"label": t("kind_action", lang), "value": "action"},
-                                              {"label": t("kind_note", lang), "value": "note"}],
-                                     className="control"),
-                        dcc.Input(id=ids.TALK_TEXT, type="text", className="grow", maxLength=2000,
-                                  placeholder=t("notes_actions", lang)),
-                        html.Button(t("add", lang), id=ids.TALK_ADD, n_clicks=0, className="button primary"),
-                    ], className="toolbar form-row no-print"),
-                    html.Div(id=ids.TALK_LOG),
-                ],
-                className="section",
-            ),
+            agreement_section(t("notes_actions", lang), lang, kind_id=ids.TALK_KIND, text_id=ids.TALK_TEXT,
+                              add_id=ids.TALK_ADD, log_id=ids.TALK_LOG),
         ]
     )
 
@@ -86,10 +67,8 @@ def register(app, context: DashboardContext) -> None:
         metrics = context.metrics
         month = context.current_month()
         board = metrics.board(worker_id)
+        months, history, roles = talk_caseload(metrics, worker_id, month)
         norms = {band["role"]: band for band in metrics.get_norms()}
-        months = [add_months(month, -i) for i in range(TALK_MONTHS - 1, -1, -1)]
-        history = metrics.trend("caseload", months[0], months[-1], worker_id=worker_id)["points"]
-        roles = sorted({role for p in history for role, n in (p["value"] or {}).items() if n})
         caseload_rows = [
             [role_label(role, lang)]
             + [number((p["value"] or {}).get(role, 0), lang) for p in history]
@@ -109,7 +88,7 @@ def register(app, context: DashboardContext) -> None:
             cards.append(figure_card(name, worker_row[name] if worker_row else None, lang, worker=worker_id,
                                      footer=footer))
         by_level = {level: [c for c in board["cases"] if c["readiness"] == level]
-                    for level in ("ready", "close", "far", "unknown")}
+                    for level in READINESS_SHOWN}
         readiness_cards = [
             html.Div([html.Div(readiness_label(level, lang), className="figure-label"),
                       html.Div(metric_value(f"readiness.{level}", number(len(cases), lang), worker=worker_id),
@@ -151,24 +130,9 @@ def register(app, context: DashboardContext) -> None:
     )
     def keep_log(worker_id, _add, _done, kind, text):
         worker_id, team_id = checked(worker_id)
-        user = current_user()
-        lang = g.lang
-        trigger = ctx.triggered_id
-        clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
-        refused = None
-        if trigger == ids.TALK_ADD and clicked:
-            try:
-                add_agreement(context.engine, team_id=team_id, worker_id=worker_id, month=context.current_month(),
-                              kind=kind, text=text or "", created_by=user.username)
-                text = ""
-            except IdentityInText:
-                # nothing stored, nothing sent back: the text stays in the field to be corrected
-                refused = html.P(t("identity_in_text", lang), className="form-error", role="alert")
-                text = no_update
-        elif isinstance(trigger, dict) and clicked and entry_id(trigger) is not None:
-            mark_done(context.engine, entry_id(trigger), team_id=team_id)
-        log = agreement_log(agreements_of(context.engine, team_id=team_id, worker_id=worker_id), lang, ids.TALK_DONE)
-        return (log if refused is None else [refused, log]), text
+        return keep_agreements(context, g.lang, add_id=ids.TALK_ADD, done_type=ids.TALK_DONE, team_id=team_id,
+                               worker_id=worker_id, month=context.current_month(), kind=kind, text=text,
+                               created_by=current_user().username)
 
     @app.callback(Output(ids.TALK_PDF, "href"), Input(ids.TALK_WORKER, "value"))
     def talk_pdf(worker_id):

@@ -13,8 +13,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from core.access import Action
 from dashboard import ids
-from dashboard.agreements import IdentityInText, add_agreement, agreements_of, mark_done
-from dashboard.components.agreement_log import agreement_log
+from dashboard.components.agreement_log import agreement_section, keep_agreements
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.charts import funnel_chart, readiness_bar, trend_chart
 from dashboard.components.phases import phase_names, phase_section
@@ -33,7 +32,7 @@ from dashboard.i18n import (
     t,
     time_label,
 )
-from dashboard.inputs import entry_id
+from dashboard.inputs import clicked
 from dashboard.scope import audit_open, current_user, permit, scope_team, visible_teams
 from dashboard.steering import CHARTS, OTHER_FIGURES, WORKER_COLUMNS
 from metrics.calendar import add_months
@@ -92,22 +91,8 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
             html.Section([html.H2(t("trend_12", lang)), html.Div(id=ids.TEAM_CHARTS, className="chart-grid")],
                          className="section"),
             dcc.Store(id=ids.TEAM_CHARTS_DIGEST),
-            html.Section(
-                [
-                    html.H2(t("action_log", lang)),
-                    html.Div([
-                        dcc.Dropdown(id=ids.TEAM_ACTION_KIND, value="action", clearable=False, searchable=False,
-                                     options=[{"label": t("kind_action", lang), "value": "action"},
-                                              {"label": t("kind_note", lang), "value": "note"}],
-                                     className="control"),
-                        dcc.Input(id=ids.TEAM_ACTION_TEXT, type="text", className="grow", maxLength=2000,
-                                  placeholder=t("notes_actions", lang)),
-                        html.Button(t("add", lang), id=ids.TEAM_ACTION_ADD, n_clicks=0, className="button primary"),
-                    ], className="toolbar form-row no-print"),
-                    html.Div(id=ids.TEAM_ACTION_LOG),
-                ],
-                className="section",
-            ),
+            agreement_section(t("action_log", lang), lang, kind_id=ids.TEAM_ACTION_KIND, text_id=ids.TEAM_ACTION_TEXT,
+                              add_id=ids.TEAM_ACTION_ADD, log_id=ids.TEAM_ACTION_LOG),
         ]
     )
 
@@ -295,14 +280,14 @@ def register(app, context: DashboardContext) -> None:
         return html.Section([html.H2(t("per_worker", lang)), worker_table(context, workers, previous_workers, norms,
                                                                            lang)], className="section")
 
-    @app.callback(
-        Output(ids.TEAM_MORE, "children"),
-        Output(ids.TEAM_MORE_DIGEST, "data"),
-        Input(ids.TEAM_DRAWN, "data"),
-        State(ids.TEAM_SELECT, "value"),
-        State(ids.MONTH_SELECT, "value"),
-        State(ids.TEAM_MORE_DIGEST, "data"),
-    )
+    def after_figures(section_id: str, digest_id: str):
+        """A section drawn once the figures are, for the team and month chosen, and sent again
+        only when its digest (what it is drawn from) differs from the one on screen."""
+        return app.callback(Output(section_id, "children"), Output(digest_id, "data"), Input(ids.TEAM_DRAWN, "data"),
+                            State(ids.TEAM_SELECT, "value"), State(ids.MONTH_SELECT, "value"),
+                            State(digest_id, "data"))
+
+    @after_figures(ids.TEAM_MORE, ids.TEAM_MORE_DIGEST)
     def show_more(_drawn, team_id, month, drawn_from):
         """Quality, phases, overdue follow-ups, readiness and funnel; redrawn only when they differ."""
         team_id = checked(team_id)
@@ -334,14 +319,7 @@ def register(app, context: DashboardContext) -> None:
         ])
         return body, digest
 
-    @app.callback(
-        Output(ids.TEAM_CHARTS, "children"),
-        Output(ids.TEAM_CHARTS_DIGEST, "data"),
-        Input(ids.TEAM_DRAWN, "data"),
-        State(ids.TEAM_SELECT, "value"),
-        State(ids.MONTH_SELECT, "value"),
-        State(ids.TEAM_CHARTS_DIGEST, "data"),
-    )
+    @after_figures(ids.TEAM_CHARTS, ids.TEAM_CHARTS_DIGEST)
     def show_charts(_drawn, team_id, month, drawn_from):
         """The 12-month trends; the charts are redrawn only when a point or target moved."""
         team_id = checked(team_id)
@@ -382,7 +360,7 @@ def register(app, context: DashboardContext) -> None:
             return True, None, None
         # the cards are drawn anew on every live update, which fires this without a click:
         # nothing opened, nothing recorded
-        if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
+        if not isinstance(trigger, dict) or not clicked():
             raise PreventUpdate
         audit_open(context, current_user(), "open_case_list", team_id=team_id, always=True)
         lang = g.lang
@@ -409,27 +387,6 @@ def register(app, context: DashboardContext) -> None:
     )
     def keep_action_log(team_id, _add, _done, month, kind, text):
         """The steering meeting's actions: recorded for the month on screen, shown in the next packs."""
-        team_id = checked(team_id)
-        user = current_user()
-        trigger = ctx.triggered_id
-        clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
-        # the text field is emptied only once its text is recorded: what is typed while the
-        # log is first drawn stays
-        cleared, refused = no_update, None
-        month = month or context.current_month()
-        if trigger == ids.TEAM_ACTION_ADD and clicked:
-            if month not in context.recent_months():  # the months the page offers
-                refused = html.P(t("err_month", g.lang), className="form-error", role="alert")
-            else:
-                try:
-                    add_agreement(context.engine, team_id=team_id, worker_id=None, month=month,
-                                  kind=kind, text=text or "", created_by=user.username)
-                    cleared = ""
-                except IdentityInText:
-                    # nothing stored; the text stays in the field to be corrected
-                    refused = html.P(t("identity_in_text", g.lang), className="form-error", role="alert")
-        elif isinstance(trigger, dict) and clicked and entry_id(trigger) is not None:
-            mark_done(context.engine, entry_id(trigger), team_id=team_id)
-        items = agreements_of(context.engine, team_id=team_id, worker_id=None)
-        log = agreement_log(items, g.lang, ids.TEAM_ACTION_DONE)
-        return ([refused, log] if refused is not None else log), cleared
+        return keep_agreements(context, g.lang, add_id=ids.TEAM_ACTION_ADD, done_type=ids.TEAM_ACTION_DONE,
+                               team_id=checked(team_id), worker_id=None, month=month or context.current_month(),
+                               kind=kind, text=text, created_by=current_user().username)

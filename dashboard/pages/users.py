@@ -15,6 +15,7 @@ from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, t
+from dashboard.inputs import clicked
 from dashboard.scope import acting
 from services import users
 
@@ -98,8 +99,7 @@ def register(app, context: DashboardContext) -> None:
         lang = g.lang
         message = ""
         trigger = ctx.triggered_id
-        clicked = any(item["value"] for item in ctx.triggered) if ctx.triggered else False
-        if trigger == ids.USER_CREATE and clicked:
+        if trigger == ids.USER_CREATE and clicked():
             try:
                 # a binding that does not belong to the role is not kept (as the command line)
                 made, _ = users.create(context.engine, actor, username or "", password or "", role or "",
@@ -112,7 +112,7 @@ def register(app, context: DashboardContext) -> None:
                 message = f"✕ {t('username_taken', lang)}"
             except DomainError as exc:
                 message = f"✕ {error_text(exc, lang)}"
-        elif isinstance(trigger, dict) and clicked:
+        elif isinstance(trigger, dict) and clicked():
             target = next((u for u in list_users(context.engine) if u.id == trigger["id"]), None)
             if target is not None:
                 # an administrator cannot lock itself out: then the button does nothing

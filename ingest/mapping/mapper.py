@@ -15,6 +15,7 @@ import orjson
 from core.contract import ONCE_TYPES, STATE_TYPES, STATUS_TYPES
 from core.database import as_utc
 from core.errors import Invalid
+from core.messages import N_
 from core.numbers import NumberError, parse_float
 from ingest.imports import FILE_NUMBER_LOCALE, NUMBER_FIELDS, TEXT_FIELDS
 from ingest.mapping.readers import ExportRow
@@ -69,7 +70,8 @@ def parse_date(value: Any, formats: Sequence[str]) -> date | datetime:
     try:
         return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
-        raise RowProblem(f"not a date in the format {' or '.join(formats)}") from None
+        raise RowProblem(f"not a date in the format {' or '.join(formats)}", key=N_("error_row_date"),
+                         formats=" | ".join(formats)) from None
 
 
 def _iso(value: date | datetime) -> str:
@@ -169,11 +171,11 @@ class Mapper:
         column = rule.date.column or ""
         value = cell(row, column)
         if value is None:
-            raise RowProblem(f"column {column} (the date) is empty")
+            raise RowProblem(f"column {column} (the date) is empty", key=N_("error_row_date_empty"), column=column)
         try:
             return self.parse(value, rule.date.format or self.mapping.date_formats)
         except RowProblem as exc:
-            raise RowProblem(f"column {column}: {exc}") from None
+            raise RowProblem(f"column {column}: {exc}", key=N_("error_row_column"), column=column, problem=exc) from None
 
     def export_date_of(self, row: ExportRow) -> date:
         if self.export_date is not None:
@@ -182,11 +184,13 @@ class Mapper:
         assert spec is not None and spec.column  # import_mapped checked this
         value = cell(row, spec.column)
         if value is None:
-            raise RowProblem(f"column {spec.column} (the export's date) is empty")
+            raise RowProblem(f"column {spec.column} (the export's date) is empty", key=N_("error_row_export_date_empty"),
+                             column=spec.column)
         try:
             parsed = self.parse(value, spec.format or self.mapping.date_formats)
         except RowProblem as exc:
-            raise RowProblem(f"column {spec.column}: {exc}") from None
+            raise RowProblem(f"column {spec.column}: {exc}", key=N_("error_row_column"), column=spec.column,
+                             problem=exc) from None
         return parsed.date() if isinstance(parsed, datetime) else parsed
 
     def field(self, row: ExportRow, name: str, spec: FieldSpec) -> Any:
@@ -197,7 +201,8 @@ class Mapper:
         if raw is None:
             if spec.optional:
                 return None
-            raise RowProblem(f"column {column} ({name}) is empty")
+            raise RowProblem(f"column {column} ({name}) is empty", key=N_("error_row_field_empty"), column=column,
+                             field=name)
         table = self.mapping.codes[spec.codes] if isinstance(spec.codes, str) else spec.codes
         if name == "participants":
             parts = [p.strip() for p in cell_text(raw).split(";") if p.strip()]
@@ -210,7 +215,8 @@ class Mapper:
             try:
                 parsed = self.parse(raw, spec.format)
             except RowProblem as exc:
-                raise RowProblem(f"column {column} ({name}): {exc}") from None
+                raise RowProblem(f"column {column} ({name}): {exc}", key=N_("error_row_field"), column=column, field=name,
+                                 problem=exc) from None
             return f"{parsed.year:04d}-{parsed.month:02d}" if name == "month" else _iso(parsed)
         if name == "month" and isinstance(raw, datetime | date):
             return f"{raw.year:04d}-{raw.month:02d}"
@@ -221,7 +227,8 @@ class Mapper:
                 # text in the Danish/German form or the machine form (core/numbers.py)
                 return parse_float(raw, FILE_NUMBER_LOCALE)
             except NumberError as exc:
-                raise RowProblem(f"column {column} ({name}): {exc}") from None
+                raise RowProblem(f"column {column} ({name}): {exc}", key=N_("error_row_field"), column=column, field=name,
+                                 problem=exc) from None
         if name in TEXT_FIELDS or name in ("reason", "role", "level", "kind", "outcome"):
             return cell_text(raw)
         return raw
@@ -234,7 +241,8 @@ class Mapper:
         key = value.casefold()
         if key not in folded:
             list_name = spec.codes if isinstance(spec.codes, str) else f"of {name}"
-            raise RowProblem(f"column {column} ({name}) holds a code not in the code list {list_name}")
+            raise RowProblem(f"column {column} ({name}) holds a code not in the code list {list_name}",
+                             key=N_("error_row_code"), column=column, field=name, codes=list_name)
         target = folded[key]
         if target is None and skip:
             raise _Skip

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.messages import N_
 from ingest.imports import FORMATS, UnreadableFile, file_format
 from ingest.limits import ARCHIVE_LIMITS, ArchiveLimits, ArchiveRefused, open_workbook, sheet_rows
 from ingest.mapping.schema import Mapping
@@ -28,7 +29,7 @@ def read_export(path: Path, mapping: Mapping, filename: str,
                 limits: ArchiveLimits = ARCHIVE_LIMITS) -> Iterator[ExportRow]:
     kind = mapping.file.format or file_format(filename)
     if kind == "ndjson":
-        raise UnreadableFile("a mapping reads CSV or XLSX exports, not NDJSON")
+        raise UnreadableFile("a mapping reads CSV or XLSX exports, not NDJSON", key=N_("error_mapping_not_ndjson"))
     return _csv_export(path, mapping) if kind == "csv" else _xlsx_export(path, mapping, limits)
 
 
@@ -38,7 +39,9 @@ def _header(cells: Sequence[Any], mapping: Mapping) -> list[str]:
     if missing:
         raise UnreadableFile(
             f"the header row (line {mapping.file.header_row}) lacks columns the mapping "
-            f"{mapping.name} reads: {', '.join(dict.fromkeys(missing))}"
+            f"{mapping.name} reads: {', '.join(dict.fromkeys(missing))}",
+            key=N_("error_mapping_header_lacks"), line=mapping.file.header_row, mapping=mapping.name,
+            columns=", ".join(dict.fromkeys(missing)),
         )
     return header
 
@@ -52,7 +55,8 @@ def _csv_export(path: Path, mapping: Mapping) -> Iterator[ExportRow]:
                 handle.readline()
             first = handle.readline()
             if not first.strip():
-                raise UnreadableFile(f"line {options.header_row} (the header row) is empty")
+                raise UnreadableFile(f"line {options.header_row} (the header row) is empty", key=N_("error_mapping_header_empty"),
+                                     line=options.header_row)
             delimiter = options.delimiter or max(";,\t", key=first.count)
             reader = csv.reader([first], delimiter=delimiter)
             header = _header(next(reader), mapping)
@@ -64,7 +68,8 @@ def _csv_export(path: Path, mapping: Mapping) -> Iterator[ExportRow]:
         except (UnicodeDecodeError, csv.Error) as exc:
             raise UnreadableFile(
                 f"not a readable CSV file in {options.encoding} ({type(exc).__name__}); "
-                "set file.encoding in the mapping"
+                "set file.encoding in the mapping",
+                key=N_("error_mapping_encoding"), encoding=options.encoding,
             ) from None
     finally:
         handle.close()
@@ -75,11 +80,12 @@ def _xlsx_export(path: Path, mapping: Mapping, limits: ArchiveLimits = ARCHIVE_L
         # the archive's sizes are checked before openpyxl unpacks anything (ingest/limits.py)
         workbook = open_workbook(path, limits)
     except ArchiveRefused as exc:
-        raise UnreadableFile(str(exc)) from None
+        raise UnreadableFile(str(exc), key=exc.key, **exc.params) from None
     try:
         if mapping.file.sheet:
             if mapping.file.sheet not in workbook.sheetnames:
-                raise UnreadableFile(f"the workbook has no sheet named {mapping.file.sheet}")
+                raise UnreadableFile(f"the workbook has no sheet named {mapping.file.sheet}", key=N_("error_mapping_no_sheet"),
+                                     sheet=mapping.file.sheet)
             sheet = workbook[mapping.file.sheet]
         else:
             sheet = workbook.worksheets[0]
@@ -92,8 +98,8 @@ def _xlsx_export(path: Path, mapping: Mapping, limits: ArchiveLimits = ARCHIVE_L
                     continue
                 yield ExportRow(number, dict(zip(header, cells, strict=False)))
         except StopIteration:
-            raise UnreadableFile("the sheet has no header row") from None
+            raise UnreadableFile("the sheet has no header row", key=N_("error_mapping_no_header")) from None
         except ArchiveRefused as exc:
-            raise UnreadableFile(str(exc)) from None
+            raise UnreadableFile(str(exc), key=exc.key, **exc.params) from None
     finally:
         workbook.close()

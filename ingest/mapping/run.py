@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.errors import Invalid, NotFound
+from core.messages import N_
 from ingest import events as event_models
 from ingest.imports import (
     ImportResult,
@@ -43,7 +44,7 @@ class NoSuchMapping(NotFound):
     folder, a link out of it and a missing file answer alike)."""
 
     def __init__(self) -> None:
-        super().__init__("no mapping of that name")
+        super().__init__("no mapping of that name", key=N_("error_mapping_unknown"))
 
 
 class UnusableMapping(Invalid):
@@ -53,7 +54,8 @@ class UnusableMapping(Invalid):
 def server_mapping(name: str, mappings_dir: Path | None) -> Mapping:
     """The mapping an import names by `?mapping=NAME`: a plain file name in `mappings_dir`."""
     if mappings_dir is None:
-        raise UnusableMapping("no mappings on this server (OVERBLIK_MAPPINGS_DIR is not set)")
+        raise UnusableMapping("no mappings on this server (OVERBLIK_MAPPINGS_DIR is not set)",
+                              key=N_("error_mapping_none_here"))
     if not SERVER_MAPPING_NAME.fullmatch(name) or name.startswith("."):
         raise NoSuchMapping()
     try:
@@ -63,7 +65,7 @@ def server_mapping(name: str, mappings_dir: Path | None) -> Mapping:
     try:
         return load_mapping(path)
     except MappingError as exc:
-        raise UnusableMapping(f"cannot use the mapping {exc}") from None
+        raise UnusableMapping(f"cannot use the mapping {exc}", key=N_("error_mapping_unusable"), problem=exc) from None
 
 
 def confined_mapping(value: str, mappings_dir: Path | None) -> Path:
@@ -73,22 +75,27 @@ def confined_mapping(value: str, mappings_dir: Path | None) -> Path:
     `..`, an absolute path elsewhere and a link out of the folder are refused with a
     MappingError that names the setting, never anything of a file."""
     if mappings_dir is None:
-        raise MappingError("mapping", ["no mappings on this server (OVERBLIK_MAPPINGS_DIR is not set)"])
+        raise MappingError("mapping", ["no mappings on this server (OVERBLIK_MAPPINGS_DIR is not set)"],
+                           key=N_("error_mapping_none_here"))
     if not isinstance(value, str) or not value.strip() or len(value) > 1024 or "\x00" in value:
-        raise MappingError("mapping", ["a mapping is named by a file in OVERBLIK_MAPPINGS_DIR"])
+        raise MappingError("mapping", ["a mapping is named by a file in OVERBLIK_MAPPINGS_DIR"],
+                           key=N_("error_mapping_name"))
     folder = Path(mappings_dir).resolve()
     given = Path(value)
     if ".." in given.parts:
-        raise MappingError("mapping", ["'..' is not allowed: name a file in OVERBLIK_MAPPINGS_DIR"])
+        raise MappingError("mapping", ["'..' is not allowed: name a file in OVERBLIK_MAPPINGS_DIR"],
+                           key=N_("error_mapping_name"))
     if given.suffix.lower() not in MAPPING_SUFFIXES:
         given = given.with_name(given.name + ".yaml")
     candidate = given if given.is_absolute() else folder / given
     try:
         resolved = candidate.resolve(strict=True)
     except (OSError, RuntimeError):
-        raise MappingError("mapping", [f"no mapping named {given.name} in OVERBLIK_MAPPINGS_DIR"]) from None
+        raise MappingError("mapping", [f"no mapping named {given.name} in OVERBLIK_MAPPINGS_DIR"],
+                           key=N_("error_mapping_unknown")) from None
     if not resolved.is_relative_to(folder) or not resolved.is_file():
-        raise MappingError("mapping", ["outside OVERBLIK_MAPPINGS_DIR: a mapping must be a file in that folder"])
+        raise MappingError("mapping", ["outside OVERBLIK_MAPPINGS_DIR: a mapping must be a file in that folder"],
+                           key=N_("error_mapping_name"))
     return resolved
 
 
@@ -114,11 +121,13 @@ def export_date_from_file(mapping: Mapping, path: Path, filename: str, zone: Zon
     if spec.filename:
         match = re.search(spec.filename, filename)
         if match is None:
-            raise UnreadableFile(f"the file name does not match export_date.filename of the mapping {mapping.name}")
+            raise UnreadableFile(f"the file name does not match export_date.filename of the mapping {mapping.name}",
+                                 key=N_("error_mapping_file_name"), mapping=mapping.name)
         try:
             parsed = parse_date(match.group(1), spec.format or [*mapping.date_formats, "%Y%m%d"])
         except RowProblem as exc:
-            raise UnreadableFile(f"the date in the file name: {exc}") from None
+            raise UnreadableFile(f"the date in the file name: {exc}", key=N_("error_mapping_file_name_date"),
+                                 problem=exc) from None
         return parsed.date() if isinstance(parsed, datetime) else parsed
     if spec.modified:
         return datetime.fromtimestamp(path.stat().st_mtime, zone).date()  # the organisation's day
@@ -149,7 +158,7 @@ def import_mapped(
     rows = 0
     try:
         if (mapping.file.format or file_format(filename)) not in ("csv", "xlsx"):
-            raise UnreadableFile("a mapping reads CSV or XLSX exports, not NDJSON")
+            raise UnreadableFile("a mapping reads CSV or XLSX exports, not NDJSON", key=N_("error_mapping_not_ndjson"))
         if export_date is None:
             export_date = export_date_from_file(mapping, Path(path), filename, store.zone)
         if mapping.needs_export_date() and export_date is None and not (
@@ -157,7 +166,8 @@ def import_mapped(
         ):
             raise UnreadableFile(
                 "the export's date is unknown: give it (--export-date on the command line), or "
-                "set export_date in the mapping"
+                "set export_date in the mapping",
+                key=N_("error_mapping_export_date"),
             )
         mapper = Mapper(store, mapping, source=source or mapping.source or mapping.name, export_date=export_date)
         state = LogState(store)

@@ -7,13 +7,22 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.contract import ONCE_TYPES, STATUS_TYPES
 from core.errors import Invalid
+from core.messages import N_
 from ingest import events as event_models
 
 MAPPABLE_TYPES = (*ONCE_TYPES, *STATUS_TYPES)
@@ -28,16 +37,26 @@ MODELS: dict[str, type[BaseModel]] = {
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d",)
 
 
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+# one date format, or a list of them tried in order
+DateFormats = Annotated[list[str], BeforeValidator(_one_or_many)]
+
+
 # -- the mapping file ----------------------------------------------------------------------------
 
 
 class MappingError(Invalid):
     """A mapping file that cannot be used; each problem names its line and key."""
 
-    def __init__(self, where: str, problems: Sequence[str]):
+    def __init__(self, where: str, problems: Sequence[str], key: str = N_("error_mapping_file")):
         self.where = where
         self.problems = list(problems)
-        super().__init__(f"{where}: " + "; ".join(self.problems))
+        # the problems stay the parser's and the checks' English: they name YAML lines and keys
+        super().__init__(f"{where}: " + "; ".join(self.problems), key=key, where=where,
+                         problems="; ".join(self.problems))
 
 
 class _Strict(BaseModel):
@@ -67,12 +86,7 @@ class ExportDate(_Strict):
     column: str | None = None
     filename: str | None = Field(default=None, description="A regular expression with one group: the date.")
     modified: bool = Field(default=False, description="The file's modification date.")
-    format: list[str] | None = None
-
-    @field_validator("format", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+    format: DateFormats | None = None
 
     @field_validator("filename")
     @classmethod
@@ -121,18 +135,13 @@ class FieldSpec(_Strict):
     column: str | None = None
     value: str | float | list[str] | None = None
     codes: str | dict[str, str | None] | None = None
-    format: list[str] | None = None
+    format: DateFormats | None = None
     optional: bool = False
 
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
         return {"column": value} if isinstance(value, str) else value
-
-    @field_validator("format", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
     @field_validator("codes", mode="before")
     @classmethod
@@ -153,7 +162,7 @@ class DateSpec(_Strict):
 
     column: str | None = None
     export: bool = False
-    format: list[str] | None = None
+    format: DateFormats | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -161,11 +170,6 @@ class DateSpec(_Strict):
         if value == "export":
             return {"export": True}
         return {"column": value} if isinstance(value, str) else value
-
-    @field_validator("format", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _column_or_export(self) -> DateSpec:
@@ -195,14 +199,9 @@ class Mapping(_Strict):
     file: FileOptions = Field(default_factory=FileOptions)
     case_id: str = Field(min_length=1, description="The column holding the case id.")
     export_date: ExportDate | None = None
-    date_formats: list[str] = Field(default_factory=lambda: list(DEFAULT_DATE_FORMATS))
+    date_formats: DateFormats = Field(default_factory=lambda: list(DEFAULT_DATE_FORMATS))
     codes: dict[str, dict[str, str | None]] = Field(default_factory=dict)
     events: list[Rule] = Field(min_length=1)
-
-    @field_validator("date_formats", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
     @field_validator("codes", mode="before")
     @classmethod

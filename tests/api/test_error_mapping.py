@@ -89,6 +89,19 @@ def test_every_kind_of_refusal_answers_its_status_and_reason(client, services, a
     assert len(client.get("/api/v1/months", headers=admin).json()) == 1
 
 
+def test_a_refusal_with_a_message_key_names_it_beside_its_reason(client, services, admin_token):
+    admin = bearer(admin_token)
+    assert client.put("/api/v1/teams/t1", json={"name": "Team 1"}, headers=admin).status_code == 200
+    lead = bearer(create_token(services.engine, "team_lead", team_id="t1"))
+    csv = client.post("/api/v1/reference-figures", content="label,metric\n".encode("utf-16"), headers=admin)
+    assert csv.status_code == 422 and csv.json() == {"detail": "the CSV must be UTF-8", "key": "error_csv_not_utf8"}
+    missing = client.delete("/api/v1/sources/nope", headers=admin)
+    assert missing.json() == {"detail": "no source named nope", "key": "error_source_unknown"}
+    # a refusal of access holds its reason only
+    other = client.get("/api/v1/milestones", params={"month": "2026-01", "team_id": "t2"}, headers=lead)
+    assert other.status_code == 403 and set(other.json()) == {"detail"}
+
+
 UNKNOWN = ["/api", "/api/", "/api/v1", "/api/v1/", "/api/v1/nope", "/api/v2/teams", "/api/v1/teams/t1/extra",
            "/api/v1/events/", "/api/nothing/here", "/api/v1/%2e%2e/sign-in"]
 

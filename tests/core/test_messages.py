@@ -17,7 +17,7 @@ from core.reasons import error_text, reason_key, reason_text
 from dashboard import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "ingest", "metrics", "api", "dashboard")
+PACKAGES = ("core", "ingest", "metrics", "services", "api", "dashboard")
 
 
 def _po(lang: str):
@@ -97,7 +97,7 @@ def test_a_domain_error_with_a_key_is_shown_by_it():
     error = Invalid("the value is not a number (da_DK)", key="number_not_a_number", field="Mål", value="x")
     assert str(error) == "the value is not a number (da_DK)"
     assert error_text(error, "da") == "Mål: »x« er ikke et tal."
-    assert error_text(Invalid("no open quarantine entry with this id"), "en") == "No open quarantine entry with this id."
+    assert error_text(Invalid("case already closed: a case is closed once"), "de") == "Der Fall ist schon abgeschlossen: ein Fall wird einmal abgeschlossen."
 
 
 def test_a_number_refusal_carries_its_key():
@@ -120,3 +120,20 @@ def test_an_account_refusal_is_shown_by_its_key(services):
     assert str(refused.value) == "there is no worker with that id"  # as the API and the CLI say it
     assert error_text(refused.value, "da") == "Der er ingen medarbejder med det id."
     assert error_text(refused.value, "de") == "Es gibt keine Fachkraft mit dieser Kennung."
+
+
+def test_a_sources_stored_run_error_is_read_in_the_users_language(tmp_path):
+    """A feed's or drop folder's last error is kept as the English text it was raised with and
+    shown on the admin page through the catalogue."""
+    from ingest.dropfolder import DropFolderConfig, collect_folder
+    from ingest.feed import FeedError
+
+    missing = tmp_path / "nowhere"
+    outcome = collect_folder(None, "inbox", DropFolderConfig(path=str(missing), settle_seconds=0))
+    assert outcome.error and reason_text(outcome.error, "de").startswith("Der Ordner ")
+    assert reason_text(outcome.error, "da") == f"Mappen {missing} findes ikke."
+    stored = str(FeedError("the feed answered HTTP 401 Unauthorized (check the source's token): no"))
+    assert reason_text(stored, "da") == messages.text("error_feed_http_401", "da", status="401")
+    gave_up = "gave up after 5 attempts at https://feed.example/events: HTTP 503"
+    assert reason_text(gave_up, "de") == messages.text("error_feed_gave_up_http", "de", attempts="5",
+                                                        url="https://feed.example/events", status="503")

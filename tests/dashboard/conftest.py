@@ -24,6 +24,17 @@ class Jobcentre:
     users: dict[str, str]
 
 
+def dash_app_of(app):
+    """The Dash app the FastAPI app mounts at its root."""
+    server = next(r.app.app for r in app.routes if getattr(r, "path", None) == "")
+    return server.extensions["overblik_dashboard"]
+
+
+def callback_key(app, output_id: str) -> str:
+    """The callback map's key of the callback that writes `output_id`."""
+    return next(k for k in dash_app_of(app).callback_map if f"{output_id}." in k)
+
+
 def fill_jobcentre(services, *, cases: int = 240, months: int = 4) -> Jobcentre:
     """Two teams of simulated workers and cases (ingest/simulation.py) and a user per role."""
     org = generate_organisation(seed=3, teams=2, workers_per_team=6)

@@ -11,7 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 from core.access import CALLBACKS, PERMISSIONS, Role
 from core.accounts import list_users, set_password
 from dashboard.auth import SESSION_COOKIE, session_secret
-from tests.dashboard.conftest import fill_jobcentre
+from tests.dashboard.conftest import dash_app_of, fill_jobcentre
 from tests.dashboard.test_accounts import sign_in
 
 pytestmark = pytest.mark.slow  # a simulated jobcentre with signed-in users (argon2) per test
@@ -22,11 +22,6 @@ USERS = {Role.worker: "medarbejder", Role.team_lead: "leder", Role.manager: "che
 @pytest.fixture
 def jobcentre(services):
     return fill_jobcentre(services, cases=8, months=1)
-
-
-def _dash(app):
-    server = next(r.app.app for r in app.routes if getattr(r, "path", None) == "")
-    return server.extensions["overblik_dashboard"]
 
 
 def _body(key: str, spec: dict, other_worker: str, other_team: str) -> dict:
@@ -48,7 +43,7 @@ def _body(key: str, spec: dict, other_worker: str, other_team: str) -> dict:
 
 
 def test_every_callback_is_in_the_matrix_and_refuses_roles_outside_it(app, client, jobcentre):
-    dash_app = _dash(app)
+    dash_app = dash_app_of(app)
     assert set(dash_app.callback_map) == set(CALLBACKS), "callbacks and core.access.CALLBACKS differ"
     checked = 0
     for identity in [None, *USERS]:
@@ -142,17 +137,10 @@ def test_cookies_are_secure_behind_a_trusted_proxy(settings, jobcentre):
 
 def test_opening_a_board_in_the_dashboard_is_audited_once_per_window(app, client, services, jobcentre):
     from core.audit import entries
-    from dashboard import ids
-    from tests.dashboard.test_accounts import callback_body
+    from tests.dashboard.test_accounts import caseload_body
 
     sign_in(client, "leder", jobcentre.users["leder"])
-    body = callback_body(
-        app, ids.CASELOAD_BODY,
-        inputs=[{"id": ids.LIVE_VERSION, "property": "data", "value": "x"},
-                {"id": ids.CASELOAD_FILTERS, "property": "value", "value": []},
-                {"id": ids.CASELOAD_READINESS, "property": "value", "value": None}],
-        state=[{"id": ids.CASELOAD_WORKER, "property": "data", "value": jobcentre.worker}],
-    )
+    body = caseload_body(app, jobcentre.worker)
     for _ in range(3):  # live updates re-run the callback
         assert client.post("/_dash-update-component", json=body).status_code == 200
     opened = [e for e in entries(services.engine) if e["action"] == "open_board"]

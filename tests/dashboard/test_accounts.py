@@ -23,7 +23,7 @@ from core.accounts import (
 from core.database import session_scope
 from core.models import DashboardUser
 from dashboard import ids
-from tests.dashboard.conftest import fill_jobcentre
+from tests.dashboard.conftest import callback_key, fill_jobcentre
 
 pytestmark = pytest.mark.slow  # argon2 hashes and a simulated jobcentre
 
@@ -97,13 +97,22 @@ def sign_in(client, username: str, password: str):
 
 def callback_body(app, output_id: str, inputs: list[dict], state: list[dict]) -> dict:
     """A /_dash-update-component request as the browser would send it for `output_id`'s callback."""
-    server = next(r.app.app for r in app.routes if getattr(r, "path", None) == "")
-    dash_app = server.extensions["overblik_dashboard"]
-    key = next(k for k in dash_app.callback_map if f"{output_id}." in k)
+    key = callback_key(app, output_id)
     outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
                for part in key.strip(".").split("...")]
     return {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
             "state": state, "changedPropIds": []}
+
+
+def caseload_body(app, worker_id: str) -> dict:
+    """The caseload board's request for `worker_id`'s board, as a live update sends it."""
+    return callback_body(
+        app, ids.CASELOAD_BODY,
+        inputs=[{"id": ids.LIVE_VERSION, "property": "data", "value": "x"},
+                {"id": ids.CASELOAD_FILTERS, "property": "value", "value": []},
+                {"id": ids.CASELOAD_READINESS, "property": "value", "value": None}],
+        state=[{"id": ids.CASELOAD_WORKER, "property": "data", "value": worker_id}],
+    )
 
 
 @pytest.fixture
@@ -141,13 +150,7 @@ def test_crafted_callbacks_outside_the_role_get_nothing(app, client, jobcentre, 
     other_cases = {c["citizen"] for c in _board(services, jobcentre.other_worker)}
     assert other_cases
     sign_in(client, "medarbejder", jobcentre.users["medarbejder"])
-    body = callback_body(
-        app, ids.CASELOAD_BODY,
-        inputs=[{"id": ids.LIVE_VERSION, "property": "data", "value": "x"},
-                {"id": ids.CASELOAD_FILTERS, "property": "value", "value": []},
-                {"id": ids.CASELOAD_READINESS, "property": "value", "value": None}],
-        state=[{"id": ids.CASELOAD_WORKER, "property": "data", "value": jobcentre.other_worker}],
-    )
+    body = caseload_body(app, jobcentre.other_worker)
     refused = client.post("/_dash-update-component", json=body)
     assert refused.status_code == 403
     assert not any(case in refused.text for case in other_cases)

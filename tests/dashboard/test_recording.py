@@ -15,7 +15,7 @@ from sqlalchemy import text
 from core.access import CALLBACKS
 from core.audit import entries
 from dashboard import ids
-from tests.dashboard.conftest import fill_jobcentre
+from tests.dashboard.conftest import callback_key, fill_jobcentre
 from tests.dashboard.test_accounts import sign_in
 
 pytestmark = pytest.mark.slow  # a simulated jobcentre with signed-in users (argon2) per test
@@ -28,15 +28,6 @@ def jobcentre(services):
     return fill_jobcentre(services, cases=40, months=2)
 
 
-def _dash(app):
-    server = next(r.app.app for r in app.routes if getattr(r, "path", None) == "")
-    return server.extensions["overblik_dashboard"]
-
-
-def _key(app, output_id: str) -> str:
-    return next(k for k in _dash(app).callback_map if f"{output_id}." in k)
-
-
 def _outputs(key: str):
     outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in key.strip(".").split("...")]
     return outputs if len(outputs) > 1 else outputs[0]
@@ -46,7 +37,7 @@ def record_body(app, *, action, case_id, fields: dict, form_id, worker, last=Non
     """The record form's callback request; `app` may be None (the key then comes from the matrix)."""
     names = list(fields)
     fid = [{"type": FIELD, "name": n} for n in names]
-    key = _key(app, ids.RECORD_MESSAGE) if app is not None else next(
+    key = callback_key(app, ids.RECORD_MESSAGE) if app is not None else next(
         k for k in CALLBACKS if f"{ids.RECORD_MESSAGE}." in k)
     trigger = ids.RECORD_UNDO if undo else ids.RECORD_SUBMIT
     return {
@@ -213,14 +204,14 @@ def test_a_closed_case_is_reopened_by_undo_and_a_new_case_is_pseudonymised(clien
 
 
 def _sheet_body(app, contents):
-    key = _key(app, ids.SHEET_PREVIEW)
+    key = callback_key(app, ids.SHEET_PREVIEW)
     return {"output": key, "outputs": _outputs(key),
             "inputs": [{"id": ids.SHEET_UPLOAD, "property": "contents", "value": contents}],
             "state": [], "changedPropIds": [f"{ids.SHEET_UPLOAD}.contents"]}
 
 
 def _confirm_body(app, pending):
-    key = _key(app, ids.SHEET_MESSAGE)
+    key = callback_key(app, ids.SHEET_MESSAGE)
     return {"output": key, "outputs": _outputs(key),
             "inputs": [{"id": ids.SHEET_CONFIRM, "property": "n_clicks", "value": 1}],
             "state": [{"id": ids.SHEET_PENDING, "property": "data", "value": pending},

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.database import as_utc
 from core.models import Event
+from metrics.milestones import team_rows, worker_rows
 from metrics.readmodel import ReadModel
 from tests.metrics.reference import Ev, without_retracted
 
@@ -37,6 +38,17 @@ def without_zeros(row: dict) -> dict:
         if isinstance(out.get(name), dict):
             out[name] = {k: v for k, v in out[name].items() if v}
     return out
+
+
+def assert_rows_as_reference(figures, org, expected: dict, where) -> None:
+    """The read model's team and worker rows of a window (`figures`) are the reference model's
+    (`expected`, by ("team" | "worker", id)), 0-valued object keys aside."""
+    fast = {("team", r["team_id"]): r for r in team_rows(figures, org)}
+    fast.update({("worker", r["worker_id"]): r for r in worker_rows(figures, org)})
+    assert set(fast) == set(expected), where
+    for key, row in expected.items():
+        got = without_zeros({k: v for k, v in fast[key].items() if k in row})
+        assert got == without_zeros(row), (where, key)
 
 
 def local(text: str) -> datetime:

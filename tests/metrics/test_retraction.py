@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from metrics.calendar import month_window
 from metrics.casestate import NEVER
-from metrics.milestones import Organisation, team_rows, worker_rows
+from metrics.milestones import Organisation
 from metrics.readmodel import ReadModel
 from tests.metrics import reference
-from tests.metrics.conftest import ZONE, local, reference_cases, without_zeros
+from tests.metrics.conftest import ZONE, assert_rows_as_reference, local, reference_cases
 from tests.metrics.test_property import CASES, INSTANTS, MONTHS, NOW, _as_wire, event
 
 retraction = st.builds(
@@ -27,13 +27,7 @@ def _same_as_reference(models, store) -> None:
         window = month_window(month, ZONE, NOW)
         expected = reference.month_rows(cases, window.start, window.t, month, org.teams, org.workers)
         for model in models:
-            figures = model.month_figures(window)
-            fast = {("team", r["team_id"]): r for r in team_rows(figures, org)}
-            fast.update({("worker", r["worker_id"]): r for r in worker_rows(figures, org)})
-            assert set(fast) == set(expected), month
-            for key, row in expected.items():
-                got = without_zeros({k: v for k, v in fast[key].items() if k in row})
-                assert got == without_zeros(row), (month, key)
+            assert_rows_as_reference(model.month_figures(window), org, expected, month)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -15,17 +15,12 @@ from api.tokens import create_token
 from core.access import CALLBACKS, PERMISSIONS, Role
 from metrics.calendar import add_months, month_of
 from tests.conftest import bearer
-from tests.dashboard.conftest import fill_jobcentre
+from tests.dashboard.conftest import dash_app_of, fill_jobcentre
 from tests.security.callback_fuzz import payloads
 
 USERS = {Role.worker: "medarbejder", Role.team_lead: "leder", Role.manager: "chef", Role.admin: "admin"}
 # rows a request may add whatever it carries: who signed in, who opened what
 SESSION_LEVEL = {"audit_log", "dashboard_sessions", "sign_in_failures", "alembic_version"}
-
-
-def _dash(app):
-    server = next(r.app.app for r in app.routes if getattr(r, "path", None) == "")
-    return server.extensions["overblik_dashboard"]
 
 
 def row_counts(engine) -> tuple[int, ...]:
@@ -100,7 +95,7 @@ WRITES = ("admin-", "users-table", "team-action-log", "talk-log", "record-messag
 @pytest.mark.timeout(900)
 @pytest.mark.slow
 def test_crafted_callback_payloads_never_answer_500_and_store_nothing(app, services, jobcentre, capsys):
-    dash_app = _dash(app)
+    dash_app = dash_app_of(app)
     assert set(dash_app.callback_map) == set(CALLBACKS)
     other = {"team-select.value": jobcentre.other_team, "talk-worker.value": jobcentre.other_worker,
              "caseload-worker.data": jobcentre.other_worker, "wall-team.data": jobcentre.other_team,

@@ -31,7 +31,7 @@ from core.settings import Settings, reset_settings
 from ingest.dropfolder import DropFolderConfig, collect_folder
 from ingest.sources import add_source, run_source
 from ingest.store import CPR_REASON
-from tests.conftest import TEST_KEY, bearer
+from tests.conftest import TEST_KEY, bearer, every_log_record_in
 from tests.ingest import test_collectors
 from tests.ingest.test_collectors import FakeFeed
 
@@ -256,18 +256,13 @@ def test_identity_numbers_through_every_entry_point_leave_no_trace(
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     log_file = tmp_path / "overblik.log"
-    handler = logging.FileHandler(log_file)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    previous = root.level
-    root.setLevel(logging.DEBUG)
     caplog.set_level(logging.DEBUG)
     h = bearer(admin_token)
     tally = Tally()
     answers: list[str] = []
     sample_citizens = [line.split(";")[1] for line in
                        (SAMPLES / "sager-2026-03-02.csv").read_text().splitlines()[1:] if line]
-    try:
+    with every_log_record_in(log_file):
         assert client.post("/api/v1/events", json=[opened("case-a")], headers=h).json()["accepted"] == 1
 
         # the events route: one refused event per variant, each in the quarantine masked
@@ -389,10 +384,6 @@ def test_identity_numbers_through_every_entry_point_leave_no_trace(
         jobcentre = fill_jobcentre(services, cases=40, months=1)
         answers += dashboard_entry_points(app, client, services, jobcentre, tally)
         services.engine.dispose()  # every page on disk, not only in the pool's connections
-    finally:
-        root.removeHandler(handler)
-        handler.close()
-        root.setLevel(previous)
 
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert log_file in written and any("drop-keep" in str(p) for p in written)

@@ -34,14 +34,6 @@ depends_on = None
 BATCH = 500
 PATTERNS = identity.parse_patterns(identity.DEFAULT_PATTERNS)
 
-# as ingest/store.py: references are masked only in forms no numbering scheme writes, and the
-# citizen's pseudonym is kept as it is
-REFERENCE_FIELDS = frozenset({
-    "event_id", "case_id", "source", "type", "occurred_at", "team_id", "worker_id",
-    "placement_id", "month", "role", "level", "kind", "programme", "phase", "citizen",
-    "citizen_pseudonym", "retracts",
-})
-
 
 def _mask(text: str | None, plain_ok: bool = False) -> str | None:
     return text if text is None else identity.mask(text, PATTERNS, plain_ok=plain_ok)
@@ -57,7 +49,8 @@ def _mask_event(value: Any) -> Any:
         if key == "citizen_pseudonym":
             out[key] = item
             continue
-        if key in REFERENCE_FIELDS and key != "citizen":
+        # as ingest/store.py: references are masked only in forms no numbering scheme writes
+        if key in identity.REFERENCE_FIELDS and key != "citizen":
             out[key] = identity.mask(item, PATTERNS, plain_ok=True) if isinstance(item, str) else item
             continue
         masked_key = identity.mask(key, PATTERNS) if isinstance(key, str) else key

@@ -1,18 +1,25 @@
-"""What every section of the administration shares: reading a form's fields as people type
-them, and answering a change with ✓ or with why it was not saved, in the user's language."""
+"""What every section of the administration shares: its form row, table and messages, reading a
+form's fields as people type them, one path from a click to ✓ or to why it was not saved (in the
+user's language), and the form filled from a table row for editing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
-from dash import ctx, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+from flask import g
 from pydantic import ValidationError
 
+from core.access import Action
 from core.errors import DomainError
 from core.numbers import parse_number
 from core.reasons import error_text, reason_text
 from dashboard.context import DashboardContext
 from dashboard.i18n import t
+from dashboard.inputs import clicked
+from dashboard.scope import acting, current_user, permit
 from ingest.organisation import list_teams, list_workers
 
 
@@ -21,15 +28,6 @@ def text(value) -> str | None:
     if not isinstance(value, str):
         return None
     return value.replace("\x00", "").strip() or None
-
-
-def entry_id(trigger) -> int | None:
-    """The id of a row's button as Dash sends it back (a crafted request may send anything)."""
-    try:
-        value = int(trigger["id"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return value if 1 <= value <= 2**31 - 1 else None
 
 
 def amount(value, lang: str, *, whole: bool = False) -> Decimal | None:
@@ -90,6 +88,17 @@ def refusal(exc: Exception, lang: str, label: str):
     return refused(t(label, lang), lang, reason_text(str(exc), lang))
 
 
+def answer(save: Callable[[], object], lang: str, label: str):
+    """A form's answer to its button: nothing unless it was clicked (a redrawn button fires the
+    callback too), else what `save` answers (✓ and what was saved) or why it was not saved."""
+    if not clicked():
+        return ""
+    try:
+        return save()
+    except (FormError, ValidationError, DomainError) as exc:
+        return refusal(exc, lang, label)
+
+
 def failed(words: str):
     return html.Span(f"✕ {words}", className="form-error")
 
@@ -98,8 +107,49 @@ def reason(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False))
 
 
-def clicked() -> bool:
-    return bool(ctx.triggered) and any(item["value"] for item in ctx.triggered)
+def values(*field_ids: str) -> list[State]:
+    """What a form's fields hold, as its save callback reads them (in this order)."""
+    return [State(id_, "value") for id_ in field_ids]
+
+
+def section_form(app, action: Action, label: str, *, table: str, message: str, button: str, fields: tuple[str, ...],
+                 redraw: Callable[[str], tuple], also: tuple[Output, ...] = ()):
+    """Registers the decorated `save(actor, lang, *field values)` as the callback of a section's
+    form: on a click of `button`, by a user permitted `action`, its answer in `message` (why not,
+    under `label`); then the section's `table`, and what else it names (`also`), drawn anew by
+    `redraw(lang)`, clicked or not."""
+    def register(save: Callable):
+        @app.callback(Output(table, "children"), Output(message, "children"), *also, Input(button, "n_clicks"),
+                      *values(*fields), prevent_initial_call=True)
+        def saved(_clicks, *typed):
+            actor = acting(action)
+            lang = g.lang
+            answered = answer(lambda: save(actor, lang, *typed), lang, label)
+            drawn, *rest = redraw(lang)
+            return drawn, answered, *rest
+        return save
+    return register
+
+
+def row_editor(app, action: Action, *, button: str, fields: tuple[str, ...], rows: Callable[[], list], key: str):
+    """Registers the decorated `fill(row)` (the fields' values, in order) as the callback of a
+    table's edit buttons (pattern {"type": button, "id": the row's `key`}): the form filled with
+    the row clicked, for a user permitted `action`; no update when none was clicked (a redrawn
+    table fires the callback too) or the row is gone."""
+    def register(fill: Callable):
+        @app.callback(*(Output(id_, "value") for id_ in fields), Input({"type": button, "id": ALL}, "n_clicks"),
+                      prevent_initial_call=True)
+        def edit(_clicks):
+            permit(current_user(), action)
+            trigger = ctx.triggered_id
+            if not isinstance(trigger, dict) or not clicked():
+                raise PreventUpdate
+            row = next((x for x in rows() if getattr(x, key) == trigger["id"]), None)
+            if row is None:
+                raise PreventUpdate
+            return fill(row)
+        return fill
+    return register
 
 
 def control(label: str, component, *, wide: bool = False):
@@ -115,6 +165,21 @@ def field(id_, *, kind: str = "text", value=None, placeholder: str | None = None
         extra["list"] = list_
     return dcc.Input(id=id_, type=kind, value=value, placeholder=placeholder, autoComplete="off",
                      debounce=False, className=f"field {size or ''}".strip(), **extra)
+
+
+def form_row(controls: list, button: str, button_id: str, hint_words: str | None = None):
+    """A form's fields on one row, its button after them (and a hint last, where it has one)."""
+    return html.Div([*controls, html.Button(button, id=button_id, n_clicks=0, className="button primary"),
+                     *([hint(hint_words)] if hint_words else [])], className="toolbar form-row")
+
+
+def hint(words: str):
+    return html.P(words, className="hint muted")
+
+
+def section_table(id_: str, table):
+    """A section's table, where its callbacks draw it anew."""
+    return html.Div(table, id=id_, className="table-wrap")
 
 
 def section(key: str, title: str, body: list, count: int | None = None):

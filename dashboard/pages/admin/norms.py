@@ -6,23 +6,14 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from flask import g
 
 from core.access import Action
-from core.errors import DomainError
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import number, role_label, t
-from dashboard.pages.admin.forms import (
-    FormError,
-    amount,
-    clicked,
-    err,
-    message,
-    ok,
-    refusal,
-    section,
-)
+from dashboard.pages.admin.forms import amount, answer, err, hint, message, ok, section
 from dashboard.scope import acting
 from services import targets
+from services.actor import Actor
 
 
 def norms_form(context: DashboardContext, lang: str):
@@ -46,7 +37,7 @@ def norms_form(context: DashboardContext, lang: str):
 
 def layout(context: DashboardContext, lang: str) -> list:
     return [section("norms", t("norms", lang), [
-        html.P(t("norms_hint", lang), className="hint muted"),
+        hint(t("norms_hint", lang)),
         html.Div(norms_form(context, lang), className="table-wrap norms-wrap"),
         html.Div([html.Button(t("save", lang), id=ids.ADMIN_NORM_SAVE, n_clicks=0, className="button primary"),
                   message(ids.ADMIN_NORM_MESSAGE)], className="toolbar"),
@@ -67,6 +58,14 @@ def _bands(roles, lows, highs, lang: str) -> list[dict]:
     return bands
 
 
+def _save_norms(context: DashboardContext, actor: Actor, lang: str, lows, highs):
+    roles = [item["id"]["role"] for item in ctx.states_list[0]]
+    saved = targets.set_norms(context.metrics, actor, _bands(roles, lows, highs, lang))
+    return ok(f"{t('saved', lang)}: " + ", ".join(
+        f"{role_label(b['role'], lang)} {number(b.get('low'), lang)}–{number(b.get('high'), lang)}"
+        if b.get("high") is not None else f"{role_label(b['role'], lang)} {t('no_norm', lang)}" for b in saved))
+
+
 def register(app, context: DashboardContext) -> None:
     @app.callback(
         Output(ids.ADMIN_NORM_MESSAGE, "children"),
@@ -78,13 +77,4 @@ def register(app, context: DashboardContext) -> None:
     def save_norms(_clicks, lows, highs):
         actor = acting(Action.write_norms)
         lang = g.lang
-        if not clicked():
-            return ""
-        roles = [item["id"]["role"] for item in ctx.states_list[0]]
-        try:
-            saved = targets.set_norms(context.metrics, actor, _bands(roles, lows, highs, lang))
-        except (FormError, DomainError) as exc:
-            return refusal(exc, lang, "norms")
-        return ok(f"{t('saved', lang)}: " + ", ".join(
-            f"{role_label(b['role'], lang)} {number(b.get('low'), lang)}–{number(b.get('high'), lang)}"
-            if b.get("high") is not None else f"{role_label(b['role'], lang)} {t('no_norm', lang)}" for b in saved))
+        return answer(lambda: _save_norms(context, actor, lang, lows, highs), lang, "norms")

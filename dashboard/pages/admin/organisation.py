@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, ctx, dcc, html
-from dash.exceptions import PreventUpdate
-from flask import g
-from pydantic import ValidationError
+from dash import Output, dcc, html
 
 from core import identity
 from core.access import Action
 from core.contract import ROLES as WORKER_ROLES
-from core.errors import DomainError
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import role_label, t
 from dashboard.pages.admin.forms import (
-    FormError,
-    clicked,
     control,
     err,
     field,
+    form_row,
     known_team,
     message,
     ok,
-    refusal,
+    row_editor,
     section,
+    section_form,
+    section_table,
     team_options,
     text,
     worker_options,
 )
-from dashboard.scope import acting, current_user, permit
 from ingest.organisation import TeamIn, WorkerIn, list_teams, list_workers
 from services import organisation
+from services.actor import Actor
+
+# a form's fields, in the order its save callback reads them and its edit buttons fill them
+TEAM_FORM = (ids.ADMIN_TEAM_ID, ids.ADMIN_TEAM_NAME, ids.ADMIN_TEAM_UNIT)
+WORKER_FORM = (ids.ADMIN_WORKER_ID, ids.ADMIN_WORKER_NAME, ids.ADMIN_WORKER_TEAM, ids.ADMIN_WORKER_ROLES)
 
 
 def teams_table(context: DashboardContext, lang: str):
@@ -65,18 +66,16 @@ def layout(context: DashboardContext, lang: str, teams: list, workers: list) -> 
     choose = t("choose", lang)
     return [
         section("teams", t("teams", lang), [
-            html.Div([
+            form_row([
                 control(t("team_id", lang), field(ids.ADMIN_TEAM_ID, list_="admin-team-ids")),
                 control(t("name", lang), field(ids.ADMIN_TEAM_NAME), wide=True),
                 control(t("unit", lang), field(ids.ADMIN_TEAM_UNIT)),
-                html.Button(t("save", lang), id=ids.ADMIN_TEAM_SAVE, n_clicks=0, className="button primary"),
-                html.P(t("team_form_hint", lang), className="hint muted"),
-            ], className="toolbar form-row"),
+            ], t("save", lang), ids.ADMIN_TEAM_SAVE, t("team_form_hint", lang)),
             message(ids.ADMIN_TEAM_MESSAGE),
-            html.Div(teams_table(context, lang), id=ids.ADMIN_TEAMS, className="table-wrap"),
+            section_table(ids.ADMIN_TEAMS, teams_table(context, lang)),
         ], len(teams)),
         section("workers", t("workers", lang), [
-            html.Div([
+            form_row([
                 control(t("worker_id", lang), field(ids.ADMIN_WORKER_ID, list_="admin-worker-ids")),
                 control(t("name", lang), field(ids.ADMIN_WORKER_NAME), wide=True),
                 control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_WORKER_TEAM, options=teams, placeholder=choose,
@@ -85,11 +84,9 @@ def layout(context: DashboardContext, lang: str, teams: list, workers: list) -> 
                     id=ids.ADMIN_WORKER_ROLES, multi=True, searchable=False, value=["caseworker"],
                     placeholder=choose, options=[{"label": role_label(r, lang), "value": r} for r in WORKER_ROLES]),
                     wide=True),
-                html.Button(t("save", lang), id=ids.ADMIN_WORKER_SAVE, n_clicks=0, className="button primary"),
-                html.P(t("worker_form_hint", lang), className="hint muted"),
-            ], className="toolbar form-row"),
+            ], t("save", lang), ids.ADMIN_WORKER_SAVE, t("worker_form_hint", lang)),
             message(ids.ADMIN_WORKER_MESSAGE),
-            html.Div(workers_table(context, lang), id=ids.ADMIN_WORKERS, className="table-wrap"),
+            section_table(ids.ADMIN_WORKERS, workers_table(context, lang)),
         ], len(workers)),
     ]
 
@@ -102,104 +99,56 @@ def _ident(value, label: str, lang: str) -> str:
     return value
 
 
-def register(app, context: DashboardContext) -> None:
-    @app.callback(
-        Output(ids.ADMIN_TEAMS, "children"),
-        Output(ids.ADMIN_TEAM_MESSAGE, "children"),
-        Output(ids.ADMIN_WORKER_TEAM, "options"),
-        Output(ids.ADMIN_TARGET_TEAM, "options"),
-        Output(ids.ADMIN_GOAL_TEAM, "options"),
-        Output(ids.ADMIN_TOKEN_TEAM, "options"),
-        Input(ids.ADMIN_TEAM_SAVE, "n_clicks"),
-        State(ids.ADMIN_TEAM_ID, "value"),
-        State(ids.ADMIN_TEAM_NAME, "value"),
-        State(ids.ADMIN_TEAM_UNIT, "value"),
-        prevent_initial_call=True,
-    )
-    def save_team(_clicks, team_id, name, unit):
-        actor = acting(Action.write_organisation)
-        lang = g.lang
-        answer = ""
-        if clicked():
-            try:
-                team_id = _ident(text(team_id), "team_id", lang)
-                name, unit = text(name), text(unit)
-                if name is None:
-                    raise err("err_required", lang, field=t("name", lang))
-                if identity.detect(name) or identity.detect(unit or ""):
-                    raise err("identity_in_text", lang)
-                saved = organisation.save_team(context.engine, actor, team_id, TeamIn(name=name, unit=unit))
-                context.directory.forget()  # the new name on every screen now
-                answer = ok(f"{t('saved', lang)}: {saved.name} ({saved.team_id})")
-            except (FormError, ValidationError, DomainError) as exc:
-                answer = refusal(exc, lang, "name")
-        options = team_options(context)
-        return teams_table(context, lang), answer, options, options, options, options
+def _name(value, lang: str) -> str:
+    """A team's or worker's name: required, and with no citizen identifier in it."""
+    name = text(value)
+    if name is None:
+        raise err("err_required", lang, field=t("name", lang))
+    if identity.detect(name):
+        raise err("identity_in_text", lang)
+    return name
 
-    @app.callback(
-        Output(ids.ADMIN_TEAM_ID, "value"),
-        Output(ids.ADMIN_TEAM_NAME, "value"),
-        Output(ids.ADMIN_TEAM_UNIT, "value"),
-        Input({"type": ids.ADMIN_TEAM_EDIT, "id": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def edit_team(_clicks):
-        permit(current_user(), Action.write_organisation)
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not clicked():
-            raise PreventUpdate
-        team = next((x for x in list_teams(context.engine) if x.team_id == trigger["id"]), None)
-        if team is None:
-            raise PreventUpdate
+
+def register(app, context: DashboardContext) -> None:
+    def teams_redrawn(lang: str) -> tuple:
+        options = team_options(context)  # every form that names a team offers the new one
+        return teams_table(context, lang), options, options, options, options
+
+    @section_form(app, Action.write_organisation, "name", table=ids.ADMIN_TEAMS, message=ids.ADMIN_TEAM_MESSAGE,
+                  button=ids.ADMIN_TEAM_SAVE, fields=TEAM_FORM,
+                  redraw=teams_redrawn, also=(Output(ids.ADMIN_WORKER_TEAM, "options"),
+                                              Output(ids.ADMIN_TARGET_TEAM, "options"),
+                                              Output(ids.ADMIN_GOAL_TEAM, "options"),
+                                              Output(ids.ADMIN_TOKEN_TEAM, "options")))
+    def save_team(actor: Actor, lang: str, team_id, name, unit):
+        team_id = _ident(text(team_id), "team_id", lang)
+        name, unit = _name(name, lang), text(unit)
+        if identity.detect(unit or ""):
+            raise err("identity_in_text", lang)
+        saved = organisation.save_team(context.engine, actor, team_id, TeamIn(name=name, unit=unit))
+        context.directory.forget()  # the new name on every screen now
+        return ok(f"{t('saved', lang)}: {saved.name} ({saved.team_id})")
+
+    @row_editor(app, Action.write_organisation, button=ids.ADMIN_TEAM_EDIT, fields=TEAM_FORM,
+                rows=lambda: list_teams(context.engine), key="team_id")
+    def edit_team(team):
         return team.team_id, team.name, team.unit or ""
 
-    @app.callback(
-        Output(ids.ADMIN_WORKERS, "children"),
-        Output(ids.ADMIN_WORKER_MESSAGE, "children"),
-        Output(ids.ADMIN_TOKEN_WORKER, "options"),
-        Input(ids.ADMIN_WORKER_SAVE, "n_clicks"),
-        State(ids.ADMIN_WORKER_ID, "value"),
-        State(ids.ADMIN_WORKER_NAME, "value"),
-        State(ids.ADMIN_WORKER_TEAM, "value"),
-        State(ids.ADMIN_WORKER_ROLES, "value"),
-        prevent_initial_call=True,
-    )
-    def save_worker(_clicks, worker_id, name, team_id, roles):
-        actor = acting(Action.write_organisation)
-        lang = g.lang
-        answer = ""
-        if clicked():
-            try:
-                worker_id = _ident(text(worker_id), "worker_id", lang)
-                name, team_id = text(name), text(team_id)
-                if name is None:
-                    raise err("err_required", lang, field=t("name", lang))
-                if identity.detect(name):
-                    raise err("identity_in_text", lang)
-                known_team(context, team_id, lang)
-                chosen = [r for r in (roles or []) if r in WORKER_ROLES]
-                saved = organisation.save_worker(context.engine, actor, worker_id,
-                                                 WorkerIn(name=name, team_id=team_id, roles=chosen))
-                context.directory.forget()
-                answer = ok(f"{t('saved', lang)}: {saved.name} ({saved.worker_id})")
-            except (FormError, ValidationError, DomainError) as exc:
-                answer = refusal(exc, lang, "name")
-        return workers_table(context, lang), answer, worker_options(context)
+    @section_form(app, Action.write_organisation, "name", table=ids.ADMIN_WORKERS, message=ids.ADMIN_WORKER_MESSAGE,
+                  button=ids.ADMIN_WORKER_SAVE, fields=WORKER_FORM,
+                  redraw=lambda lang: (workers_table(context, lang), worker_options(context)),
+                  also=(Output(ids.ADMIN_TOKEN_WORKER, "options"),))
+    def save_worker(actor: Actor, lang: str, worker_id, name, team_id, roles):
+        worker_id = _ident(text(worker_id), "worker_id", lang)
+        name, team_id = _name(name, lang), text(team_id)
+        known_team(context, team_id, lang)
+        chosen = [r for r in (roles or []) if r in WORKER_ROLES]
+        saved = organisation.save_worker(context.engine, actor, worker_id,
+                                         WorkerIn(name=name, team_id=team_id, roles=chosen))
+        context.directory.forget()
+        return ok(f"{t('saved', lang)}: {saved.name} ({saved.worker_id})")
 
-    @app.callback(
-        Output(ids.ADMIN_WORKER_ID, "value"),
-        Output(ids.ADMIN_WORKER_NAME, "value"),
-        Output(ids.ADMIN_WORKER_TEAM, "value"),
-        Output(ids.ADMIN_WORKER_ROLES, "value"),
-        Input({"type": ids.ADMIN_WORKER_EDIT, "id": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def edit_worker(_clicks):
-        permit(current_user(), Action.write_organisation)
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not clicked():
-            raise PreventUpdate
-        worker = next((x for x in list_workers(context.engine) if x.worker_id == trigger["id"]), None)
-        if worker is None:
-            raise PreventUpdate
+    @row_editor(app, Action.write_organisation, button=ids.ADMIN_WORKER_EDIT, fields=WORKER_FORM,
+                rows=lambda: list_workers(context.engine), key="worker_id")
+    def edit_worker(worker):
         return worker.worker_id, worker.name, worker.team_id, list(worker.roles)

@@ -13,7 +13,8 @@ from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, event_label, number, t
-from dashboard.pages.admin.forms import clicked, entry_id, failed, message, ok, section
+from dashboard.inputs import clicked, entry_id
+from dashboard.pages.admin.forms import failed, hint, message, ok, section, section_table
 from dashboard.scope import acting
 from ingest.quarantine import NotInQuarantine, list_quarantine
 from services import quarantine
@@ -44,9 +45,9 @@ def quarantine_table(context: DashboardContext, lang: str):
 
 def layout(context: DashboardContext, lang: str) -> list:
     return [section("quarantine", t("quarantine", lang), [
-        html.P(t("admin_resubmit_hint", lang), className="hint muted"),
+        hint(t("admin_resubmit_hint", lang)),
         message(ids.ADMIN_QUARANTINE_MESSAGE),
-        html.Div(quarantine_table(context, lang), id=ids.ADMIN_QUARANTINE, className="table-wrap"),
+        section_table(ids.ADMIN_QUARANTINE, quarantine_table(context, lang)),
     ])]
 
 

@@ -3,27 +3,29 @@ removing one."""
 
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, ctx, dcc, html
 from flask import g
 
 from core.access import Action
-from core.errors import DomainError
+from core.reasons import reason_text
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import number, t, time_label
+from dashboard.inputs import clicked
 from dashboard.pages.admin.forms import (
-    FormError,
-    clicked,
+    answer,
     control,
-    err,
     failed,
     field,
+    form_row,
     message,
     ok,
-    refusal,
+    require,
     section,
+    section_table,
     text,
+    values,
     whole_number,
 )
 from dashboard.scope import acting
@@ -52,7 +54,7 @@ def sources_table(context: DashboardContext, lang: str):
             html.Strong(s.name), t(f"kind_{s.kind}", lang),
             html.Span(_location(s), className="mono small"), number(s.interval_seconds, lang), state,
             time_label(s.last_success_at, context.zone, lang) if s.last_success_at else none,
-            number(s.events_taken, lang), html.Span(s.last_error or none, className="small"),
+            number(s.events_taken, lang), html.Span(reason_text(s.last_error, lang) or none, className="small"),
             html.Div([
                 html.Button(t("run_now", lang), id={"type": ids.ADMIN_SOURCE_RUN, "name": s.name}, n_clicks=0,
                             className="button small", **{"aria-label": f"{t('run_now', lang)}: {s.name}"},
@@ -68,7 +70,7 @@ def sources_table(context: DashboardContext, lang: str):
 
 def layout(context: DashboardContext, lang: str) -> list:
     return [section("sources", t("sources", lang), [
-        html.Div([
+        form_row([
             control(t("name", lang), field(ids.ADMIN_SOURCE_NAME)),
             control(t("kind", lang), dcc.Dropdown(
                 id=ids.ADMIN_SOURCE_KIND, clearable=False, searchable=False, value=SOURCE_KINDS[0],
@@ -78,27 +80,20 @@ def layout(context: DashboardContext, lang: str) -> list:
             control(t("feed_token", lang), field(ids.ADMIN_SOURCE_TOKEN, kind="password")),
             control(t("interval_seconds", lang), field(ids.ADMIN_SOURCE_INTERVAL, value=str(INTERVAL_DEFAULT),
                                                        mode="numeric", size="narrow")),
-            html.Button(t("add_source", lang), id=ids.ADMIN_SOURCE_ADD, n_clicks=0, className="button primary"),
-        ], className="toolbar form-row"),
+        ], t("add_source", lang), ids.ADMIN_SOURCE_ADD),
         message(ids.ADMIN_SOURCE_MESSAGE),
-        html.Div(sources_table(context, lang), id=ids.ADMIN_SOURCES, className="table-wrap"),
+        section_table(ids.ADMIN_SOURCES, sources_table(context, lang)),
     ], len(list_sources(context.engine)))]
 
 
 def register(app, context: DashboardContext) -> None:
     def add(actor: Actor, lang: str, name, kind, location, token, interval):
-        try:
-            if name is None:
-                raise err("err_required", lang, field=t("name", lang))
-            if location is None:
-                raise err("err_required", lang, field=t("location", lang))
-            seconds = whole_number(interval, lang, "err_interval")
-            seconds = INTERVAL_DEFAULT if seconds is None else seconds
-            config = ({"url": location, **({"token": token} if token else {})} if kind == "http_feed"
-                      else {"path": location})
-            sources.add(context.engine, actor, name, kind or "", config, interval_seconds=seconds)
-        except (FormError, DomainError) as exc:
-            return refusal(exc, lang, "location")
+        require(lang, name=name, location=location)
+        seconds = whole_number(interval, lang, "err_interval")
+        seconds = INTERVAL_DEFAULT if seconds is None else seconds
+        config = ({"url": location, **({"token": token} if token else {})} if kind == "http_feed"
+                  else {"path": location})
+        sources.add(context.engine, actor, name, kind or "", config, interval_seconds=seconds)
         return ok(f"{t('saved', lang)}: {name}")
 
     def act(actor: Actor, lang: str, trigger: dict):
@@ -119,7 +114,7 @@ def register(app, context: DashboardContext) -> None:
                   f"{number(summary.duplicates, lang)} {t('duplicates_n', lang)}, "
                   f"{number(summary.rejected, lang)} {t('rejected_n', lang)}")
         if result.error:
-            return failed(f"{t('source_failed', lang)}: {name} – {counts} ({result.error})")
+            return failed(f"{t('source_failed', lang)}: {name} – {counts} ({reason_text(result.error, lang)})")
         return ok(f"{t('source_ran', lang)}: {name} – {counts}")
 
     @app.callback(
@@ -128,20 +123,18 @@ def register(app, context: DashboardContext) -> None:
         Input(ids.ADMIN_SOURCE_ADD, "n_clicks"),
         Input({"type": ids.ADMIN_SOURCE_RUN, "name": ALL}, "n_clicks"),
         Input({"type": ids.ADMIN_SOURCE_REMOVE, "name": ALL}, "n_clicks"),
-        State(ids.ADMIN_SOURCE_NAME, "value"),
-        State(ids.ADMIN_SOURCE_KIND, "value"),
-        State(ids.ADMIN_SOURCE_LOCATION, "value"),
-        State(ids.ADMIN_SOURCE_TOKEN, "value"),
-        State(ids.ADMIN_SOURCE_INTERVAL, "value"),
+        *values(ids.ADMIN_SOURCE_NAME, ids.ADMIN_SOURCE_KIND, ids.ADMIN_SOURCE_LOCATION, ids.ADMIN_SOURCE_TOKEN,
+                ids.ADMIN_SOURCE_INTERVAL),
         prevent_initial_call=True,
     )
     def manage_sources(_add, _runs, _removes, name, kind, location, token, interval):
         actor = acting(Action.write_sources)
         lang = g.lang
-        answer = ""
+        answered = ""
         trigger = ctx.triggered_id
-        if trigger == ids.ADMIN_SOURCE_ADD and clicked():
-            answer = add(actor, lang, text(name), kind, text(location), text(token), interval)
+        if trigger == ids.ADMIN_SOURCE_ADD:
+            answered = answer(lambda: add(actor, lang, text(name), kind, text(location), text(token), interval), lang,
+                              "location")
         elif isinstance(trigger, dict) and clicked():
-            answer = act(actor, lang, trigger)
-        return sources_table(context, lang), answer
+            answered = act(actor, lang, trigger)
+        return sources_table(context, lang), answered

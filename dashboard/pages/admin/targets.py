@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, State, dcc, html
-from flask import g
+from dash import dcc, html
 
 from core.access import Action
-from core.errors import DomainError
 from core.numbers import NumberError
 from dashboard import ids
 from dashboard.components.tables import table
@@ -15,24 +13,29 @@ from dashboard.i18n import exact_figure, figure, metric_label, month_label, numb
 from dashboard.pages.admin.forms import (
     FormError,
     amount,
-    clicked,
     control,
     err,
     field,
+    form_row,
+    hint,
     known_team,
     message,
     ok,
-    refusal,
     require,
     section,
+    section_form,
+    section_table,
 )
-from dashboard.scope import acting
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
 from services import targets
+from services.actor import Actor
 
 TARGETS_SHOWN = 300
 MONTHS_AHEAD = 18
+# a form's fields, in the order its save callback reads them
+TARGET_FORM = (ids.ADMIN_TARGET_TEAM, ids.ADMIN_TARGET_METRIC, ids.ADMIN_TARGET_MONTH, ids.ADMIN_TARGET_VALUE)
+GOAL_FORM = (ids.ADMIN_GOAL_TEAM, ids.ADMIN_GOAL_METRIC, ids.ADMIN_GOAL_MONTH, ids.ADMIN_GOAL_VALUE)
 
 
 def _is_share(metric: str) -> bool:
@@ -79,46 +82,43 @@ def goals_table(context: DashboardContext, lang: str):
         className="compact")
 
 
-def layout(context: DashboardContext, lang: str, teams: list) -> list:
+def _figure_form(lang: str, heading: str, fields: tuple[str, ...], month, *, teams: list, save: str, hint_key: str,
+                 answer_in: str, table_id: str, table):
+    """A target's or a goal's form (team, metric, `month`, value), its hint and its table."""
+    team_id, metric_id, _month_id, value_id = fields
     choose = t("choose", lang)
+    return html.Div([
+        html.H3(heading),
+        form_row([
+            control(t("team", lang), dcc.Dropdown(id=team_id, options=teams, placeholder=choose, searchable=False)),
+            control(t("metric", lang), dcc.Dropdown(id=metric_id, options=_metric_options(lang), placeholder=choose,
+                                                    searchable=False), wide=True),
+            month,
+            control(t("value", lang), field(value_id, mode="decimal", size="narrow")),
+        ], t("save", lang), save),
+        hint(t(hint_key, lang)),
+        message(answer_in),
+        section_table(table_id, table),
+    ])
+
+
+def layout(context: DashboardContext, lang: str, teams: list) -> list:
     months = _months(context, lang)
-    metric_options = _metric_options(lang)
     return [section("targets", f"{t('targets', lang)} · {t('goals', lang)}", [
         html.Div([
-            html.Div([
-                html.H3(t("new_target", lang)),
-                html.Div([
-                    control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_TARGET_TEAM, options=teams, placeholder=choose,
-                                                          searchable=False)),
-                    control(t("metric", lang), dcc.Dropdown(id=ids.ADMIN_TARGET_METRIC, options=metric_options,
-                                                            placeholder=choose, searchable=False), wide=True),
-                    control(t("month", lang), dcc.Dropdown(id=ids.ADMIN_TARGET_MONTH, options=months,
-                                                           value=context.current_month(), clearable=False,
-                                                           searchable=False)),
-                    control(t("value", lang), field(ids.ADMIN_TARGET_VALUE, mode="decimal", size="narrow")),
-                    html.Button(t("save", lang), id=ids.ADMIN_TARGET_SAVE, n_clicks=0, className="button primary"),
-                ], className="toolbar form-row"),
-                html.P(t("value_hint", lang), className="hint muted"),
-                message(ids.ADMIN_TARGET_MESSAGE),
-                html.Div(targets_table(context, lang), id=ids.ADMIN_TARGETS, className="table-wrap"),
-            ]),
-            html.Div([
-                html.H3(t("new_goal", lang)),
-                html.Div([
-                    control(t("team", lang), dcc.Dropdown(id=ids.ADMIN_GOAL_TEAM, options=teams, placeholder=choose,
-                                                          searchable=False)),
-                    control(t("metric", lang), dcc.Dropdown(id=ids.ADMIN_GOAL_METRIC, options=metric_options,
-                                                            placeholder=choose, searchable=False), wide=True),
-                    control(t("to_month", lang), dcc.Dropdown(id=ids.ADMIN_GOAL_MONTH, options=months[1:],
-                                                              value=months[min(6, len(months) - 1)]["value"],
-                                                              clearable=False, searchable=False)),
-                    control(t("value", lang), field(ids.ADMIN_GOAL_VALUE, mode="decimal", size="narrow")),
-                    html.Button(t("save", lang), id=ids.ADMIN_GOAL_SAVE, n_clicks=0, className="button primary"),
-                ], className="toolbar form-row"),
-                html.P(t("goal_hint", lang), className="hint muted"),
-                message(ids.ADMIN_GOAL_MESSAGE),
-                html.Div(goals_table(context, lang), id=ids.ADMIN_GOALS, className="table-wrap"),
-            ]),
+            _figure_form(lang, t("new_target", lang), TARGET_FORM,
+                         control(t("month", lang), dcc.Dropdown(id=ids.ADMIN_TARGET_MONTH, options=months,
+                                                                value=context.current_month(), clearable=False,
+                                                                searchable=False)),
+                         teams=teams, save=ids.ADMIN_TARGET_SAVE, hint_key="value_hint",
+                         answer_in=ids.ADMIN_TARGET_MESSAGE, table_id=ids.ADMIN_TARGETS,
+                         table=targets_table(context, lang)),
+            _figure_form(lang, t("new_goal", lang), GOAL_FORM,
+                         control(t("to_month", lang), dcc.Dropdown(id=ids.ADMIN_GOAL_MONTH, options=months[1:],
+                                                                   value=months[min(6, len(months) - 1)]["value"],
+                                                                   clearable=False, searchable=False)),
+                         teams=teams, save=ids.ADMIN_GOAL_SAVE, hint_key="goal_hint",
+                         answer_in=ids.ADMIN_GOAL_MESSAGE, table_id=ids.ADMIN_GOALS, table=goals_table(context, lang)),
         ], className="two-columns"),
     ])]
 
@@ -138,66 +138,40 @@ def _value(metric: str | None, raw, lang: str) -> float | None:
     return None if number is None else float(number)
 
 
-def register(app, context: DashboardContext) -> None:
-    @app.callback(
-        Output(ids.ADMIN_TARGETS, "children"),
-        Output(ids.ADMIN_TARGET_MESSAGE, "children"),
-        Input(ids.ADMIN_TARGET_SAVE, "n_clicks"),
-        State(ids.ADMIN_TARGET_TEAM, "value"),
-        State(ids.ADMIN_TARGET_METRIC, "value"),
-        State(ids.ADMIN_TARGET_MONTH, "value"),
-        State(ids.ADMIN_TARGET_VALUE, "value"),
-        prevent_initial_call=True,
-    )
-    def save_target(_clicks, team_id, metric, month, raw):
-        actor = acting(Action.write_targets)
-        lang = g.lang
-        answer = ""
-        if clicked():
-            try:
-                require(lang, team=team_id, metric=metric, month=month)
-                known_team(context, team_id, lang)
-                value = _value(metric, raw, lang)
-                targets.set_targets(context.metrics, actor,
-                                    [{"team_id": team_id, "metric": metric, "month": month, "value": value}])
-                what = f"{metric_label(metric, lang)}, {month_label(month, lang)}"
-                answer = ok(f"{t('removed', lang)}: {what}" if value is None
-                            else f"{t('saved', lang)}: {what}: {exact_figure(metric, value, lang)}")
-            except (FormError, DomainError) as exc:
-                answer = refusal(exc, lang, "value")
-        return targets_table(context, lang), answer
+def _figure(context: DashboardContext, lang: str, team_id, metric, raw, **month) -> float | None:
+    """A target's or goal's figure, its team, metric and month (label key = value) filled in and
+    the team one of the organisation's."""
+    require(lang, team=team_id, metric=metric, **month)
+    known_team(context, team_id, lang)
+    return _value(metric, raw, lang)
 
-    @app.callback(
-        Output(ids.ADMIN_GOALS, "children"),
-        Output(ids.ADMIN_GOAL_MESSAGE, "children"),
-        Input(ids.ADMIN_GOAL_SAVE, "n_clicks"),
-        State(ids.ADMIN_GOAL_TEAM, "value"),
-        State(ids.ADMIN_GOAL_METRIC, "value"),
-        State(ids.ADMIN_GOAL_MONTH, "value"),
-        State(ids.ADMIN_GOAL_VALUE, "value"),
-        prevent_initial_call=True,
-    )
-    def save_goal(_clicks, team_id, metric, by, raw):
-        actor = acting(Action.write_targets)
-        lang = g.lang
-        answer = ""
-        if clicked():
-            try:
-                require(lang, team=team_id, metric=metric, to_month=by)
-                known_team(context, team_id, lang)
-                value = _value(metric, raw, lang)
-                if value is None:
-                    raise err("err_required", lang, field=t("value", lang))
-                saved = targets.set_goals(context.metrics, actor,
-                                          [{"team_id": team_id, "metric": metric, "by": by, "value": value}])
-                goal = saved[0] if saved else None
-                answer = html.Span([
-                    ok(f"{t('saved', lang)}: {metric_label(metric, lang)} {exact_figure(metric, value, lang)}, "
-                       f"{month_label(by, lang)}"),
-                    html.Br(),
-                    html.Span(f"{t('goal_milestones', lang)}: {_milestones(goal, lang)}" if goal else "",
-                              className="small milestones-line"),
-                ])
-            except (FormError, DomainError) as exc:
-                answer = refusal(exc, lang, "value")
-        return goals_table(context, lang), answer
+
+def register(app, context: DashboardContext) -> None:
+    @section_form(app, Action.write_targets, "value", table=ids.ADMIN_TARGETS, message=ids.ADMIN_TARGET_MESSAGE,
+                  button=ids.ADMIN_TARGET_SAVE, redraw=lambda lang: (targets_table(context, lang),),
+                  fields=TARGET_FORM)
+    def save_target(actor: Actor, lang: str, team_id, metric, month, raw):
+        value = _figure(context, lang, team_id, metric, raw, month=month)
+        targets.set_targets(context.metrics, actor,
+                            [{"team_id": team_id, "metric": metric, "month": month, "value": value}])
+        what = f"{metric_label(metric, lang)}, {month_label(month, lang)}"
+        return ok(f"{t('removed', lang)}: {what}" if value is None
+                  else f"{t('saved', lang)}: {what}: {exact_figure(metric, value, lang)}")
+
+    @section_form(app, Action.write_targets, "value", table=ids.ADMIN_GOALS, message=ids.ADMIN_GOAL_MESSAGE,
+                  button=ids.ADMIN_GOAL_SAVE, redraw=lambda lang: (goals_table(context, lang),),
+                  fields=GOAL_FORM)
+    def save_goal(actor: Actor, lang: str, team_id, metric, by, raw):
+        value = _figure(context, lang, team_id, metric, raw, to_month=by)
+        if value is None:
+            raise err("err_required", lang, field=t("value", lang))
+        saved = targets.set_goals(context.metrics, actor,
+                                  [{"team_id": team_id, "metric": metric, "by": by, "value": value}])
+        goal = saved[0] if saved else None
+        return html.Span([
+            ok(f"{t('saved', lang)}: {metric_label(metric, lang)} {exact_figure(metric, value, lang)}, "
+               f"{month_label(by, lang)}"),
+            html.Br(),
+            html.Span(f"{t('goal_milestones', lang)}: {_milestones(goal, lang)}" if goal else "",
+                      className="small milestones-line"),
+        ])

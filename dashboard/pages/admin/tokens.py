@@ -3,29 +3,32 @@ and revoked."""
 
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, ctx, dcc, html
 from flask import g
 
 from core.access import Action, Role
 from core.database import as_utc, utcnow
 from core.errors import DomainError
+from core.reasons import error_text
 from core.tokens import list_tokens
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, t, time_label
+from dashboard.inputs import clicked, entry_id
 from dashboard.pages.admin.forms import (
     FormError,
-    clicked,
     control,
-    entry_id,
     failed,
     field,
+    form_row,
     message,
     ok,
     refusal,
     section,
+    section_table,
     text,
+    values,
     whole_number,
 )
 from dashboard.scope import acting
@@ -70,7 +73,7 @@ def layout(context: DashboardContext, lang: str, teams: list, workers: list) -> 
     choose = t("choose", lang)
     return [section("tokens", t("tokens", lang), [
         html.H3(t("new_token", lang)),
-        html.Div([
+        form_row([
             control(t("token_name", lang), field(ids.ADMIN_TOKEN_NAME), wide=True),
             control(t("role", lang), dcc.Dropdown(
                 id=ids.ADMIN_TOKEN_ROLE, clearable=False, searchable=False, value=Role.ingest.value,
@@ -81,11 +84,10 @@ def layout(context: DashboardContext, lang: str, teams: list, workers: list) -> 
                                                   searchable=False)),
             control(t("expires_in_days", lang), field(ids.ADMIN_TOKEN_DAYS, value=str(tokens.DAYS_DEFAULT),
                                                       mode="numeric", size="narrow")),
-            html.Button(t("create", lang), id=ids.ADMIN_TOKEN_CREATE, n_clicks=0, className="button primary"),
-        ], className="toolbar form-row"),
+        ], t("create", lang), ids.ADMIN_TOKEN_CREATE),
         message(ids.ADMIN_TOKEN_MESSAGE),
         html.Div(id=ids.ADMIN_TOKEN_SECRET),
-        html.Div(tokens_table(context, lang), id=ids.ADMIN_TOKENS, className="table-wrap"),
+        section_table(ids.ADMIN_TOKENS, tokens_table(context, lang)),
     ])]
 
 
@@ -119,11 +121,8 @@ def register(app, context: DashboardContext) -> None:
         Output(ids.ADMIN_TOKEN_SECRET, "children"),
         Input(ids.ADMIN_TOKEN_CREATE, "n_clicks"),
         Input({"type": ids.ADMIN_TOKEN_REVOKE, "id": ALL}, "n_clicks"),
-        State(ids.ADMIN_TOKEN_NAME, "value"),
-        State(ids.ADMIN_TOKEN_ROLE, "value"),
-        State(ids.ADMIN_TOKEN_WORKER, "value"),
-        State(ids.ADMIN_TOKEN_TEAM, "value"),
-        State(ids.ADMIN_TOKEN_DAYS, "value"),
+        *values(ids.ADMIN_TOKEN_NAME, ids.ADMIN_TOKEN_ROLE, ids.ADMIN_TOKEN_WORKER, ids.ADMIN_TOKEN_TEAM,
+                ids.ADMIN_TOKEN_DAYS),
         prevent_initial_call=True,
     )
     def manage_tokens(_create, _revokes, name, role, worker_id, team_id, days):
@@ -140,5 +139,5 @@ def register(app, context: DashboardContext) -> None:
                     tokens.revoke(context.engine, actor, token_id)
                     answer = ok(f"{t('revoked', lang)}: #{token_id}")
                 except DomainError as exc:
-                    answer = failed(str(exc))
+                    answer = failed(error_text(exc, lang))
         return tokens_table(context, lang), answer, secret_box
