@@ -15,12 +15,11 @@ from openpyxl import Workbook, load_workbook
 from dashboard import ids
 from dashboard.i18n import readiness_label, t
 from metrics.calendar import month_of
-from tests.dashboard.conftest import fill_jobcentre
+from tests.dashboard.conftest import callback_key, fill_jobcentre
 from tests.dashboard.test_accounts import sign_in
 from tests.dashboard.test_recording import (
     _as_upload,
     _dashboard_events,
-    _key,
     _outputs,
     _sheet_body,
     _state,
@@ -37,7 +36,7 @@ def jobcentre(services):
 
 
 def _confirm(app, pending, resolve=()):
-    key = _key(app, ids.SHEET_MESSAGE)
+    key = callback_key(app, ids.SHEET_MESSAGE)
     return {"output": key, "outputs": _outputs(key),
             "inputs": [{"id": ids.SHEET_CONFIRM, "property": "n_clicks", "value": 1}],
             "state": [{"id": ids.SHEET_PENDING, "property": "data", "value": pending},
