@@ -34,6 +34,7 @@ SHEET_PENDING = "sheet-pending"
 SHEET_PENDING_CLEAR = "sheet-pending-clear"
 SHEET_CONFIRM = "sheet-confirm"
 SHEET_MESSAGE = "sheet-message"
+SHEET_RESOLVE = "sheet-resolve"  # the conflicting rows to record from the sheet anyway
 
 # team steering
 TEAM_SELECT = "team-select"

@@ -157,6 +157,8 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.SHEET_UPLOAD, "contents"): text(MAX_UPLOAD),
     (ids.SHEET_CONFIRM, "n_clicks"): clicks,
     (ids.SHEET_PENDING, "data"): lambda v: v is None or (isinstance(v, dict) and plain(v, 1)),
+    (ids.SHEET_RESOLVE, "value"): lambda v: v is None or (isinstance(v, list) and len(v) <= MAX_ITEMS
+                                                          and all(ident(c) and c is not None for c in v)),
     (ids.TEAM_SELECT, "value"): ident,
     (ids.MONTH_SELECT, "value"): month,
     (ids.TEAM_DRAWN, "data"): text(MAX_LINE),

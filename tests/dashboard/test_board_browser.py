@@ -249,11 +249,14 @@ def test_the_sheet_round_trip_changes_the_figures(page, site):
     with open(download.value.path(), "rb") as file:
         book = load_workbook(io.BytesIO(file.read()))
     sheet = book.active
-    assert sheet.cell(1, 1).value == "Sag" and sheet.cell(1, 8).value == f"Timer {month}"
+    assert sheet.cell(1, 1).value == "Sag" and sheet.cell(1, 9).value == f"Timer {month}"
+    from ingest.organisation import list_workers
+
+    name = next(w.name for w in list_workers(site.services.engine) if w.worker_id == jobcentre.worker)
     target = next(r for r in range(2, sheet.max_row + 1)
-                  if sheet.cell(r, 3).value == jobcentre.worker and not sheet.cell(r, 8).value)
+                  if sheet.cell(r, 3).value == name and not sheet.cell(r, 9).value)
     case_id = sheet.cell(target, 1).value
-    sheet.cell(target, 8).value = 30
+    sheet.cell(target, 9).value = 30
     edited = io.BytesIO()
     book.save(edited)
     stored_before = len(_stored(site))
@@ -280,3 +283,42 @@ def test_the_sheet_round_trip_changes_the_figures(page, site):
         "([sel, want]) => { const e = document.querySelector(sel); return e && e.innerText === want; }",
         arg=[f'[data-metric="with_ordinary_hours"][data-worker="{jobcentre.worker}"]',
              figure("with_ordinary_hours", after["with_ordinary_hours"], "da")], timeout=30_000)
+
+
+def test_a_sheet_conflict_is_shown_and_recorded_only_when_ticked(page, site):
+    jobcentre = site.jobcentre
+    sign_in(page, site, "leder")
+    page.goto(f"{site.base}/my-caseload?worker={jobcentre.worker}")
+    page.locator(f"#{ids.SHEET_DOWNLOAD}").wait_for()
+    with page.expect_download() as download:
+        page.click(f"#{ids.SHEET_DOWNLOAD}")
+    with open(download.value.path(), "rb") as file:
+        book = load_workbook(io.BytesIO(file.read()))
+    sheet = book.active
+    target = next(r for r in range(2, sheet.max_row + 1) if not sheet.cell(r, 9).value)
+    case_id = sheet.cell(target, 1).value
+    # the board changes the case after the download; the sheet changes the same row
+    from dashboard.i18n import readiness_label
+
+    level = "far" if sheet.cell(target, 5).value != readiness_label("far", "da") else "ready"
+    today = datetime.now(site.services.settings.zone).date().isoformat()
+    site.services.store.append([{"event_id": f"fagsystem-{case_id}-conflict", "source": "fagsystem",
+                                 "type": "readiness_assessed", "case_id": case_id, "occurred_at": today,
+                                 "level": level}], origin="test")
+    sheet.cell(target, 9).value = 11
+    edited = io.BytesIO()
+    book.save(edited)
+    stored_before = len(_stored(site))
+    page.locator(f"#{ids.SHEET_UPLOAD} input[type=file]").set_input_files(
+        files=[{"name": "sager.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": edited.getvalue()}])
+    page.locator('[data-metric="sheet_conflicts"]').wait_for()
+    assert page.locator('[data-metric="sheet_events"]').inner_text() == "0"
+    assert page.locator("table.sheet-preview tr.row-conflict").count() >= 2  # the sheet's cell and the board's
+    if SHOTS:
+        page.locator("section.sheet").screenshot(path=os.path.join(SHOTS, "sheet-conflict.png"))
+    page.get_by_label(f"Række {target} · {case_id}").check()
+    page.click(f"#{ids.SHEET_CONFIRM}")
+    page.locator('[data-metric="sheet_recorded"]', has_text="1 hændelser").wait_for()
+    stored = _stored(site)
+    assert len(stored) == stored_before + 1 and stored[-1][1:] == ("hours_reported", case_id)

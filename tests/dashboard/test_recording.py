@@ -270,7 +270,8 @@ def _confirm_body(app, pending):
     key = callback_key(app, ids.SHEET_MESSAGE)
     return {"output": key, "outputs": _outputs(key),
             "inputs": [{"id": ids.SHEET_CONFIRM, "property": "n_clicks", "value": 1}],
-            "state": [{"id": ids.SHEET_PENDING, "property": "data", "value": pending}],
+            "state": [{"id": ids.SHEET_PENDING, "property": "data", "value": pending},
+                      {"id": ids.SHEET_RESOLVE, "property": "value", "value": []}],
             "changedPropIds": [f"{ids.SHEET_CONFIRM}.n_clicks"]}
 
 
@@ -305,7 +306,7 @@ def test_the_sheet_round_trip_records_the_changed_cells_only(client, services, j
     target = next(i for i, r in enumerate(rows, start=2) if r[4] != "Parat")
     case_id = sheet.cell(target, 1).value
     sheet.cell(target, 5).value = "Parat"
-    sheet.cell(target, 8).value = 37.5
+    sheet.cell(target, 9).value = 37.5  # this month's hours
     edited = io.BytesIO()
     book.save(edited)
     answer, response = post(client, _sheet_body(app, _as_upload(edited.getvalue())))

@@ -20,6 +20,7 @@ SLOT_KINDS = {
     "record-last.data": "data", "record-action.value": "choice", "record-case.value": "ref",
     "record-form-id.data": "data", "record-submit.n_clicks": "clicks", "record-undo.n_clicks": "clicks",
     "sheet-upload.contents": "text", "sheet-confirm.n_clicks": "clicks", "sheet-pending.data": "data",
+    "sheet-resolve.value": "list",
     "team-select.value": "ref", "month-select.value": "month", "team-drawn.data": "data",
     "team-more-digest.data": "data", "team-charts-digest.data": "data", "drill-close.n_clicks": "clicks",
     "team-action-add.n_clicks": "clicks", "team-action-kind.value": "choice", "team-action-text.value": "text",

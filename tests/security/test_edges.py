@@ -44,6 +44,7 @@ def _base(jc, zone) -> dict:
         "record-last.data": None, "record-action.value": "follow_up_held", "record-case.value": None,
         "record-form-id.data": "ob-fuzz-1", "record-submit.n_clicks": 1, "record-undo.n_clicks": None,
         "sheet-upload.contents": None, "sheet-confirm.n_clicks": 1, "sheet-pending.data": None,
+        "sheet-resolve.value": [],
         "team-select.value": jc.team, "month-select.value": month, "team-drawn.data": f"{jc.team}:{month}",
         "drill.n_clicks": [{"id": {"type": "drill", "field": "active_cases"}, "property": "n_clicks", "value": 1}],
         "drill-close.n_clicks": None, "team-action-add.n_clicks": 1, "team-action-kind.value": "action",
