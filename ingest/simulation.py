@@ -343,6 +343,9 @@ def generate_events(
         yield event
 
 
+LIVE_CASES_PER_CASEWORKER = 2  # the simulator's own open cases per caseworker, on top of the history
+
+
 def live_events(
     org: Organisation,
     seed: int = 1,
@@ -350,31 +353,48 @@ def live_events(
     now: Callable[[], datetime] | None = None,
     case_prefix: str = "live",
     zone: str = "Europe/Copenhagen",
+    per_caseworker: int = LIVE_CASES_PER_CASEWORKER,
 ) -> Iterator[dict]:
     """An endless stream of plausible events happening now, for the demo's simulator: new
-    cases, assignments, CVs, placements, follow-ups and closes."""
+    cases, assignments, CVs, placements, follow-ups and closes.
+
+    Caseloads stay where the history left them (within their norm bands) however long it runs:
+    the stream fills each caseworker's share of `per_caseworker` live cases, and from then on
+    opens a case only in the place of one it closed, with the same caseworker; a case gets at
+    most one company consultant, the one of its team with the fewest live cases, while they hold
+    fewer than `per_caseworker`."""
     tz = ZoneInfo(zone)
     rng = random.Random(f"live-{seed}")
     clock = now or (lambda: datetime.now(UTC))
     open_cases: list[dict] = []
+    live_load: dict[str, int] = {}  # worker → the stream's open cases they hold
+    # the places a new case can take: each caseworker's share, taken again when a case closes
+    places = [(team.team_id, worker) for team in org.teams for worker in org.holders(team.team_id, "caseworker")
+              for _ in range(per_caseworker)]
+    rng.shuffle(places)
     number = 0
     while True:
         at = clock().replace(microsecond=0)
-        if not open_cases or rng.random() < 0.25:
+        if places and (not open_cases or rng.random() < 0.25):
             number += 1
             case_id = f"{case_prefix}-{seed}-{number:06d}"
-            team = rng.choice(org.teams).team_id
+            team, caseworker = places.pop()
             state = {"case_id": case_id, "team": team, "n": 0, "placement": 0, "open_placement": None,
-                     "programme": rng.choice(PROGRAMMES)}
+                     "programme": rng.choice(PROGRAMMES), "caseworker": caseworker, "consultant": None}
             open_cases.append(state)
+            live_load[caseworker] = live_load.get(caseworker, 0) + 1
             yield _live(state, "case_opened", at, citizen=f"live-citizen-{seed}-{number}", team_id=team,
                         programme=state["programme"])
-            yield _live(state, "worker_assigned", at, worker_id=rng.choice(org.holders(team, "caseworker")), role="caseworker")
+            yield _live(state, "worker_assigned", at, worker_id=caseworker, role="caseworker")
             continue
         state = rng.choice(open_cases)
         choice = rng.random()
         if choice < 0.15:
-            yield _live(state, "worker_assigned", at, worker_id=rng.choice(org.holders(state["team"], "company_consultant")), role="company_consultant")
+            consultant = min(org.holders(state["team"], "company_consultant"), key=lambda w: live_load.get(w, 0))
+            if state["consultant"] is None and live_load.get(consultant, 0) < per_caseworker:
+                state["consultant"] = consultant
+                live_load[consultant] = live_load.get(consultant, 0) + 1
+                yield _live(state, "worker_assigned", at, worker_id=consultant, role="company_consultant")
         elif choice < 0.3:
             yield _live(state, "cv_completed", at)
         elif choice < 0.45:
@@ -393,6 +413,10 @@ def live_events(
             yield _live(state, "hours_reported", at, month=f"{local.year:04d}-{local.month:02d}", hours=float(rng.choice((8, 15, 37.5))))
         else:
             open_cases.remove(state)
+            for worker in (state["caseworker"], state["consultant"]):
+                if worker is not None:
+                    live_load[worker] -= 1
+            places.append((state["team"], state["caseworker"]))
             reason = rng.choice(("completed", "dropped_out"))
             if reason == "completed" and state["programme"] == "mestring":
                 yield _live(state, "review_held", at, kind="final", participants=["citizen", "caseworker"])
