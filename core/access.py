@@ -20,6 +20,7 @@ class Action(StrEnum):
     send_events = "send_events"
     read_quarantine = "read_quarantine"
     resubmit_quarantine = "resubmit_quarantine"
+    dismiss_quarantine = "dismiss_quarantine"
     read_organisation = "read_organisation"
     write_organisation = "write_organisation"
     read_sources = "read_sources"
@@ -67,6 +68,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.send_events: frozenset({R.ingest, R.admin}),
     Action.read_quarantine: frozenset({R.admin}),
     Action.resubmit_quarantine: frozenset({R.admin}),
+    Action.dismiss_quarantine: frozenset({R.admin}),
     Action.read_organisation: frozenset({R.worker, R.team_lead, R.manager, R.admin}),
     Action.write_organisation: frozenset({R.admin}),
     Action.read_sources: frozenset({R.admin}),
@@ -154,6 +156,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/imports"): Route(Action.send_events, Scope.none, BodyLimit.event_file),
     ("GET", "/api/v1/quarantine"): Route(Action.read_quarantine, Scope.none),
     ("POST", "/api/v1/quarantine/{entry_id}/resubmit"): Route(Action.resubmit_quarantine, Scope.none),
+    ("POST", "/api/v1/quarantine/{entry_id}/dismiss"): Route(Action.dismiss_quarantine, Scope.none),
     ("GET", "/api/v1/teams"): Route(Action.read_organisation, Scope.none),
     ("PUT", "/api/v1/teams/{team_id}"): Route(Action.write_organisation, Scope.none),
     ("GET", "/api/v1/workers"): Route(Action.read_organisation, Scope.none),

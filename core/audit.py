@@ -39,6 +39,7 @@ class AuditAction(StrEnum):
     remove_source = "remove_source"
     run_source = "run_source"
     resubmit_quarantine = "resubmit_quarantine"
+    dismiss_quarantine = "dismiss_quarantine"
     # access (services/tokens.py, services/users.py)
     create_token = "create_token"  # noqa: S105 (a name, not a secret)
     revoke_token = "revoke_token"  # noqa: S105

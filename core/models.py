@@ -56,7 +56,8 @@ class Event(SQLModel, table=True):
 
 
 class QuarantinedEvent(SQLModel, table=True):
-    """A refused event, kept with its reason until an administrator fixes and resubmits it."""
+    """A refused event, kept with its reason until an administrator fixes and resubmits it, or
+    dismisses it (kept then too, with who dismissed it, when and why)."""
 
     __tablename__ = "quarantine"
 
@@ -73,6 +74,8 @@ class QuarantinedEvent(SQLModel, table=True):
     attempts: int = Field(default=1)
     resolved_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     import_run_id: int | None = Field(default=None)
+    dismissed_by: str | None = Field(default=None, sa_column=Column(String(128)), description="the audit log's actor name")
+    dismissed_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Team(SQLModel, table=True):

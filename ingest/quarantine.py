@@ -1,10 +1,12 @@
-"""The quarantine of refused events: listing them, and resubmitting one, as sent or corrected."""
+"""The quarantine of refused events: listing them, resubmitting one (as sent or corrected), and
+dismissing one that is not to be sent again, kept with who dismissed it and why."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
+from sqlalchemy import update
 from sqlmodel import select
 
 from core.database import as_utc, session_scope, utcnow
@@ -34,6 +36,8 @@ def quarantine_entry(row: QuarantinedEvent) -> dict[str, Any]:
         "attempts": row.attempts,
         "resolved_at": as_utc(row.resolved_at),
         "import_run_id": row.import_run_id,
+        "dismissed_by": row.dismissed_by,
+        "dismissed_reason": row.dismissed_reason,
         "event": orjson.loads(row.payload),
     }
 
@@ -70,3 +74,19 @@ def resubmit(store: EventStore, entry_id: int, corrected: Any | None = None) -> 
             row.status = "resubmitted"
             row.resolved_at = utcnow()
     return summary
+
+
+def dismiss(store: EventStore, entry_id: int, by: str, reason: str) -> dict[str, Any]:
+    """Takes an open entry off the open list for good, kept as `dismissed` with who, when and why."""
+    with session_scope(store.engine) as session:
+        # one statement, so that of two admins dismissing or resubmitting at once only one does
+        done = session.execute(
+            update(QuarantinedEvent)
+            .where(QuarantinedEvent.id == entry_id, QuarantinedEvent.status == "open")  # type: ignore[arg-type]
+            .values(status="dismissed", resolved_at=utcnow(), dismissed_by=by, dismissed_reason=reason))
+        if done.rowcount != 1:
+            raise NotInQuarantine(entry_id)
+        row = session.get(QuarantinedEvent, entry_id)
+        assert row is not None
+        session.refresh(row)
+        return quarantine_entry(row)

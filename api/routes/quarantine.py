@@ -1,4 +1,4 @@
-"""The quarantine of refused events: GET /quarantine, POST /quarantine/{id}/resubmit."""
+"""The quarantine of refused events: GET /quarantine, POST /quarantine/{id}/resubmit and /dismiss."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ class QuarantineEntryOut(BaseModel):
     attempts: int
     resolved_at: datetime | None
     import_run_id: int | None
+    dismissed_by: str | None = Field(None, description="Who dismissed the entry (the audit log's actor name).")
+    dismissed_reason: str | None = Field(None, description="Why the entry was dismissed.")
     event: Any = Field(description="The event as sent, its citizen identifier replaced by a pseudonym.")
 
 
@@ -44,7 +46,7 @@ class QuarantineOut(BaseModel):
 async def get_quarantine(
     services: ServicesDep,
     actor: Annotated[Actor, Depends(acting(Action.read_quarantine))],
-    status: Literal["open", "resubmitted", "all"] = "open",
+    status: Literal["open", "resubmitted", "dismissed", "all"] = "open",
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
@@ -67,3 +69,22 @@ async def post_resubmit(
 ) -> dict[str, Any]:
     summary = await run_in_threadpool(quarantine.resubmit_entry, services.store, actor, entry_id, corrected)
     return summary.as_dict()
+
+
+class DismissIn(BaseModel):
+    reason: str = Field(max_length=quarantine.DISMISS_REASON_LENGTH,
+                        description="Why the entry is not to be sent again; kept with the entry.")
+
+
+@router.post(
+    "/quarantine/{entry_id}/dismiss",
+    response_model=QuarantineEntryOut,
+    summary="Dismiss an open quarantine entry with a reason: kept, marked dismissed, never sent again",
+)
+async def post_dismiss(
+    entry_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    body: DismissIn,
+    services: ServicesDep,
+    actor: Annotated[Actor, Depends(acting(Action.dismiss_quarantine))],
+) -> dict[str, Any]:
+    return await run_in_threadpool(quarantine.dismiss_entry, services.store, actor, entry_id, body.reason)

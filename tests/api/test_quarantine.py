@@ -54,3 +54,39 @@ def test_only_admins_see_the_quarantine(client, services):
         token = create_token(services.engine, role, **extra)
         assert client.get("/api/v1/quarantine", headers=bearer(token)).status_code == 403
         assert client.post("/api/v1/quarantine/1/resubmit", headers=bearer(token)).status_code == 403
+
+
+def test_an_entry_is_dismissed_with_a_reason_kept_and_audited(client, admin_token, services):
+    from core.audit import entries
+
+    h = bearer(admin_token)
+    bad = {"event_id": "d1", "type": "readiness_assessed", "case_id": "c1", "occurred_at": "2026-02-01", "level": "soonish"}
+    client.post("/api/v1/events", json=[bad], headers=h)
+    entry = client.get("/api/v1/quarantine", headers=h).json()["entries"][0]
+    url = f"/api/v1/quarantine/{entry['id']}/dismiss"
+    assert client.post(url, json={"reason": "  "}, headers=h).status_code == 422
+    refused = client.post(url, json={"reason": f"borger {CITIZENS[0]}"}, headers=h)
+    assert refused.status_code == 422 and CITIZENS[0] not in refused.text
+    assert client.post(url, json={}, headers=h).status_code == 422
+    done = client.post(url, json={"reason": "test data from the old system"}, headers=h)
+    assert done.status_code == 200, done.text
+    kept = done.json()
+    assert kept["status"] == "dismissed" and kept["dismissed_reason"] == "test data from the old system"
+    assert kept["dismissed_by"].startswith("token:") and kept["resolved_at"]
+    # off the open list (the default, as before), kept under its status
+    assert client.get("/api/v1/quarantine", headers=h).json()["entries"] == []
+    listed = client.get("/api/v1/quarantine?status=dismissed", headers=h).json()["entries"]
+    assert [e["id"] for e in listed] == [entry["id"]]
+    assert [e["id"] for e in client.get("/api/v1/quarantine?status=all", headers=h).json()["entries"]] == [entry["id"]]
+    assert client.post(url, json={"reason": "again"}, headers=h).status_code == 404
+    assert client.post(f"/api/v1/quarantine/{entry['id']}/resubmit", headers=h).status_code == 404
+    audited = [e for e in entries(services.engine) if e["action"] == "dismiss_quarantine"]
+    assert [e["detail"] for e in audited] == [f"entry {entry['id']}"] and "old system" not in str(audited)
+
+
+def test_only_admins_dismiss(client, services):
+    from api.tokens import create_token
+
+    for role, extra in [("ingest", {}), ("manager", {}), ("team_lead", {"team_id": "t1"})]:
+        token = create_token(services.engine, role, **extra)
+        assert client.post("/api/v1/quarantine/1/dismiss", json={"reason": "x"}, headers=bearer(token)).status_code == 403
