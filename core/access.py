@@ -238,6 +238,15 @@ CALLBACKS: dict[str, tuple[Action | None, Scope]] = {
     "admin-norm-message.children": (Action.write_norms, Scope.none),
     "..admin-sources.children...admin-source-message.children..": (Action.write_sources, Scope.none),
     "..admin-quarantine.children...admin-quarantine-message.children..": (Action.resubmit_quarantine, Scope.none),
+    # every administration list's search and page buttons (dashboard/pages/admin/forms.py)
+    "admin-teams-page.children": (Action.write_organisation, Scope.none),
+    "admin-workers-page.children": (Action.write_organisation, Scope.none),
+    "admin-targets-page.children": (Action.write_targets, Scope.none),
+    "admin-goals-page.children": (Action.write_targets, Scope.none),
+    "admin-sources-page.children": (Action.write_sources, Scope.none),
+    "admin-quarantine-page.children": (Action.read_quarantine, Scope.none),
+    "admin-tokens-page.children": (Action.manage_tokens, Scope.none),
+    "users-table-page.children": (Action.manage_users, Scope.none),
     "..admin-tokens.children...admin-token-message.children...admin-token-secret.children..": (
         Action.manage_tokens, Scope.none),
     "record-case.options": (Action.record_casework, Scope.scoped),

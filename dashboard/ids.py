@@ -149,3 +149,19 @@ ADMIN_TOKEN_MESSAGE = "admin-token-message"  # noqa: S105
 ADMIN_TOKEN_SECRET = "admin-token-secret"  # noqa: S105 (where a new secret is shown once)
 ADMIN_TOKENS = "admin-tokens"  # noqa: S105
 ADMIN_TOKEN_REVOKE = "admin-token-revoke"  # noqa: S105 (pattern-matching: {"type": …, "id": …})
+
+# Every administration list is searched and paged alike (dashboard/pages/admin/forms.py): its
+# search box and its page are named after the list's table.
+ADMIN_LISTS = (ADMIN_TEAMS, ADMIN_WORKERS, ADMIN_TARGETS, ADMIN_GOALS, ADMIN_SOURCES, ADMIN_QUARANTINE, ADMIN_TOKENS,
+               USERS_TABLE)
+LIST_PAGE = "list-page"  # pattern-matching: {"type": LIST_PAGE, "list": a table's id, "page": the page it turns to}
+ADMIN_QUARANTINE_REASON = "admin-quarantine-reason"
+ADMIN_DISMISS = "admin-dismiss"  # pattern-matching: {"type": ADMIN_DISMISS, "id": …}
+
+
+def list_search(table: str) -> str:
+    return f"{table}-search"
+
+
+def list_page(table: str) -> str:
+    return f"{table}-page"

@@ -226,6 +226,10 @@ SLOTS: dict[tuple[str, str], Kind] = {
     (ids.ADMIN_TOKEN_WORKER, "value"): ident,
     (ids.ADMIN_TOKEN_TEAM, "value"): ident,
     (ids.ADMIN_TOKEN_DAYS, "value"): number,
+    (ids.ADMIN_DISMISS, "n_clicks"): clicks,
+    (ids.ADMIN_QUARANTINE_REASON, "value"): text(MAX_TEXT),
+    (ids.LIST_PAGE, "n_clicks"): clicks,
+    **{(ids.list_search(table), "value"): text(MAX_LINE) for table in ids.ADMIN_LISTS},
 }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.access import Action
 from core import identity
+from core.access import Action
 from core.audit import AuditAction
 from core.errors import Invalid
 from core.messages import N_

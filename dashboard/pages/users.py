@@ -16,6 +16,7 @@ from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, t
 from dashboard.inputs import clicked
+from dashboard.pages.admin.forms import listed, paged, section_list
 from dashboard.scope import acting
 from services import users
 
@@ -61,12 +62,26 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
     )
 
 
-def users_table(context: DashboardContext, lang: str):
+def _bound(context: DashboardContext, user) -> str:
     directory = context.directory
+    return directory.worker_name(user.worker_id) if user.worker_id else (
+        directory.team_name(user.team_id) if user.team_id else "–")
+
+
+def users_page(context: DashboardContext, lang: str, query: str | None = None, page: int = 1):
+    return paged(ids.USERS_TABLE, lang, list_users(context.engine), query=query, page=page,
+                 words=lambda user: (user.username, t(f"role_{user.role}", lang), _bound(context, user)),
+                 draw=lambda shown: _users_drawn(context, lang, shown))
+
+
+def users_table(context: DashboardContext, lang: str):
+    return listed(ids.USERS_TABLE, lang, users_page(context, lang), t("users", lang))
+
+
+def _users_drawn(context: DashboardContext, lang: str, shown: list):
     rows = []
-    for user in list_users(context.engine):
-        bound = directory.worker_name(user.worker_id) if user.worker_id else (
-            directory.team_name(user.team_id) if user.team_id else "–")
+    for user in shown:
+        bound = _bound(context, user)
         disabled = user.disabled_at is not None
         rows.append([
             html.Strong(user.username),
@@ -83,6 +98,9 @@ def users_table(context: DashboardContext, lang: str):
 
 
 def register(app, context: DashboardContext) -> None:
+    section_list(app, Action.manage_users, ids.USERS_TABLE,
+                 lambda lang, query, page: users_page(context, lang, query, page))
+
     @app.callback(
         Output(ids.USERS_TABLE, "children"),
         Output(ids.USER_MESSAGE, "children"),

@@ -257,7 +257,8 @@ def test_a_quarantined_event_is_resubmitted_as_is_and_the_outcome_shown(app, cli
 
     def resubmit():
         return post(app, client, ids.ADMIN_QUARANTINE, click=button,
-                    inputs=[[{"id": button, "property": "n_clicks", "value": 1}]])
+                    inputs=[[{"id": button, "property": "n_clicks", "value": 1}], []],
+                    state=[(ids.ADMIN_QUARANTINE_REASON, "value", None)])
 
     again = resubmit()
     assert again.status_code == 200 and "Afvist igen" in again.text and "mestring" in again.text
@@ -364,7 +365,8 @@ def test_crafted_row_ids_are_answered_without_an_error(app, client, services, jo
     for crafted in ("x", None, 2**40, -1):
         button = {"type": ids.ADMIN_RESUBMIT, "id": crafted}
         answer = post(app, client, ids.ADMIN_QUARANTINE, click=button,
-                      inputs=[[{"id": button, "property": "n_clicks", "value": 1}]])
+                      inputs=[[{"id": button, "property": "n_clicks", "value": 1}], []],
+                      state=[(ids.ADMIN_QUARANTINE_REASON, "value", None)])
         # an id no page sends (null, out of range) is refused before the callback (dashboard/inputs.py)
         assert answer.status_code == (400 if crafted in (None, 2**40) else 200), crafted
         revoke = {"type": ids.ADMIN_TOKEN_REVOKE, "id": crafted}

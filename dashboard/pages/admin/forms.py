@@ -1,11 +1,13 @@
 """What every section of the administration shares: its form row, table and messages, reading a
 form's fields as people type them, one path from a click to ✓ or to why it was not saved (in the
-user's language), and the form filled from a table row for editing."""
+user's language), the form filled from a table row for editing, and every list searched and
+paged on the server (a page of PAGE_SIZE rows is all the browser gets)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
@@ -16,8 +18,9 @@ from core.access import Action
 from core.errors import DomainError
 from core.numbers import parse_number
 from core.reasons import error_text, reason_text
+from dashboard import ids
 from dashboard.context import DashboardContext
-from dashboard.i18n import t
+from dashboard.i18n import number, t
 from dashboard.inputs import clicked
 from dashboard.scope import acting, current_user, permit
 from ingest.organisation import list_teams, list_workers
@@ -180,6 +183,73 @@ def hint(words: str):
 def section_table(id_: str, table):
     """A section's table, where its callbacks draw it anew."""
     return html.Div(table, id=id_, className="table-wrap")
+
+
+PAGE_SIZE = 20
+MOST_PAGES = 10**6
+
+
+def paged(table_id: str, lang: str, rows: list, *, words: Callable[[Any], Iterable[str | None]],
+          draw: Callable[[list], Any], query: str | None = None, page: int = 1, empty: str | None = None):
+    """One page of a list's rows that hold the search's words (in any case, in any of the texts
+    `words` gives a row), drawn by `draw`, with the buttons that turn to the page before and after
+    and what is shown of how many. No rows: `empty` (or "none yet"); none found: says so."""
+    needle = (text(query) or "").casefold()
+    found = [row for row in rows if needle in " ".join(w for w in words(row) if w).casefold()] if needle else rows
+    if not found:
+        words_ = t("list_none_found", lang) if needle else (empty or t("none_yet", lang))
+        return html.P(words_, className="empty", role="status")
+    pages = -(-len(found) // PAGE_SIZE)
+    page = min(max(1, page), pages)
+    first = (page - 1) * PAGE_SIZE
+    shown = found[first:first + PAGE_SIZE]
+    if pages == 1 and not needle:
+        return draw(shown)
+    status = t("list_shown", lang).format(first=number(first + 1, lang), last=number(first + len(shown), lang),
+                                          total=number(len(found), lang))
+    return html.Div([
+        draw(shown),
+        html.Nav([
+            _turn(table_id, page - 1, "‹ " + t("list_previous", lang), page <= 1),
+            html.Span(status, className="muted small", role="status", **{"aria-live": "polite"}),
+            _turn(table_id, page + 1, t("list_next", lang) + " ›", page >= pages),
+        ], className="toolbar pager", **{"aria-label": t("list_pages", lang)}),
+    ])
+
+
+def _turn(table_id: str, page: int, words: str, disabled: bool):
+    return html.Button(words, id={"type": ids.LIST_PAGE, "list": table_id, "page": page}, n_clicks=0,
+                       className="button quiet small", disabled=disabled)
+
+
+def listed(table_id: str, lang: str, first_page, label: str | None = None) -> list:
+    """What a section's table holds: its search box, and the first page of its list (the page
+    and search callback draws the others)."""
+    search = dcc.Input(id=ids.list_search(table_id), type="search", value="", autoComplete="off", debounce=0.4,
+                       placeholder=t("list_search", lang), className="field")
+    named = t("list_search", lang) + (f": {label}" if label else "")
+    return [html.Label([html.Span(named, className="visually-hidden"), search], className="toolbar list-search"),
+            html.Div(first_page, id=ids.list_page(table_id))]
+
+
+def section_list(app, action: Action, table_id: str, draw: Callable[[str, str | None, int], Any]) -> None:
+    """Registers the search and the page buttons of the list in `table_id` (drawn by
+    `listed`): `draw(lang, query, page)` draws the page asked for, for a user permitted
+    `action`. A new search starts at its first page."""
+    @app.callback(Output(ids.list_page(table_id), "children"), Input(ids.list_search(table_id), "value"),
+                  Input({"type": ids.LIST_PAGE, "list": table_id, "page": ALL}, "n_clicks"),
+                  prevent_initial_call=True)
+    def turned(query, _clicks):
+        permit(current_user(), action)
+        trigger = ctx.triggered_id
+        page = 1
+        if isinstance(trigger, dict):
+            if not clicked():
+                raise PreventUpdate  # the page's buttons drawn anew
+            asked = trigger.get("page")
+            # a crafted request may send any page: a number out of range shows the nearest page
+            page = asked if isinstance(asked, int) and not isinstance(asked, bool) and 0 < asked < MOST_PAGES else 1
+        return draw(g.lang, query if isinstance(query, str) else None, page)
 
 
 def section(key: str, title: str, body: list, count: int | None = None):

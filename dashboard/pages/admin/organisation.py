@@ -17,11 +17,14 @@ from dashboard.pages.admin.forms import (
     field,
     form_row,
     known_team,
+    listed,
     message,
     ok,
+    paged,
     row_editor,
     section,
     section_form,
+    section_list,
     section_table,
     team_options,
     text,
@@ -36,30 +39,48 @@ TEAM_FORM = (ids.ADMIN_TEAM_ID, ids.ADMIN_TEAM_NAME, ids.ADMIN_TEAM_UNIT)
 WORKER_FORM = (ids.ADMIN_WORKER_ID, ids.ADMIN_WORKER_NAME, ids.ADMIN_WORKER_TEAM, ids.ADMIN_WORKER_ROLES)
 
 
-def teams_table(context: DashboardContext, lang: str):
-    teams = list_teams(context.engine)
+def teams_page(context: DashboardContext, lang: str, query: str | None = None, page: int = 1):
     none = t("none", lang)
-    return table(
-        [t("team", lang), "id", t("unit", lang), ""],
-        [[team.name, html.Span(team.team_id, className="mono"), team.unit or none,
-          html.Button(t("edit", lang), id={"type": ids.ADMIN_TEAM_EDIT, "id": team.team_id}, n_clicks=0,
-                      className="button quiet small", **{"aria-label": f"{t('edit', lang)}: {team.name}"})]
-         for team in teams],
-        className="compact")
+    return paged(ids.ADMIN_TEAMS, lang, list_teams(context.engine), query=query, page=page,
+                 words=lambda team: (team.name, team.team_id, team.unit),
+                 draw=lambda shown: table(
+                     [t("team", lang), "id", t("unit", lang), ""],
+                     [[team.name, html.Span(team.team_id, className="mono"), team.unit or none,
+                       html.Button(t("edit", lang), id={"type": ids.ADMIN_TEAM_EDIT, "id": team.team_id}, n_clicks=0,
+                                   className="button quiet small",
+                                   **{"aria-label": f"{t('edit', lang)}: {team.name}"})]
+                      for team in shown],
+                     className="compact"))
+
+
+def teams_table(context: DashboardContext, lang: str):
+    return listed(ids.ADMIN_TEAMS, lang, teams_page(context, lang), t("teams", lang))
+
+
+def workers_page(context: DashboardContext, lang: str, query: str | None = None, page: int = 1):
+    names = {team.team_id: team.name for team in list_teams(context.engine)}
+    none = t("none", lang)
+
+    def team_of(w) -> str:
+        return names.get(w.team_id or "", w.team_id or none)
+
+    def roles_of(w) -> str:
+        return ", ".join(role_label(r, lang) for r in w.roles) or none
+
+    return paged(ids.ADMIN_WORKERS, lang, list_workers(context.engine), query=query, page=page,
+                 words=lambda w: (w.name, w.worker_id, team_of(w), w.team_id, roles_of(w)),
+                 draw=lambda shown: table(
+                     [t("worker", lang), "id", t("team", lang), t("roles", lang), ""],
+                     [[w.name, html.Span(w.worker_id, className="mono"), team_of(w), roles_of(w),
+                       html.Button(t("edit", lang), id={"type": ids.ADMIN_WORKER_EDIT, "id": w.worker_id},
+                                   n_clicks=0, className="button quiet small",
+                                   **{"aria-label": f"{t('edit', lang)}: {w.name}"})]
+                      for w in shown],
+                     className="compact"))
 
 
 def workers_table(context: DashboardContext, lang: str):
-    workers = list_workers(context.engine)
-    names = {team.team_id: team.name for team in list_teams(context.engine)}
-    none = t("none", lang)
-    return table(
-        [t("worker", lang), "id", t("team", lang), t("roles", lang), ""],
-        [[w.name, html.Span(w.worker_id, className="mono"), names.get(w.team_id or "", w.team_id or none),
-          ", ".join(role_label(r, lang) for r in w.roles) or none,
-          html.Button(t("edit", lang), id={"type": ids.ADMIN_WORKER_EDIT, "id": w.worker_id}, n_clicks=0,
-                      className="button quiet small", **{"aria-label": f"{t('edit', lang)}: {w.name}"})]
-         for w in workers],
-        className="compact")
+    return listed(ids.ADMIN_WORKERS, lang, workers_page(context, lang), t("workers", lang))
 
 
 def layout(context: DashboardContext, lang: str, teams: list, workers: list) -> list:
@@ -110,6 +131,10 @@ def _name(value, lang: str) -> str:
 
 
 def register(app, context: DashboardContext) -> None:
+    section_list(app, Action.write_organisation, ids.ADMIN_TEAMS,
+                 lambda lang, query, page: teams_page(context, lang, query, page))
+    section_list(app, Action.write_organisation, ids.ADMIN_WORKERS,
+                 lambda lang, query, page: workers_page(context, lang, query, page))
     def teams_redrawn(lang: str) -> tuple:
         options = team_options(context)  # every form that names a team offers the new one
         return teams_table(context, lang), options, options, options, options

@@ -19,10 +19,13 @@ from dashboard.pages.admin.forms import (
     failed,
     field,
     form_row,
+    listed,
     message,
     ok,
+    paged,
     require,
     section,
+    section_list,
     section_table,
     text,
     values,
@@ -40,13 +43,20 @@ def _location(source) -> str:
     return str(source.config.get("url") or source.config.get("path") or "")
 
 
+def sources_page(context: DashboardContext, lang: str, query: str | None = None, page: int = 1):
+    return paged(ids.ADMIN_SOURCES, lang, list_sources(context.engine), query=query, page=page,
+                 words=lambda s: (s.name, t(f"kind_{s.kind}", lang), _location(s)),
+                 draw=lambda shown: _sources_drawn(context, lang, shown))
+
+
 def sources_table(context: DashboardContext, lang: str):
-    listed = list_sources(context.engine)
-    if not listed:
-        return html.P(t("none_yet", lang), className="empty")
+    return listed(ids.ADMIN_SOURCES, lang, sources_page(context, lang), t("sources", lang))
+
+
+def _sources_drawn(context: DashboardContext, lang: str, shown: list):
     none = t("none", lang)
     rows = []
-    for s in listed:
+    for s in shown:
         state = (html.Span(["✕ ", t("source_failed", lang)], className="status status-behind") if s.last_error
                  else html.Span(["✓ ", t("yes", lang)], className="status status-on_track") if s.enabled
                  else html.Span(t("no", lang), className="status status-none"))
@@ -87,6 +97,9 @@ def layout(context: DashboardContext, lang: str) -> list:
 
 
 def register(app, context: DashboardContext) -> None:
+    section_list(app, Action.write_sources, ids.ADMIN_SOURCES,
+                 lambda lang, query, page: sources_page(context, lang, query, page))
+
     def add(actor: Actor, lang: str, name, kind, location, token, interval):
         require(lang, name=name, location=location)
         seconds = whole_number(interval, lang, "err_interval")

@@ -19,11 +19,14 @@ from dashboard.pages.admin.forms import (
     form_row,
     hint,
     known_team,
+    listed,
     message,
     ok,
+    paged,
     require,
     section,
     section_form,
+    section_list,
     section_table,
 )
 from metrics.calendar import add_months
@@ -51,17 +54,23 @@ def _months(context: DashboardContext, lang: str):
     return [{"label": month_label(m, lang), "value": m} for m in (add_months(current, k) for k in range(-1, MONTHS_AHEAD))]
 
 
-def targets_table(context: DashboardContext, lang: str):
+def targets_page(context: DashboardContext, lang: str, query: str | None = None, page: int = 1):
     first = add_months(context.current_month(), -1)
-    shown = [x for x in context.metrics.get_targets() if x["month"] >= first][:TARGETS_SHOWN]
-    if not shown:
-        return html.P(t("none_yet", lang), className="empty")
+    rows = [x for x in context.metrics.get_targets() if x["month"] >= first][:TARGETS_SHOWN]
     name = context.directory.team_name
-    return table(
-        [t("team", lang), t("metric", lang), t("month", lang), t("target", lang)],
-        [[name(x["team_id"]), metric_label(x["metric"], lang), month_label(x["month"], lang),
-          html.Span(exact_figure(x["metric"], x["value"], lang), className="cell-figure")] for x in shown],
-        className="compact")
+    return paged(ids.ADMIN_TARGETS, lang, rows, query=query, page=page,
+                 words=lambda x: (name(x["team_id"]), x["team_id"], metric_label(x["metric"], lang),
+                                  month_label(x["month"], lang)),
+                 draw=lambda shown: table(
+                     [t("team", lang), t("metric", lang), t("month", lang), t("target", lang)],
+                     [[name(x["team_id"]), metric_label(x["metric"], lang), month_label(x["month"], lang),
+                       html.Span(exact_figure(x["metric"], x["value"], lang), className="cell-figure")]
+                      for x in shown],
+                     className="compact"))
+
+
+def targets_table(context: DashboardContext, lang: str):
+    return listed(ids.ADMIN_TARGETS, lang, targets_page(context, lang), t("targets", lang))
 
 
 def _milestones(goal: dict, lang: str) -> str:
@@ -69,17 +78,23 @@ def _milestones(goal: dict, lang: str) -> str:
                      for m in goal["milestones"]) or t("none", lang)
 
 
-def goals_table(context: DashboardContext, lang: str):
-    goals = context.metrics.get_goals()
-    if not goals:
-        return html.P(t("none_yet", lang), className="empty")
+def goals_page(context: DashboardContext, lang: str, query: str | None = None, page: int = 1):
     name = context.directory.team_name
-    return table(
-        [t("team", lang), t("metric", lang), t("to_month", lang), t("target", lang), t("goal_milestones", lang)],
-        [[name(x["team_id"]), metric_label(x["metric"], lang), month_label(x["by"], lang),
-          html.Span(exact_figure(x["metric"], x["value"], lang), className="cell-figure"), _milestones(x, lang)]
-         for x in goals],
-        className="compact")
+    return paged(ids.ADMIN_GOALS, lang, context.metrics.get_goals(), query=query, page=page,
+                 words=lambda x: (name(x["team_id"]), x["team_id"], metric_label(x["metric"], lang),
+                                  month_label(x["by"], lang)),
+                 draw=lambda shown: table(
+                     [t("team", lang), t("metric", lang), t("to_month", lang), t("target", lang),
+                      t("goal_milestones", lang)],
+                     [[name(x["team_id"]), metric_label(x["metric"], lang), month_label(x["by"], lang),
+                       html.Span(exact_figure(x["metric"], x["value"], lang), className="cell-figure"),
+                       _milestones(x, lang)]
+                      for x in shown],
+                     className="compact"))
+
+
+def goals_table(context: DashboardContext, lang: str):
+    return listed(ids.ADMIN_GOALS, lang, goals_page(context, lang), t("goals", lang))
 
 
 def _figure_form(lang: str, heading: str, fields: tuple[str, ...], month, *, teams: list, save: str, hint_key: str,
@@ -147,6 +162,10 @@ def _figure(context: DashboardContext, lang: str, team_id, metric, raw, **month)
 
 
 def register(app, context: DashboardContext) -> None:
+    section_list(app, Action.write_targets, ids.ADMIN_TARGETS,
+                 lambda lang, query, page: targets_page(context, lang, query, page))
+    section_list(app, Action.write_targets, ids.ADMIN_GOALS,
+                 lambda lang, query, page: goals_page(context, lang, query, page))
     @section_form(app, Action.write_targets, "value", table=ids.ADMIN_TARGETS, message=ids.ADMIN_TARGET_MESSAGE,
                   button=ids.ADMIN_TARGET_SAVE, redraw=lambda lang: (targets_table(context, lang),),
                   fields=TARGET_FORM)

@@ -22,10 +22,13 @@ from dashboard.pages.admin.forms import (
     failed,
     field,
     form_row,
+    listed,
     message,
     ok,
+    paged,
     refusal,
     section,
+    section_list,
     section_table,
     text,
     values,
@@ -36,15 +39,29 @@ from services import tokens
 from services.actor import Actor
 
 
-def tokens_table(context: DashboardContext, lang: str):
-    listed = list_tokens(context.engine)
-    if not listed:
-        return html.P(t("none_yet", lang), className="empty")
+def _bound(context: DashboardContext, token, none: str) -> str:
     directory = context.directory
+    return (directory.worker_name(token.worker_id) if token.worker_id
+            else directory.team_name(token.team_id) if token.team_id else none)
+
+
+def tokens_page(context: DashboardContext, lang: str, query: str | None = None, page: int = 1):
+    none = t("none", lang)
+    return paged(ids.ADMIN_TOKENS, lang, list(reversed(list_tokens(context.engine))), query=query, page=page,
+                 words=lambda token: (f"#{token.id}", token.name, token.prefix, t(f"role_{token.role}", lang),
+                                      _bound(context, token, none)),
+                 draw=lambda shown: _tokens_drawn(context, lang, shown))
+
+
+def tokens_table(context: DashboardContext, lang: str):
+    return listed(ids.ADMIN_TOKENS, lang, tokens_page(context, lang), t("tokens", lang))
+
+
+def _tokens_drawn(context: DashboardContext, lang: str, shown: list):
     none = t("none", lang)
     now = utcnow()
     rows = []
-    for token in reversed(listed):
+    for token in shown:
         expires = as_utc(token.expires_at)
         if token.revoked_at is not None:
             state = html.Span(["✕ ", t("revoked", lang)], className="status status-behind")
@@ -52,8 +69,7 @@ def tokens_table(context: DashboardContext, lang: str):
             state = html.Span(["⌛ ", t("expired", lang)], className="status status-at_risk")
         else:
             state = html.Span(["✓ ", t("active", lang)], className="status status-on_track")
-        bound = (directory.worker_name(token.worker_id) if token.worker_id
-                 else directory.team_name(token.team_id) if token.team_id else none)
+        bound = _bound(context, token, none)
         live = token.revoked_at is None and (expires is None or expires > now)
         rows.append([
             str(token.id), token.name or none, html.Span(token.prefix + "…", className="mono"),
@@ -101,6 +117,9 @@ def _secret_box(secret: str, lang: str):
 
 
 def register(app, context: DashboardContext) -> None:
+    section_list(app, Action.manage_tokens, ids.ADMIN_TOKENS,
+                 lambda lang, query, page: tokens_page(context, lang, query, page))
+
     def create(actor: Actor, lang: str, name, role, worker_id, team_id, days):
         try:
             days = whole_number(days, lang, "err_days")
