@@ -380,3 +380,84 @@ def test_crafted_row_ids_are_answered_without_an_error(app, client, services, jo
     answer = post(app, client, ids.ADMIN_TEAMS, click=ids.ADMIN_TEAM_SAVE, state=team_form("nul\x00id", "Nul\x00"))
     assert answer.status_code == 200 and "nulid" in [t.team_id for t in list_teams(services.engine)]
     assert entries(services.engine)[0]["action"] == "create_team"
+
+
+def _turn(app, client, table: str, *, query: str = "", page: int | None = None):
+    """The request of a list's search box (typed `query`) or of its page button to `page`."""
+    search = {"id": ids.list_search(table), "property": "value", "value": query}
+    if page is None:
+        body = callback_body(app, ids.list_page(table), inputs=[search, []], state=[])
+        body["changedPropIds"] = [f"{ids.list_search(table)}.value"]
+    else:
+        button = {"type": ids.LIST_PAGE, "list": table, "page": page}
+        body = callback_body(app, ids.list_page(table),
+                             inputs=[search, [{"id": button, "property": "n_clicks", "value": 1}]], state=[])
+        body["changedPropIds"] = [f"{_pid(button)}.n_clicks"]
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_the_lists_are_searched_and_paged_on_the_server(app, client, services, jobcentre):
+    from ingest.organisation import WorkerIn, put_worker
+
+    for number in range(45):
+        put_worker(services.engine, f"w-extra-{number:02d}",
+                   WorkerIn(name=f"Extra Person {number:02d}", team_id=jobcentre.team, roles=["caseworker"]))
+    total = len(list_workers(services.engine))
+    sign_in(client, "admin", jobcentre.users["admin"])
+    page = callback_body(app, ids.PAGE, inputs=[{"id": ids.URL, "property": "pathname", "value": "/admin"},
+                                                {"id": ids.URL, "property": "search", "value": ""}], state=[])
+    shown = client.post("/_dash-update-component", json=page).text
+    assert f"1–20 af {total}" in shown and shown.count(ids.ADMIN_WORKER_EDIT) == 20  # 20 rows a page
+    assert ids.list_search(ids.ADMIN_WORKERS) in shown and ids.list_search(ids.USERS_TABLE) not in shown
+
+    third = _turn(app, client, ids.ADMIN_WORKERS, page=3)
+    assert third.status_code == 200 and f"41–{min(60, total)} af {total}" in third.text
+    assert third.text.count(ids.ADMIN_WORKER_EDIT) == min(20, total - 40)
+    beyond = _turn(app, client, ids.ADMIN_WORKERS, page=99)  # a page past the end shows the last
+    assert f"af {total}" in beyond.text and "Traceback" not in beyond.text
+
+    found = _turn(app, client, ids.ADMIN_WORKERS, query="person 1")  # any case; name, id, team or role
+    assert "1–10 af 10" in found.text and "Extra Person 19" in found.text and "Extra Person 20" not in found.text
+    assert "Intet passer til søgningen." in _turn(app, client, ids.ADMIN_WORKERS, query="zebra").text
+    page_two = _turn(app, client, ids.ADMIN_WORKERS, query="extra", page=2)
+    assert "21–40 af 45" in page_two.text and "Extra Person 20" in page_two.text
+
+    teams = _turn(app, client, ids.ADMIN_TEAMS, query=jobcentre.team)
+    assert teams.status_code == 200 and jobcentre.team in teams.text
+    users = _turn(app, client, ids.USERS_TABLE, query="leder")
+    assert "leder" in users.text and "medarbejder" not in users.text
+    for table in ids.ADMIN_LISTS:  # every list answers its search
+        assert _turn(app, client, table, query="x").status_code == 200, table
+
+    client.cookies.clear()
+    sign_in(client, "chef", jobcentre.users["chef"])
+    for table in ids.ADMIN_LISTS:
+        assert _turn(app, client, table, query="Extra").status_code == 403, table
+
+
+def test_a_quarantined_event_is_dismissed_with_a_reason_and_kept(app, client, services, jobcentre):
+    store = services.store
+    bad = {"event_id": "q-bad", "source": "qtest", "type": "readiness_assessed", "case_id": "q-case",
+           "occurred_at": datetime.now(UTC).isoformat(), "level": "soonish"}
+    assert store.append([bad], origin="test").rejected == 1
+    entry = list_quarantine(store)[0]
+    sign_in(client, "admin", jobcentre.users["admin"])
+    button = {"type": ids.ADMIN_DISMISS, "id": entry["id"]}
+
+    def dismiss(reason):
+        return post(app, client, ids.ADMIN_QUARANTINE, click=button,
+                    inputs=[[], [{"id": button, "property": "n_clicks", "value": 1}]],
+                    state=[(ids.ADMIN_QUARANTINE_REASON, "value", reason)])
+
+    assert "Skriv eller vælg en begrundelse" in dismiss("  ").text
+    refused = dismiss(f"borger {CITIZENS[1]}")
+    assert "cpr- eller identitetsnummer" in refused.text and CITIZENS[1] not in refused.text
+    assert list_quarantine(store)[0]["id"] == entry["id"]  # still open
+    done = dismiss("Testdata")
+    assert done.status_code == 200 and "Henlagt" in done.text
+    assert list_quarantine(store) == []
+    kept = list_quarantine(store, status="dismissed")[0]
+    assert (kept["id"], kept["dismissed_by"], kept["dismissed_reason"]) == (entry["id"], "user:admin", "Testdata")
+    assert kept["resolved_at"] is not None
+    assert [e["detail"] for e in actions(services.engine, "dismiss_quarantine")] == [f"entry {entry['id']}"]
+    assert "Posten er ikke længere åben." in dismiss("Testdata").text
