@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 
 from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 from flask import g
 
 from core.access import Action
@@ -16,7 +17,7 @@ from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.i18n import day_label, t
 from dashboard.inputs import clicked
-from dashboard.pages.admin.forms import listed, paged, section_list
+from dashboard.pages.admin.forms import listed, paged, row_buttons_redrawn, section_list
 from dashboard.scope import acting
 from services import users
 
@@ -114,6 +115,8 @@ def register(app, context: DashboardContext) -> None:
     )
     def manage(_create, _toggles, username, password, role, worker_id, team_id):
         actor = acting(Action.manage_users)
+        if row_buttons_redrawn():
+            raise PreventUpdate
         lang = g.lang
         message = ""
         trigger = ctx.triggered_id

@@ -166,6 +166,38 @@ def test_a_quarantined_event_is_resubmitted_and_the_outcome_shown(page, site):  
     page.locator("#admin-quarantine tr", has_text="bq-case").wait_for(state="detached")
 
 
+def test_the_quarantine_is_searched_and_paged_by_keyboard_and_an_entry_dismissed(page, site):  # noqa: F811
+    from ingest.quarantine import dismiss
+
+    store = site.services.store
+    at = datetime.now(UTC).isoformat()
+    refused = store.append([{"event_id": f"bp-{i:02d}", "source": "browser-page", "type": "readiness_assessed",
+                             "case_id": f"page-case-{i:02d}", "occurred_at": at, "level": "soonish"}
+                            for i in range(25)], origin="test")
+    assert refused.rejected == 25
+    try:
+        open_admin(page, site)
+        section = page.locator("#section-quarantine")
+        page.focus("#admin-quarantine-search")
+        page.keyboard.type("PAGE-CASE")  # in any case
+        section.get_by_text("1–20 af 25").wait_for(timeout=15_000)
+        assert section.locator("tbody tr").count() == 20
+        section.get_by_role("button", name="Næste ›").focus()
+        page.keyboard.press("Enter")
+        section.get_by_text("21–25 af 25").wait_for(timeout=15_000)
+        assert section.locator("tbody tr").count() == 5
+        last = next(q for q in list_quarantine(store) if q["event_id"] == "bp-24")
+        page.fill("#admin-quarantine-reason", "Testdata")
+        page.get_by_role("button", name=f"Henlæg: #{last['id']}").click()
+        message(page, "admin-quarantine-message", "Henlagt")
+        kept = next(q for q in list_quarantine(store, status="dismissed") if q["id"] == last["id"])
+        assert (kept["dismissed_by"], kept["dismissed_reason"]) == ("user:admin", "Testdata")
+    finally:  # the other tests see the quarantine as it was
+        for q in list_quarantine(store):
+            if q["event_id"].startswith("bp-"):
+                dismiss(store, q["id"], "test", "browser test")
+
+
 def test_a_token_is_created_shown_once_and_revoked(page, site):  # noqa: F811
     open_admin(page, site)
     page.fill("#admin-token-name", "Fagsystemets indlæsning")

@@ -225,11 +225,17 @@ def _turn(table_id: str, page: int, words: str, disabled: bool):
 def listed(table_id: str, lang: str, first_page, label: str | None = None) -> list:
     """What a section's table holds: its search box, and the first page of its list (the page
     and search callback draws the others)."""
-    search = dcc.Input(id=ids.list_search(table_id), type="search", value="", autoComplete="off", debounce=0.4,
+    search = dcc.Input(id=ids.list_search(table_id), type="search", value="", autoComplete="off", debounce=False,
                        placeholder=t("list_search", lang), className="field")
     named = t("list_search", lang) + (f": {label}" if label else "")
     return [html.Label([html.Span(named, className="visually-hidden"), search], className="toolbar list-search"),
             html.Div(first_page, id=ids.list_page(table_id))]
+
+
+def row_buttons_redrawn() -> bool:
+    """Whether a table's row buttons fired its callback by being drawn anew (a page turned, a
+    search typed) rather than clicked: the table is left as it is then, on the page shown."""
+    return isinstance(ctx.triggered_id, dict) and not clicked()
 
 
 def section_list(app, action: Action, table_id: str, draw: Callable[[str, str | None, int], Any]) -> None:

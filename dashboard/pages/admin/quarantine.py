@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from dash import ALL, Input, Output, State, ctx, html
+from dash.exceptions import PreventUpdate
 from flask import g
 
 from core.access import Action
@@ -26,6 +27,7 @@ from dashboard.pages.admin.forms import (
     message,
     ok,
     paged,
+    row_buttons_redrawn,
     section,
     section_list,
     section_table,
@@ -131,6 +133,8 @@ def register(app, context: DashboardContext) -> None:
         trigger = ctx.triggered_id
         kind = trigger.get("type") if isinstance(trigger, dict) else None
         actor = acting(Action.dismiss_quarantine if kind == ids.ADMIN_DISMISS else Action.resubmit_quarantine)
+        if row_buttons_redrawn():
+            raise PreventUpdate
         entry = entry_id(trigger) if kind is not None else None
         if entry is not None and clicked() and context.store is not None:
             answer = (dismiss(actor, entry, reason, lang) if kind == ids.ADMIN_DISMISS

@@ -4,6 +4,7 @@ removing one."""
 from __future__ import annotations
 
 from dash import ALL, Input, Output, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 from flask import g
 
 from core.access import Action
@@ -24,6 +25,7 @@ from dashboard.pages.admin.forms import (
     ok,
     paged,
     require,
+    row_buttons_redrawn,
     section,
     section_list,
     section_table,
@@ -142,6 +144,8 @@ def register(app, context: DashboardContext) -> None:
     )
     def manage_sources(_add, _runs, _removes, name, kind, location, token, interval):
         actor = acting(Action.write_sources)
+        if row_buttons_redrawn():
+            raise PreventUpdate
         lang = g.lang
         answered = ""
         trigger = ctx.triggered_id

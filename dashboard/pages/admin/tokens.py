@@ -4,6 +4,7 @@ and revoked."""
 from __future__ import annotations
 
 from dash import ALL, Input, Output, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 from flask import g
 
 from core.access import Action, Role
@@ -27,6 +28,7 @@ from dashboard.pages.admin.forms import (
     ok,
     paged,
     refusal,
+    row_buttons_redrawn,
     section,
     section_list,
     section_table,
@@ -146,6 +148,8 @@ def register(app, context: DashboardContext) -> None:
     )
     def manage_tokens(_create, _revokes, name, role, worker_id, team_id, days):
         actor = acting(Action.manage_tokens)
+        if row_buttons_redrawn():
+            raise PreventUpdate
         lang = g.lang
         answer, secret_box = "", ""  # a secret is in the answer that created it, and in no other
         trigger = ctx.triggered_id
