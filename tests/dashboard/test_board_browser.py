@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import text
 
 from dashboard import ids
@@ -32,8 +33,17 @@ def field(name: str) -> str:
 
 
 def choose(page, selector: str, label: str) -> None:
-    page.locator(selector).click()
-    page.get_by_role("option", name=label, exact=True).click()
+    # the form may draw its fields again while a dropdown is open (the case chosen a moment
+    # before still answering on a loaded machine), which closes it: open it again
+    for attempt in range(3):
+        page.locator(selector).click()
+        try:
+            page.get_by_role("option", name=label, exact=True).click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     page.keyboard.press("Escape")
 
 
