@@ -49,6 +49,7 @@ from dashboard.steering import (
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, METRICS, TARGET_METRICS
 from metrics.programme_service import ProgrammeService
+from metrics.suppression import visible_points
 
 ICONS = {"on_track": "✓", "at_risk": "!", "behind": "✕"}
 STATUS_COLOURS = {"on_track": "#0f766e", "at_risk": "#b45309", "behind": "#b91c1c"}
@@ -255,7 +256,8 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str,
                      readiness_label(c["readiness"], lang), phases.get(c["phase"], c["phase"]) if c["phase"] else "–"]
                     for c in overdue]
     first = add_months(month, -11)
-    charts = [trend_drawing(metrics.trend(m, first, month, team_id=team_id)["points"], m, lang, styles)
+    charts = [trend_drawing(visible_points(m, metrics.trend(m, first, month, team_id=team_id)["points"], exact=exact),
+                            m, lang, styles)
               for m in CHARTS]
 
     story: list = [

@@ -268,3 +268,9 @@ def small_figure(name: str, value, row: Mapping | None) -> bool:
 def hidden(name: str, value, row: Mapping | None, *, exact: bool) -> bool:
     """Whether a figure is shown as PRIMARY to a viewer; `exact` from `sees_exactly`."""
     return not exact and small_figure(name, value, row)
+
+
+def visible_points(metric: str, points: list[dict], *, exact: bool) -> list[dict]:
+    """A trend's points as a viewer may see them: a month whose count of people is hidden is
+    left out of the chart (its value None), as benchmarking's chart leaves it out."""
+    return [{**p, "value": None} if hidden(metric, p.get("value"), None, exact=exact) else p for p in points]

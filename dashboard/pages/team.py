@@ -46,6 +46,7 @@ from dashboard.steering import CHARTS, OTHER_FIGURES, WORKER_COLUMNS
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
 from metrics.programme_service import ProgrammeService
+from metrics.suppression import visible_points
 
 FUNNEL_PROGRAMME = "mestring"
 
@@ -341,7 +342,10 @@ def register(app, context: DashboardContext) -> None:
         lang = g.lang
         last = month or context.current_month()
         first = add_months(last, -11)
+        seen_exactly = exact(team_id)
         trends = [context.metrics.trend(metric, first, last, team_id=team_id) for metric in CHARTS]
+        trends = [{**trend, "points": visible_points(metric, trend["points"], exact=seen_exactly)}
+                  for metric, trend in zip(CHARTS, trends, strict=True)]
         digest = _digest(team_id, [trend["points"] for trend in trends], lang)
         if digest == drawn_from:
             return no_update, no_update
