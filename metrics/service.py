@@ -29,7 +29,13 @@ from metrics.calendar import (
 from metrics.definitions import SCALAR_METRICS, TARGET_METRICS, definition
 from metrics.funnel import funnel_rows
 from metrics.milestones import Organisation, case_figures, drill_down, team_rows, worker_rows
-from metrics.month_status import DEFAULT_REPORTING_DAY, PROFILE_MONTHS, MonthClock, forecast, working_days
+from metrics.month_status import (
+    DEFAULT_REPORTING_DAY,
+    PROFILE_MONTHS,
+    MonthClock,
+    forecast,
+    working_days,
+)
 from metrics.readmodel import FiguresOfTheLog, ReadModel, load_organisation
 
 MAX_TREND_MONTHS = 60

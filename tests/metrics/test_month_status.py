@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from metrics.calendar import add_months, format_month
 from metrics.month_status import MonthClock, forecast, working_days
-from metrics.month_status import status as status_of
 from tests.metrics import reference
 from tests.metrics.conftest import ZONE, local
 
