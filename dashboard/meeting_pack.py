@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -24,9 +24,11 @@ from dashboard.i18n import (
     metric_label,
     month_label,
     number,
+    pace_label,
     readiness_label,
     role_label,
     t,
+    target_to_date_label,
     time_label,
 )
 from dashboard.steering import (
@@ -138,7 +140,13 @@ def trend_drawing(points: list[dict], metric: str, lang: str, styles: _Styles, w
     for i, point in enumerate(points):
         x = left + i * step
         value = point["value"]
-        if value:
+        if value is not None and point.get("reported", True) is False:
+            # not reported yet: a labelled gap, never a bar of 0
+            label = String(0, 0, t("not_reported_yet", lang), fontName=styles.font, fontSize=5.5,
+                           fillColor=colors.HexColor(MUTED))
+            turned = Group(label, transform=(0, 1, -1, 0, x + step / 2 + 2, bottom + 2))
+            drawing.add(turned)
+        elif value:
             drawing.add(Rect(x + step * 0.18, bottom, step * 0.64, plot_h * value / top, strokeColor=None,
                              fillColor=colors.HexColor(BLUE)))
         drawing.add(String(x + step / 2, bottom - 9, month_label(point["month"], lang, short=True),
@@ -215,10 +223,19 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str)
     milestone_rows = []
     for name in TARGET_METRICS:
         target = row["targets"].get(name)
-        milestone_rows.append([metric_label(name, lang), figure(name, row[name], lang),
-                               figure(name, target["target"], lang) if target else "–",
-                               _status_text(target["status"] if target else None, lang),
-                               _arrow(row[name], previous[name], lang)])
+        progress = row.get("month_progress", {}).get(name)
+        if name in row.get("not_reported_yet", ()):
+            shown, status, arrow = t("not_reported_yet", lang), t("not_reported_yet", lang), ""
+        else:
+            shown = figure(name, row[name], lang)
+            status = _status_text(target["status"] if target else None, lang)
+            arrow = _arrow(row[name], previous[name], lang)
+        notes = [line for line in (target_to_date_label(name, progress, lang), pace_label(name, progress, target, lang))
+                 if line]
+        if notes:
+            status = Paragraph(_escape(status) + "".join("<br/>" + _escape(line) for line in notes), styles.body)
+        milestone_rows.append([metric_label(name, lang), shown, figure(name, target["target"], lang) if target else "–",
+                               status, arrow])
     other_rows = [[metric_label(n, lang), figure(n, row[n], lang), figure(n, previous[n], lang),
                    _arrow(row[n], previous[n], lang)] for n in OTHER_FIGURES]
     norms = {band["role"]: band for band in metrics.get_norms()}

@@ -107,7 +107,9 @@ def figures_body(context: DashboardContext, team_id: str, month: str, lang: str)
     previous = metrics.rows(add_months(month, -1), "team", team_id)[1][0]
     milestones = [
         figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name),
-                    previous=previous[name], drill=name != "placement_share" and name != "cv_share")
+                    previous=previous[name], drill=name != "placement_share" and name != "cv_share",
+                    reported=name not in row.get("not_reported_yet", ()),
+                    progress=row.get("month_progress", {}).get(name))
         for name in TARGET_METRICS
     ]
     others = [
