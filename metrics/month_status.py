@@ -88,8 +88,9 @@ class MonthClock:
         if target is None or not self.reported(metric):
             return None
         if self.running and BY_NAME[metric].kind == "flow":
-            total = self.working_days
-            return target * self.working_days_elapsed / total if total else target
+            total, elapsed = self.working_days, self.working_days_elapsed
+            # all working days over: the full target itself, not a rounding of it
+            return target * elapsed / total if elapsed < total else target
         return target
 
     def status(self, metric: str, value: float | None, target: float | None) -> str | None:

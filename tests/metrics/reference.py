@@ -280,7 +280,7 @@ def target_status(metric, value, target, month, today, reporting_day=10):
             over += day < today
         day += timedelta(days=1)
     running = (today.year, today.month) == (year, number)
-    against = target * over / weekdays if running and metric in FLOWS else target
+    against = target * over / weekdays if running and metric in FLOWS and over < weekdays else target
     if value >= against:
         return "on_track"
     return "at_risk" if value >= 0.9 * against else "behind"
