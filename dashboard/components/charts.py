@@ -146,13 +146,17 @@ def caseload_spread(points: list[tuple[str, str, int]], norms: dict, lang: str, 
     return _graph(fig)
 
 
-def team_lines(series: dict[str, list[dict]], metric: str, lang: str, team_names: dict[str, str]):
-    """One line per team over the chosen months."""
+def team_lines(series: dict[str, list[dict]], metric: str, lang: str, team_names: dict[str, str],
+               not_reported: tuple[str, ...] = ()):
+    """One line per team over the chosen months; a month in `not_reported` is a labelled gap."""
     fig = go.Figure()
     for i, (team, points) in enumerate(series.items()):
         fig.add_scatter(x=[month_label(p["month"], lang, short=True) for p in points],
                         y=[p["value"] for p in points], name=team_names.get(team, team), mode="lines+markers",
                         line={"color": TEAM_COLOURS[i % len(TEAM_COLOURS)], "width": 2})
+    for month in not_reported:
+        fig.add_annotation(x=month_label(month, lang, short=True), y=0, text=t("not_reported_yet", lang),
+                           textangle=-90, showarrow=False, yanchor="bottom", font={"size": 11, "color": MUTED})
     _layout(fig, lang, 300, share=BY_NAME[metric].value == "share")
     fig.update_xaxes(type="category")  # Babel's month names as they are, never re-read as dates
     return _graph(fig)
