@@ -317,6 +317,11 @@ def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str
     figure_rows = []
     for name in TALK_FIGURES:
         target = team_row["targets"].get(name)
+        if name in team_row["not_reported_yet"]:
+            pending = t("not_reported_yet", lang)
+            figure_rows.append([metric_label(name, lang), pending, pending,
+                                figure(name, target["target"], lang) if target else "–"])
+            continue
         figure_rows.append([metric_label(name, lang), figure(name, worker_row[name] if worker_row else None, lang),
                             figure(name, team_row[name], lang),
                             figure(name, target["target"], lang) if target else "–"])

@@ -79,8 +79,12 @@ def register(app, context: DashboardContext) -> None:
         worker_row = next((r for r in metrics.rows(month, "worker")[1] if r["worker_id"] == worker_id), None)
         team_row = metrics.milestones(month, "team", team_id)["rows"][0] if team_id else None
         cards = []
+        clock = metrics.month_clock(month)
         for name in TALK_FIGURES:
             target = (team_row or {}).get("targets", {}).get(name)
+            if not clock.reported(name):
+                cards.append(figure_card(name, None, lang, worker=worker_id, reported=False))
+                continue
             footer = html.Div(
                 f"{t('team_figure', lang)}: {figure(name, team_row[name], lang)}"
                 + (f" · {t('team_target', lang).lower()} {figure(name, target['target'], lang)}" if target else ""),

@@ -42,7 +42,9 @@ def register(app, context: DashboardContext) -> None:
         month = context.current_month()
         result = context.metrics.milestones(month, "team", team_id)
         row = result["rows"][0]
-        headline = [figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name), large=True)
+        headline = [figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name), large=True,
+                                reported=name not in row["not_reported_yet"],
+                                progress=row.get("month_progress", {}).get(name))
                     for name in HEADLINE]
         watch = [figure_card(name, row[name], lang, team=team_id) for name in WATCH]
         stories = html.Div([
