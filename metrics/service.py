@@ -181,17 +181,17 @@ class MetricsService(FiguresOfTheLog):
             # the end of the elapsed-th working day of that month: local midnight after it
             cut = days[min(elapsed, len(days)) - 1] + timedelta(days=1)
             at = datetime(cut.year, cut.month, cut.day, tzinfo=self.zone).astimezone(UTC)
-            values = []
-            for t in (min(at, end), end):
-                window = MonthWindow(month, start, end, t, False, to_us(start), to_us(t))
-                with model.reading():
-                    figures = [
-                        f for c in model.team_cases.get(team_id, ())
-                        if (f := case_figures(model.cases[c], window)) is not None
-                    ]
-                values.append(team_rows(figures, org, team_id)[0][metric] or 0)
-            if values[1] > 0:
-                shares.append(values[0] / values[1])
+            whole = self.rows(month, "team", team_id)[1][0][metric] or 0  # the past month, held ready
+            if whole <= 0:
+                continue
+            t = min(at, end)
+            window = MonthWindow(month, start, end, t, False, to_us(start), to_us(t))
+            with model.reading():
+                figures = [
+                    f for c in model.team_cases.get(team_id, ())
+                    if (f := case_figures(model.cases[c], window)) is not None
+                ]
+            shares.append((team_rows(figures, org, team_id)[0][metric] or 0) / whole)
         return shares
 
     def _jobcoach_load(self, month: str, now: datetime, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.calendar import add_months, format_month
 from metrics.month_status import MonthClock, forecast, working_days
 from tests.metrics import reference
 from tests.metrics.conftest import ZONE, local
+from tests.metrics.test_figures import ev, opened, send, service
 
 HOURS = ("with_ordinary_hours", "ordinary_hours")
 
@@ -82,6 +83,7 @@ months = st.builds(lambda y, m: format_month(y, m), st.integers(2000, 2100), st.
 metrics = st.sampled_from(("placement_starts", "in_placement", "cv_share", *HOURS))
 
 
+@settings(max_examples=60, deadline=None)
 @given(months, st.integers(0, 45), metrics, st.floats(0, 500), st.floats(0.01, 500), st.integers(1, 28))
 def test_status_agrees_with_the_reference(month, offset, metric, value, target, reporting_day):
     today = date.fromisoformat(f"{month}-01") + timedelta(days=offset)
@@ -109,3 +111,33 @@ def test_a_forecast_range_is_ordered_and_never_below_what_is_there(value, total,
         assert result is None
     else:
         assert value <= result["low"] <= result["expected"] <= result["high"]
+
+
+def test_the_forecast_of_a_team_from_its_past_months_profile(store):
+    """Past months had 25 % or 50 % of their placement starts by their 5th working day's end;
+    3 by the 5th in December forecast 6–12, 8 expected."""
+    events = []
+    case = 0
+    for month, early in zip(("2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"),
+                            (2, 4, 2, 4, 2, 4), strict=True):
+        first = working_days(month)[0].isoformat()
+        for k in range(8):
+            case += 1
+            events.append(opened(f"c{case}", local("2026-05-04T09:00")))
+            at = local(f"{first}T10:00") if k < early else local(f"{month}-25T10:00")
+            events.append(ev("placement_started", f"c{case}", at, placement_id="p1"))
+    for k in range(3):
+        case += 1
+        events += [opened(f"c{case}", local("2026-05-04T09:00")),
+                   ev("placement_started", f"c{case}", local(f"2026-12-0{k + 1}T10:00"), placement_id="p1")]
+    send(store, *events)
+    svc = service(store, local("2026-12-08T10:00"))  # Tuesday: 1–4 and 7 December are over
+    svc.put_targets([{"team_id": "A", "metric": "placement_starts", "month": "2026-12", "value": 10}])
+    (row,) = svc.milestones("2026-12", "team", "A")["rows"]
+    progress = row["month_progress"]["placement_starts"]
+    assert progress["working_days_elapsed"] == 5 and progress["compared_with"] == 10 * 5 / 23
+    assert progress["forecast"] == {"low": 6, "expected": 8, "high": 12}
+    assert row["targets"]["placement_starts"] == {"target": 10, "status": "on_track"}
+    assert row["month_progress"]["in_placement"]["forecast"] is None  # a stock has none
+    assert row["month_progress"]["with_ordinary_hours"] == {
+        "reported": False, "working_days_elapsed": 5, "working_days": 23, "compared_with": None, "forecast": None}
