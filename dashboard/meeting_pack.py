@@ -251,6 +251,7 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str)
                 flag = "" if flag.startswith("✓") else flag[:1]
                 caseload.append(_escape(f"{role_label(role, lang)}: {number(count, lang)} {flag}".rstrip()))
         worker_rows.append([context.directory.worker_name(wid), Paragraph("<br/>".join(caseload) or "–", styles.body)] + [
+            Paragraph(_escape(t("not_reported_yet", lang)), styles.muted) if f in worker["not_reported_yet"] else
             f"{figure(f, worker[f], lang)} {_arrow(worker[f], previous_workers.get(wid, {}).get(f), lang)[:1]}"
             for f in WORKER_COLUMNS])
     name = context.directory.worker_name

@@ -218,6 +218,10 @@ def worker_table(context: DashboardContext, rows: list[dict], previous: dict[str
         ]
         for field in WORKER_COLUMNS:
             before = previous.get(worker, {}).get(field)
+            if field in row.get("not_reported_yet", ()):
+                cells.append(html.Span(t("not_reported_yet", lang), className="muted small",
+                                       **{"data-metric": field, "data-worker": worker, "data-reported": "false"}))
+                continue
             cells.append(html.Span([metric_value(field, figure(field, row[field], lang), worker=worker,
                                                  className="cell-figure"),
                                     " ", trend_arrow(row[field], before, lang)]))
