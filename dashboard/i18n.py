@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -136,3 +137,24 @@ def exact_figure(name: str, value, lang: str) -> str:
     if kind == "share":
         return format_percent(value, format="#,##0.####\u00a0%", locale=locale(lang))
     return format_decimal(value, format="#,##0.######", locale=locale(lang))
+
+
+def pace_label(name: str, progress: dict | None, target: dict | None, lang: str) -> str | None:
+    """The month-end forecast of a running month's figure: "At this pace 24–29 of 32"."""
+    forecast = (progress or {}).get("forecast")
+    if not forecast:
+        return None
+    low, high = math.floor(forecast["low"] + 1e-9), math.ceil(forecast["high"] - 1e-9)
+    span = figure(name, low, lang) if low == high else f"{figure(name, low, lang)}–{figure(name, high, lang)}"
+    if target is None:
+        return t("forecast_pace", lang).format(range=span)
+    return t("forecast_pace_of", lang).format(range=span, target=figure(name, target["target"], lang))
+
+
+def target_to_date_label(name: str, progress: dict | None, lang: str) -> str | None:
+    """What a running month's flow is held against today, and why: "Target to date 14 (10 of 23
+    working days)"; None where the full target holds."""
+    if not progress or progress.get("compared_with") is None or BY_NAME[name].kind != "flow":
+        return None
+    return t("target_to_date", lang).format(value=number(progress["compared_with"], lang, 1),
+                                            elapsed=progress["working_days_elapsed"], total=progress["working_days"])

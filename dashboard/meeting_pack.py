@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -32,10 +32,12 @@ from dashboard.i18n import (
     metric_label,
     month_label,
     number,
+    pace_label,
     readiness_label,
     role_label,
     shown,
     t,
+    target_to_date_label,
     time_label,
 )
 from dashboard.steering import (
@@ -148,7 +150,13 @@ def trend_drawing(points: list[dict], metric: str, lang: str, styles: _Styles, w
     for i, point in enumerate(points):
         x = left + i * step
         value = point["value"]
-        if value:
+        if value is not None and point.get("reported", True) is False:
+            # not reported yet: a labelled gap, never a bar of 0
+            label = String(0, 0, t("not_reported_yet", lang), fontName=styles.font, fontSize=5.5,
+                           fillColor=colors.HexColor(MUTED))
+            turned = Group(label, transform=(0, 1, -1, 0, x + step / 2 + 2, bottom + 2))
+            drawing.add(turned)
+        elif value:
             drawing.add(Rect(x + step * 0.18, bottom, step * 0.64, plot_h * value / top, strokeColor=None,
                              fillColor=colors.HexColor(BLUE)))
         drawing.add(String(x + step / 2, bottom - 9, month_label(point["month"], lang, short=True),
@@ -226,10 +234,19 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str,
     milestone_rows = []
     for name in TARGET_METRICS:
         target = row["targets"].get(name)
-        milestone_rows.append([metric_label(name, lang), shown(name, row[name], lang, row, exact=exact),
-                               figure(name, target["target"], lang) if target else "–",
-                               _status_text(target["status"] if target else None, lang),
-                               _arrow(row[name], previous[name], lang)])
+        progress = row.get("month_progress", {}).get(name)
+        if name in row.get("not_reported_yet", ()):
+            value_text, status, arrow = t("not_reported_yet", lang), t("not_reported_yet", lang), ""
+        else:
+            value_text = shown(name, row[name], lang, row, exact=exact)
+            status = _status_text(target["status"] if target else None, lang)
+            arrow = _arrow(row[name], previous[name], lang)
+        notes = [line for line in (target_to_date_label(name, progress, lang), pace_label(name, progress, target, lang))
+                 if line]
+        if notes:
+            status = Paragraph(_escape(status) + "".join("<br/>" + _escape(line) for line in notes), styles.body)
+        milestone_rows.append([metric_label(name, lang), value_text, figure(name, target["target"], lang) if target else "–",
+                               status, arrow])
     other_rows = [[metric_label(n, lang), shown(n, row[n], lang, row, exact=exact),
                    shown(n, previous[n], lang, previous, exact=exact),
                    _arrow(row[n], previous[n], lang)] for n in OTHER_FIGURES]
@@ -246,6 +263,7 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str,
                 flag = "" if flag.startswith("✓") else flag[:1]
                 caseload.append(_escape(f"{role_label(role, lang)}: {number(count, lang)} {flag}".rstrip()))
         worker_rows.append([context.directory.worker_name(wid), Paragraph("<br/>".join(caseload) or "–", styles.body)] + [
+            Paragraph(_escape(t("not_reported_yet", lang)), styles.muted) if f in worker["not_reported_yet"] else
             f"{shown(f, worker[f], lang, worker, exact=exact)} "
             f"{_arrow(worker[f], previous_workers.get(wid, {}).get(f), lang)[:1]}"
             for f in WORKER_COLUMNS])
@@ -326,6 +344,11 @@ def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str
     figure_rows = []
     for name in TALK_FIGURES:
         target = team_row["targets"].get(name)
+        if name in team_row["not_reported_yet"]:
+            pending = t("not_reported_yet", lang)
+            figure_rows.append([metric_label(name, lang), pending, pending,
+                                figure(name, target["target"], lang) if target else "–"])
+            continue
         figure_rows.append([metric_label(name, lang),
                             shown(name, worker_row[name], lang, worker_row, exact=exact) if worker_row
                             else figure(name, None, lang),

@@ -108,7 +108,8 @@ def register(app, context: DashboardContext) -> None:
                           **{"data-metric": metric, "data-team": team}),
                 trend_arrow(row[metric], previous.get(team, {}).get(metric), lang),
                 figure(metric, target["target"], lang) if target else "–",
-                status_badge(target["status"], lang) if target else status_badge(None, lang),
+                status_badge((target or {}).get("status"), lang,
+                             reported=metric not in row.get("not_reported_yet", ())),
             ])
         side_rows = []
         for name_ in SCALAR_METRICS:
@@ -120,8 +121,11 @@ def register(app, context: DashboardContext) -> None:
         # benchmarking is for managers and admins, who have no team of their own: never exact
         # (metrics/suppression.py); the chart leaves out what the tables show as "<5"
         by_month = {month: {r["team_id"]: r for r in metrics.rows(month, "team")[1]} for month in months}
+        # a month whose figure is not reported yet is a gap, never a dip to 0
+        reported = {month: metrics.month_clock(month).reported(metric) for month in months}
         series = {
-            team: [{"month": month, "value": None if hidden(metric, value, row, exact=False) else value}
+            team: [{"month": month,
+                    "value": None if hidden(metric, value, row, exact=False) or not reported[month] else value}
                    for month in months
                    for row in [by_month[month].get(team, {})] for value in [row.get(metric)]]
             for team in team_names
@@ -144,7 +148,8 @@ def register(app, context: DashboardContext) -> None:
                 html.Section([
                     html.H2(f"{metric_label(metric, lang)} {t('over_months', lang)}: "
                             f"{month_label(first, lang)} – {month_label(last, lang)}"),
-                    team_lines(series, metric, lang, team_names),
+                    team_lines(series, metric, lang, team_names,
+                               tuple(month for month in months if not reported[month])),
                 ], className="section"),
             ], className="two-columns"),
             reference_section(context.engine, metric, last, rows, team_names, lang),

@@ -89,8 +89,12 @@ def register(app, context: DashboardContext) -> None:
         team_row = metrics.milestones(month, "team", team_id)["rows"][0] if team_id else None
         exact = sees_exactly(current_user(), metrics.organisation(), team_id)
         cards = []
+        clock = metrics.month_clock(month)
         for name in TALK_FIGURES:
             target = (team_row or {}).get("targets", {}).get(name)
+            if not clock.reported(name):
+                cards.append(figure_card(name, None, lang, worker=worker_id, reported=False))
+                continue
             footer = html.Div(
                 f"{t('team_figure', lang)}: {shown(name, team_row[name], lang, team_row, exact=exact)}"
                 + (f" · {t('team_target', lang).lower()} {figure(name, target['target'], lang)}" if target else ""),

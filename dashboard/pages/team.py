@@ -118,7 +118,9 @@ def figures_body(context: DashboardContext, team_id: str, month: str, lang: str,
     milestones = [
         figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name),
                     previous=previous[name], drill=name != "placement_share" and name != "cv_share",
-                    text=shown(name, row[name], lang, row, exact=exact))
+                    text=shown(name, row[name], lang, row, exact=exact),
+                    reported=name not in row.get("not_reported_yet", ()),
+                    progress=row.get("month_progress", {}).get(name))
         for name in TARGET_METRICS
     ]
     others = [
@@ -229,6 +231,10 @@ def worker_table(context: DashboardContext, rows: list[dict], previous: dict[str
         ]
         for field in WORKER_COLUMNS:
             before = previous.get(worker, {}).get(field)
+            if field in row.get("not_reported_yet", ()):
+                cells.append(html.Span(t("not_reported_yet", lang), className="muted small",
+                                       **{"data-metric": field, "data-worker": worker, "data-reported": "false"}))
+                continue
             cells.append(html.Span([metric_value(field, shown(field, row[field], lang, row, exact=exact), worker=worker,
                                                  className="cell-figure"),
                                     " ", trend_arrow(row[field], before, lang)]))

@@ -44,7 +44,9 @@ def register(app, context: DashboardContext) -> None:
         row = result["rows"][0]
         exact = sees_exactly(user, context.metrics.organisation(), team_id)
         headline = [figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name), large=True,
-                                text=shown(name, row[name], lang, row, exact=exact))
+                                text=shown(name, row[name], lang, row, exact=exact),
+                                reported=name not in row["not_reported_yet"],
+                                progress=row.get("month_progress", {}).get(name))
                     for name in HEADLINE]
         watch = [figure_card(name, row[name], lang, team=team_id, text=shown(name, row[name], lang, row, exact=exact))
                  for name in WATCH]

@@ -317,7 +317,9 @@ def test_the_team_view_shows_the_apis_figures(page, site):
     row = answer.json()["rows"][0]
     for name in (*TARGET_METRICS, "active_cases", "follow_up_overdue", "waiting_for_company_consultant"):
         shown = page.locator(f'.cards [data-metric="{name}"][data-team="{team}"]').first.inner_text()
-        assert shown == figure(name, row[name], "da"), name
+        # hours of the running month are reported the month after: said so, not shown as 0
+        expected = "Ikke indberettet endnu" if name in row["not_reported_yet"] else figure(name, row[name], "da")
+        assert shown == expected, name
 
 
 def test_benchmarking_shows_the_apis_figures_for_the_last_whole_month(page, site):
