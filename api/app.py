@@ -194,7 +194,8 @@ def mount_dashboard(app: FastAPI, services: Services):
     from metrics.service import MetricsService
 
     settings = services.settings
-    metrics = MetricsService(services.engine, settings.zone, model=services.read_model)
+    metrics = MetricsService(services.engine, settings.zone, model=services.read_model,
+                         reporting_day=services.settings.hours_reporting_day)
     dashboard = create_dashboard(settings, services.engine, metrics=metrics, store=services.store)
     # the live stream as ASGI: an open screen must not hold one of the WSGI bridge's threads
     app.add_route(LIVE_PATH, live_stream(dashboard.server, services.read_model,

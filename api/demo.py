@@ -102,7 +102,8 @@ def demo_targets(services: Services, teams: list[str], months: int) -> None:
     from metrics.calendar import add_months
     from metrics.service import MetricsService
 
-    metrics = MetricsService(services.engine, services.settings.zone, model=services.read_model)
+    metrics = MetricsService(services.engine, services.settings.zone, model=services.read_model,
+                         reporting_day=services.settings.hours_reporting_day)
     current = current_month(services.settings.zone)
     items = []
     for back in range(months - 1, -1, -1):

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         description="Secret that signs the dashboard's session cookies; when unset it is kept in "
         "overblik-session.key beside the pseudonym key file, created with mode 0600.",
     )
+    hours_reporting_day: int = Field(
+        default=10, ge=1, le=31,
+        description="Ordinary hours of a month are reported by this day of the next month; until it "
+        "has passed, their figures have no status and show as not reported yet.",
+    )
     session_hours: float = Field(default=10, description="How long a dashboard sign-in lasts.")
     session_idle_minutes: float = Field(
         default=30, description="A dashboard session ends after this long without a request."

@@ -7,7 +7,7 @@ from flask import Flask, Response, abort, g, request
 from core.access import Action
 from dashboard.context import DashboardContext
 from dashboard.meeting_pack import meeting_pack, talk_pack
-from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker
+from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker, sees_exactly
 
 PACK_PATH = "/meeting-pack.pdf"
 TALK_PATH = "/talk.pdf"
@@ -28,7 +28,8 @@ def install(server: Flask, context: DashboardContext) -> None:
         if month not in context.recent_months():
             abort(404)
         audit_open(context, user, "export_meeting_pack", team_id=team_id, detail=month, always=True)
-        return _pdf(meeting_pack(context, team_id, month, g.lang), f"overblik-{team_id}-{month}.pdf")
+        exact = sees_exactly(user, context.metrics.organisation(), team_id)
+        return _pdf(meeting_pack(context, team_id, month, g.lang, exact=exact), f"overblik-{team_id}-{month}.pdf")
 
     @server.get(TALK_PATH)
     def download_talk():
@@ -40,5 +41,5 @@ def install(server: Flask, context: DashboardContext) -> None:
         if team_id is None:
             abort(404)
         audit_open(context, user, "export_talk", worker_id=worker_id, team_id=team_id, always=True)
-        return _pdf(talk_pack(context, worker_id, team_id, g.lang),
+        return _pdf(talk_pack(context, worker_id, team_id, g.lang, exact=sees_exactly(user, org, team_id)),
                     f"overblik-talk-{worker_id}-{context.current_month()}.pdf")

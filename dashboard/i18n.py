@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,10 +12,9 @@ from babel.numbers import format_decimal, format_percent
 from core import messages
 from core.messages import DEFAULT_LANGUAGE, LANGUAGES, N_
 from metrics.definitions import BY_NAME
-from metrics.suppression import small_figure
+from metrics.suppression import PRIMARY, hidden
 
 LOCALES = {"da": "da_DK", "en": "en_GB", "de": "de_DE"}
-SMALL_GROUP = 5  # counts below this are shown as "<5" where other teams' people could be told apart
 
 READINESS_KEYS = {"ready": N_("ready"), "close": N_("close_to"), "far": N_("far"), "unknown": N_("unknown")}
 
@@ -31,6 +31,11 @@ def nt(key: str, count: int | float | None, lang: str = DEFAULT_LANGUAGE) -> str
 
 def metric_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return BY_NAME[name].label(lang)
+
+
+def metric_explained(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """What counts in a figure, in plain words (metric_<name>_explained)."""
+    return BY_NAME[name].explained(lang)
 
 
 def readiness_label(level: str | None, lang: str) -> str:
@@ -64,25 +69,27 @@ def share(value: float | None, lang: str) -> str:
     return format_percent(value, format="#,##0\u00a0%", locale=locale(lang))
 
 
-def figure(name: str, value, lang: str) -> str:
-    """A figure as people read it: shares in per cent, hours and days with a decimal."""
-    kind = BY_NAME[name].value if name in BY_NAME else "count"
-    if kind == "share":
-        return share(value, lang)
-    if kind in ("hours", "days"):
-        return number(value, lang, 1)
+def days(value: float | None, lang: str) -> str:
+    """A duration in days as whole days: "306", never "305,7"."""
     return number(value, lang)
 
 
-def suppressed(name: str, value, lang: str, row: dict | None) -> str:
-    """A figure for comparison across teams: small counts and shares or medians of small groups
-    (fewer than 5 cases, judged on the figure's own `row`) as "<5"."""
-    return "<5" if is_small(name, value, row) else figure(name, value, lang)
+def figure(name: str, value, lang: str) -> str:
+    """A figure as people read it: shares in per cent, hours with a decimal, days whole."""
+    kind = BY_NAME[name].value if name in BY_NAME else "count"
+    if kind == "share":
+        return share(value, lang)
+    if kind == "hours":
+        return number(value, lang, 1)
+    if kind == "days":
+        return days(value, lang)
+    return number(value, lang)
 
 
-def is_small(name: str, value, row: dict | None) -> bool:
-    """Whether a figure would reveal a group of fewer than 5 cases (metrics/suppression.py)."""
-    return small_figure(name, value, row)
+def shown(name: str, value, lang: str, row: dict | None, *, exact: bool = False) -> str:
+    """A figure as this viewer sees it: a count of 1–4 people, or a share of so few, as "<5"
+    unless the viewer sees the team exactly (metrics/suppression.py, `sees_exactly`)."""
+    return PRIMARY if hidden(name, value, row, exact=exact) else figure(name, value, lang)
 
 
 def month_label(month: str, lang: str, short: bool = False) -> str:
@@ -130,3 +137,24 @@ def exact_figure(name: str, value, lang: str) -> str:
     if kind == "share":
         return format_percent(value, format="#,##0.####\u00a0%", locale=locale(lang))
     return format_decimal(value, format="#,##0.######", locale=locale(lang))
+
+
+def pace_label(name: str, progress: dict | None, target: dict | None, lang: str) -> str | None:
+    """The month-end forecast of a running month's figure: "At this pace 24–29 of 32"."""
+    forecast = (progress or {}).get("forecast")
+    if not forecast:
+        return None
+    low, high = math.floor(forecast["low"] + 1e-9), math.ceil(forecast["high"] - 1e-9)
+    span = figure(name, low, lang) if low == high else f"{figure(name, low, lang)}–{figure(name, high, lang)}"
+    if target is None:
+        return t("forecast_pace", lang).format(range=span)
+    return t("forecast_pace_of", lang).format(range=span, target=figure(name, target["target"], lang))
+
+
+def target_to_date_label(name: str, progress: dict | None, lang: str) -> str | None:
+    """What a running month's flow is held against today, and why: "Target to date 14 (10 of 23
+    working days)"; None where the full target holds."""
+    if not progress or progress.get("compared_with") is None or BY_NAME[name].kind != "flow":
+        return None
+    return t("target_to_date", lang).format(value=number(progress["compared_with"], lang, 1),
+                                            elapsed=progress["working_days_elapsed"], total=progress["working_days"])

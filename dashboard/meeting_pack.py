@@ -5,14 +5,22 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from core.outputs import pdf_text
 from dashboard.agreements import agreements_of
@@ -24,9 +32,12 @@ from dashboard.i18n import (
     metric_label,
     month_label,
     number,
+    pace_label,
     readiness_label,
     role_label,
+    shown,
     t,
+    target_to_date_label,
     time_label,
 )
 from dashboard.steering import (
@@ -38,8 +49,9 @@ from dashboard.steering import (
     talk_caseload,
 )
 from metrics.calendar import add_months
-from metrics.definitions import BY_NAME, TARGET_METRICS
+from metrics.definitions import BY_NAME, METRICS, TARGET_METRICS
 from metrics.programme_service import ProgrammeService
+from metrics.suppression import visible_points
 
 ICONS = {"on_track": "✓", "at_risk": "!", "behind": "✕"}
 STATUS_COLOURS = {"on_track": "#0f766e", "at_risk": "#b45309", "behind": "#b91c1c"}
@@ -138,7 +150,13 @@ def trend_drawing(points: list[dict], metric: str, lang: str, styles: _Styles, w
     for i, point in enumerate(points):
         x = left + i * step
         value = point["value"]
-        if value:
+        if value is not None and point.get("reported", True) is False:
+            # not reported yet: a labelled gap, never a bar of 0
+            label = String(0, 0, t("not_reported_yet", lang), fontName=styles.font, fontSize=5.5,
+                           fillColor=colors.HexColor(MUTED))
+            turned = Group(label, transform=(0, 1, -1, 0, x + step / 2 + 2, bottom + 2))
+            drawing.add(turned)
+        elif value:
             drawing.add(Rect(x + step * 0.18, bottom, step * 0.64, plot_h * value / top, strokeColor=None,
                              fillColor=colors.HexColor(BLUE)))
         drawing.add(String(x + step / 2, bottom - 9, month_label(point["month"], lang, short=True),
@@ -197,8 +215,9 @@ def _footer(styles: _Styles, title: str):
     return draw
 
 
-def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str) -> bytes:
-    """The team's monthly steering pack: milestones, charts, workers, overdue follow-ups, action log."""
+def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str, *, exact: bool) -> bytes:
+    """The team's monthly steering pack: milestones, charts, workers, overdue follow-ups, action
+    log; small counts of people as the viewer sees them on screen (`exact`, dashboard/scope.py)."""
     styles = _Styles()
     metrics = context.metrics
     team_name = context.directory.team_name(team_id)
@@ -215,11 +234,21 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str)
     milestone_rows = []
     for name in TARGET_METRICS:
         target = row["targets"].get(name)
-        milestone_rows.append([metric_label(name, lang), figure(name, row[name], lang),
-                               figure(name, target["target"], lang) if target else "–",
-                               _status_text(target["status"] if target else None, lang),
-                               _arrow(row[name], previous[name], lang)])
-    other_rows = [[metric_label(n, lang), figure(n, row[n], lang), figure(n, previous[n], lang),
+        progress = row.get("month_progress", {}).get(name)
+        if name in row.get("not_reported_yet", ()):
+            value_text, status, arrow = t("not_reported_yet", lang), t("not_reported_yet", lang), ""
+        else:
+            value_text = shown(name, row[name], lang, row, exact=exact)
+            status = _status_text(target["status"] if target else None, lang)
+            arrow = _arrow(row[name], previous[name], lang)
+        notes = [line for line in (target_to_date_label(name, progress, lang), pace_label(name, progress, target, lang))
+                 if line]
+        if notes:
+            status = Paragraph(_escape(status) + "".join("<br/>" + _escape(line) for line in notes), styles.body)
+        milestone_rows.append([metric_label(name, lang), value_text, figure(name, target["target"], lang) if target else "–",
+                               status, arrow])
+    other_rows = [[metric_label(n, lang), shown(n, row[n], lang, row, exact=exact),
+                   shown(n, previous[n], lang, previous, exact=exact),
                    _arrow(row[n], previous[n], lang)] for n in OTHER_FIGURES]
     norms = {band["role"]: band for band in metrics.get_norms()}
     worker_rows = []
@@ -234,7 +263,9 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str)
                 flag = "" if flag.startswith("✓") else flag[:1]
                 caseload.append(_escape(f"{role_label(role, lang)}: {number(count, lang)} {flag}".rstrip()))
         worker_rows.append([context.directory.worker_name(wid), Paragraph("<br/>".join(caseload) or "–", styles.body)] + [
-            f"{figure(f, worker[f], lang)} {_arrow(worker[f], previous_workers.get(wid, {}).get(f), lang)[:1]}"
+            Paragraph(_escape(t("not_reported_yet", lang)), styles.muted) if f in worker["not_reported_yet"] else
+            f"{shown(f, worker[f], lang, worker, exact=exact)} "
+            f"{_arrow(worker[f], previous_workers.get(wid, {}).get(f), lang)[:1]}"
             for f in WORKER_COLUMNS])
     name = context.directory.worker_name
     phases = phase_names(context, lang)
@@ -243,7 +274,8 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str)
                      readiness_label(c["readiness"], lang), phases.get(c["phase"], c["phase"]) if c["phase"] else "–"]
                     for c in overdue]
     first = add_months(month, -11)
-    charts = [trend_drawing(metrics.trend(m, first, month, team_id=team_id)["points"], m, lang, styles)
+    charts = [trend_drawing(visible_points(m, metrics.trend(m, first, month, team_id=team_id)["points"], exact=exact),
+                            m, lang, styles)
               for m in CHARTS]
 
     story: list = [
@@ -266,20 +298,32 @@ def meeting_pack(context: DashboardContext, team_id: str, month: str, lang: str)
                      overdue_rows, widths=[40 * mm, 120 * mm, 40 * mm, 60 * mm])
         if overdue_rows else Paragraph(_escape("✓ " + t("no_cases", lang)), styles.muted),
         *[KeepTogether([Paragraph(_escape(f"{quality.label('quality_indicators', lang)} – {caption}"), styles.h2),
-                        styles.table(quality.header(lang), [[*r[:3], _status_text(r[3], lang), r[4]] for r in rows],
+                        styles.table(quality.header(lang), [[*r[:3], _status_text(r[3], lang),
+                                                              Paragraph(_escape(r[4]), styles.body)] for r in rows],
                                      widths=[90 * mm, 30 * mm, 30 * mm, 40 * mm, 40 * mm])])
           for caption, rows in quality.quality_figures(
               ProgrammeService(context.engine, context.zone, metrics.clock), team_id, month, lang)],
         KeepTogether([Paragraph(_escape(t("action_log", lang)), styles.h2),
                       *_action_log(context, team_id, None, month, lang, styles)]),
+        *explanations_appendix(lang, styles),
     ]
     buffer = io.BytesIO()
     _document(buffer, title).build(story, onFirstPage=_footer(styles, title), onLaterPages=_footer(styles, title))
     return buffer.getvalue()
 
 
-def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str) -> bytes:
-    """The caseload talk on paper: caseload against norms, figures against the team, readiness, actions."""
+def explanations_appendix(lang: str, styles: _Styles) -> list:
+    """The appendix: what counts in each figure (metrics.md in plain words), and what "<5" means."""
+    rows = [[Paragraph(_escape(metric_label(m.name, lang)), styles.body), Paragraph(_escape(m.explained(lang)), styles.body)]
+            for m in METRICS]
+    return [PageBreak(), Paragraph(_escape(t("metric_explanations_title", lang)), styles.h2),
+            styles.table([t("metric", lang), t("explain_figure", lang)], rows, widths=[70 * mm, 190 * mm]),
+            Spacer(0, 3 * mm), Paragraph(_escape(t("suppressed_explained", lang)), styles.muted)]
+
+
+def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str, *, exact: bool) -> bytes:
+    """The caseload talk on paper: caseload against norms, figures against the team, readiness,
+    actions; small counts of people as the viewer sees them on screen (`exact`)."""
     styles = _Styles()
     metrics = context.metrics
     month = context.current_month()
@@ -300,8 +344,15 @@ def talk_pack(context: DashboardContext, worker_id: str, team_id: str, lang: str
     figure_rows = []
     for name in TALK_FIGURES:
         target = team_row["targets"].get(name)
-        figure_rows.append([metric_label(name, lang), figure(name, worker_row[name] if worker_row else None, lang),
-                            figure(name, team_row[name], lang),
+        if name in team_row["not_reported_yet"]:
+            pending = t("not_reported_yet", lang)
+            figure_rows.append([metric_label(name, lang), pending, pending,
+                                figure(name, target["target"], lang) if target else "–"])
+            continue
+        figure_rows.append([metric_label(name, lang),
+                            shown(name, worker_row[name], lang, worker_row, exact=exact) if worker_row
+                            else figure(name, None, lang),
+                            shown(name, team_row[name], lang, team_row, exact=exact),
                             figure(name, target["target"], lang) if target else "–"])
     board = metrics.board(worker_id)
     phases = phase_names(context, lang)

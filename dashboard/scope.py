@@ -8,6 +8,7 @@ from core import audit
 from core.access import Action, Role, allowed
 from core.accounts import SignedInUser
 from dashboard.context import DashboardContext
+from metrics import suppression
 from metrics.milestones import Organisation
 from services.actor import Actor
 
@@ -40,6 +41,12 @@ def own_team(user: SignedInUser, org: Organisation) -> str | None:
     if user.role is Role.worker:
         return org.workers.get(user.worker_id or "")
     return user.team_id
+
+
+def sees_exactly(user: SignedInUser, org: Organisation, team_id: str) -> bool:
+    """Whether this user sees the counts of people of `team_id` (and its workers) exactly, in
+    every view, PDF and export alike (metrics/suppression.py's one rule)."""
+    return suppression.sees_exactly(user.role.value, own_team(user, org) == team_id)
 
 
 def visible_teams(user: SignedInUser, org: Organisation) -> list[str]:

@@ -380,6 +380,14 @@ def _hours(text: str, lang: str) -> float | None:
     return parse_float(text, lang)
 
 
+def _coded(text: str, codes: dict[str, str], column: str, problem: str) -> str:
+    """The code a dropdown's label (in any of the three languages) or the code itself stands for."""
+    code = codes.get(text.lower())
+    if code is None:
+        raise _Unreadable(column, problem)
+    return code
+
+
 class _Unreadable(ValueError):
     """A cell the user changed to something the column cannot hold: (column, i18n key)."""
 
@@ -451,21 +459,11 @@ def diff_sheet(context: DashboardContext, actor: Actor, team_id: str, content: b
                 return False
             raise _Unreadable(column, "sheet_bad_yes_no")
         if column == "readiness":
-            if not text:
-                return was
-            level = readiness_codes.get(text.lower())
-            if level is None:
-                raise _Unreadable(column, "invalid_level")
-            return level
+            return _coded(text, readiness_codes, column, "invalid_level") if text else was
         if column == "placement":
             return text or None
         if column == "placement_kind":
-            if not text:
-                return None
-            kind = kind_codes.get(text.lower())
-            if kind is None:
-                raise _Unreadable(column, "invalid_kind")
-            return kind
+            return _coded(text, kind_codes, column, "invalid_kind") if text else None
         try:
             hours = _hours(text, lang)
         except ValueError:

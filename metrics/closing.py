@@ -76,7 +76,7 @@ def difference(live: dict[str, Any], frozen: dict[str, Any]) -> dict[str, Any]:
     """live − frozen for every figure that changed since the close (objects key by key)."""
     out: dict[str, Any] = {}
     for name, value in live.items():
-        if name in ("team_id", "worker_id", "targets", "caseload_flags"):
+        if name in ("team_id", "worker_id", "targets", "caseload_flags", "not_reported_yet", "month_progress"):
             continue
         before = frozen.get(name)
         if isinstance(value, dict) or isinstance(before, dict):

@@ -24,6 +24,10 @@ class MetricDefinition:
         """The figure's name in `language`, from the message catalogue (key metric_<name>)."""
         return messages.t(f"metric_{self.name}", language)
 
+    def explained(self, language: str = DEFAULT_LANGUAGE) -> str:
+        """What counts in the figure, in plain words (key metric_<name>_explained), from metrics.md."""
+        return messages.t(f"metric_{self.name}_explained", language)
+
 
 METRICS: tuple[MetricDefinition, ...] = (
     MetricDefinition("active_cases", "stock", "count", None,

@@ -186,7 +186,7 @@ class ProgrammeService(FiguresOfTheLog):
             "programme": programme,
             "quarter": quarter,
             "as_of": now.isoformat(timespec="seconds"),
-            "suppression": f"counts under {reporting.MIN_CELL}, and figures derived from fewer "
+            "suppression": f"counts under {reporting.MIN_CELL}, and shares and rates derived from fewer "
             f"than {reporting.MIN_CELL} cases, are shown as {reporting.SUPPRESSED}; counts that a "
             f"total or a difference would let one compute one of those from are shown as "
             f"{reporting.COMPLEMENTARY} ({reporting.MIN_CELL} or more)",

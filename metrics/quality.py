@@ -11,7 +11,7 @@ from core.messages import LANGUAGES
 from core.programmes import ProcessModel
 from metrics.calendar import DAY_US
 from metrics.casestate import NEVER, CaseHistory
-from metrics.targets import status
+from metrics.month_status import status
 
 # each indicator's label is indicator_<name> in the message catalogue (core/messages.py)
 INDICATORS = (

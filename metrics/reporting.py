@@ -163,9 +163,9 @@ def quarterly_tables(
     workers: dict[str, str | None],
 ) -> dict[str, list[dict[str, Any]]]:
     """The funder's tables, anonymised: teams and channels only (no case, worker or citizen
-    ids), every count under 5 replaced by "<5", a value derived from fewer than 5 cases
-    (a share, a rate, a median) or whose share × published count gives fewer than 5 replaced
-    by "<5" as well, and counts that would give a "<5" back through a total, a difference or
+    ids), every count under 5 replaced by "<5", a share or rate derived from fewer than 5 cases
+    or whose share × published count gives fewer than 5 replaced by "<5" as well (a median of
+    days is a duration and always published), and counts that would give a "<5" back through a total, a difference or
     an ordering replaced by "x" (complementary suppression)."""
     cases = list(cases)
     first, end = quarter.bounds(zone)
@@ -202,10 +202,8 @@ def quarterly_tables(
                 out[name] = SUPPRESSED
                 out[f"{name}_status"] = SUPPRESSED
         indicators.append(out)
+    # a duration is no count of people: its median is published, its stays_ended hidden when small
     phases = phase_duration_rows(cases, model, first, end, now)
-    for row in phases:
-        if row["stays_ended"] < MIN_CELL:
-            row["median_days"] = SUPPRESSED
     count_columns = {*FUNNEL_COUNTS, "stays_ended",
                      *(f"{n}_cases" for n in INDICATORS), *(f"{n}_count" for n in INDICATORS)}
     _protect_cohort_tables(funnel, channels)

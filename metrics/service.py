@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from metrics import closing, norms, targets
 from metrics.board import board_rows
 from metrics.calendar import (
     MonthError,
+    MonthWindow,
     add_months,
     month_of,
     month_start,
@@ -27,7 +28,14 @@ from metrics.calendar import (
 )
 from metrics.definitions import SCALAR_METRICS, TARGET_METRICS, definition
 from metrics.funnel import funnel_rows
-from metrics.milestones import Organisation, drill_down, team_rows, worker_rows
+from metrics.milestones import Organisation, case_figures, drill_down, team_rows, worker_rows
+from metrics.month_status import (
+    DEFAULT_REPORTING_DAY,
+    PROFILE_MONTHS,
+    MonthClock,
+    forecast,
+    working_days,
+)
 from metrics.readmodel import FiguresOfTheLog, ReadModel, load_organisation
 
 MAX_TREND_MONTHS = 60
@@ -38,8 +46,9 @@ class MetricsService(FiguresOfTheLog):
     """The figures of one database, read from its read model and its metrics tables."""
 
     def __init__(self, engine: Engine, zone: ZoneInfo, clock: Callable[[], datetime] = utcnow, *,
-                 model: ReadModel | None = None):
+                 model: ReadModel | None = None, reporting_day: int = DEFAULT_REPORTING_DAY):
         super().__init__(engine, zone, clock, model=model)
+        self.reporting_day = reporting_day
         # the organisation data of the reading in progress on each thread (see begin_reading)
         self._readings = threading.local()
 
@@ -96,18 +105,19 @@ class MetricsService(FiguresOfTheLog):
         goal_targets = self.targets_for(month, month, now)
         band = norms.load_norms(self.engine) if by == "worker" else None
         coach_load = self._jobcoach_load(month, now, rows) if by == "worker" else {}
+        clock = self.month_clock(month, now)
+        not_reported = [metric for metric in TARGET_METRICS if not clock.reported(metric)]
         out = []
         for row in rows:
             row = dict(row)
             row["targets"] = {}
+            row["not_reported_yet"] = not_reported
             if row["worker_id"] is None:
                 for metric in TARGET_METRICS:
                     target = goal_targets.get((row["team_id"], metric, month))
                     if target is not None:
-                        row["targets"][metric] = {
-                            "target": target,
-                            "status": targets.status(row[metric], target),
-                        }
+                        row["targets"][metric] = {"target": target, "status": clock.status(metric, row[metric], target)}
+                row["month_progress"] = self._progress(clock, row, goal_targets, now) if clock.running else {}
             else:
                 row["caseload_flags"] = norms.caseload_flags(row["caseload"], band)
                 load = coach_load.get(row["worker_id"])
@@ -120,6 +130,69 @@ class MetricsService(FiguresOfTheLog):
                         row["caseload_flags"].pop("jobcoach", None)
             out.append(row)
         return {"month": month, "as_of": as_of.isoformat(), "rows": out}
+
+    def month_clock(self, month: str, now: datetime | None = None) -> MonthClock:
+        """Where `month` stands today: running or closed, working days, hours' deadline."""
+        return MonthClock.of(month, now or self.clock(), self.zone, self.reporting_day)
+
+    def _progress(self, clock: MonthClock, row: dict[str, Any], goal_targets, now: datetime) -> dict[str, Any]:
+        """For the running month, each targetable figure's pro-rated target and month-end forecast."""
+        out = {}
+        elapsed, total = clock.working_days_elapsed, clock.working_days
+        for metric in TARGET_METRICS:
+            target = goal_targets.get((row["team_id"], metric, clock.month))
+            reported = clock.reported(metric)
+            flow = definition(metric).kind == "flow"
+            out[metric] = {
+                "reported": reported,
+                "working_days_elapsed": elapsed,
+                "working_days": total,
+                "compared_with": clock.compared_with(metric, target),
+                "forecast": (
+                    forecast(row[metric], elapsed, total, self._past_shares(row["team_id"], metric, elapsed, now))
+                    if flow and reported else None
+                ),
+            }
+        return out
+
+    def _past_shares(self, team_id: str, metric: str, elapsed: int, now: datetime) -> list[float]:
+        """The share of each of the last months' flow that the team had reached when as many of
+        their working days were over as are now; kept for the day (a late event for a past
+        month moves the profile the next day)."""
+        if elapsed <= 0:
+            return []
+        current = month_of(now, self.zone)
+        day = now.astimezone(self.zone).date().isoformat()
+        return self.kept(("pace_profile", team_id, metric, elapsed, day),
+                         lambda: self._profile(team_id, metric, elapsed, current),
+                         lambda case: False)
+
+    def _profile(self, team_id: str, metric: str, elapsed: int, current: str) -> list[float]:
+        org = self.organisation()
+        model = self.model
+        shares = []
+        for back in range(1, PROFILE_MONTHS + 1):
+            month = add_months(current, -back)
+            days = working_days(month)
+            if not days:
+                continue
+            start = month_start(month, self.zone)
+            end = month_start(add_months(month, 1), self.zone)
+            # the end of the elapsed-th working day of that month: local midnight after it
+            cut = days[min(elapsed, len(days)) - 1] + timedelta(days=1)
+            at = datetime(cut.year, cut.month, cut.day, tzinfo=self.zone).astimezone(UTC)
+            whole = self.rows(month, "team", team_id)[1][0][metric] or 0  # the past month, held ready
+            if whole <= 0:
+                continue
+            t = min(at, end)
+            window = MonthWindow(month, start, end, t, False, to_us(start), to_us(t))
+            with model.reading():
+                figures = [
+                    f for c in model.team_cases.get(team_id, ())
+                    if (f := case_figures(model.cases[c], window)) is not None
+                ]
+            shares.append((team_rows(figures, org, team_id)[0][metric] or 0) / whole)
+        return shares
 
     def _jobcoach_load(self, month: str, now: datetime, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Phase-dependent jobcoach loads at the month's t (metrics/programmes.py), when a row
@@ -206,7 +279,7 @@ class MetricsService(FiguresOfTheLog):
         for month in months:
             target = goal_targets.get((team_id, metric, month)) if team_id else None
             if month_start(month, self.zone) > now:
-                points.append({"month": month, "value": None, "target": target})
+                points.append({"month": month, "value": None, "target": target, "reported": False})
                 continue
             window = month_window(month, self.zone, now)
             if worker_id is not None:
@@ -222,7 +295,8 @@ class MetricsService(FiguresOfTheLog):
                 row = team_rows(figures, org, team_id)[0]
             else:
                 row = _organisation_total(self.rows(month, "team", None, now)[1], metric)
-            points.append({"month": month, "value": row.get(metric), "target": target})
+            points.append({"month": month, "value": row.get(metric), "target": target,
+                           "reported": self.month_clock(month, now).reported(metric)})
         return {
             "metric": metric,
             "team_id": team_id,

@@ -227,33 +227,50 @@ def protect(
             return primary_cells, hidden - primary_cells
 
 
-# -- figures compared across teams (benchmarking) ----------------------------------------------
+# -- the one small-number rule of every view, export and PDF (docs/security.md, "Small numbers") --
 
-# a share published beside its active cases gives its numerator back: share × active_cases
+# the figures that count people (a case is a citizen): the only counts ever shown as "<5"; a
+# count of meetings, hours, days or a target is never a person and is always shown
+PEOPLE_COUNTS = frozenset({
+    "active_cases", "in_placement", "cv_done", "follow_up_overdue", "waiting_for_company_consultant",
+    "placement_starts", "with_ordinary_hours",
+})
+# a share of people published beside its active cases gives its count back: share × active_cases
 SHARE_NUMERATORS = {"placement_share": "in_placement", "cv_share": "cv_done"}
+# the roles that see one team: its own figures are theirs to know, exactly
+ONE_TEAM_ROLES = frozenset({"worker", "team_lead"})
+
+
+def sees_exactly(role: str | None, own_team: bool) -> bool:
+    """Whether a viewer sees a team's counts of people exactly: a worker or team lead their own
+    team's (and its workers'); everyone else (a manager or admin looking at any team, a reader
+    of a report that leaves the organisation) sees counts of 1–4 people as "<5"."""
+    return own_team and role in ONE_TEAM_ROLES
 
 
 def small_figure(name: str, value, row: Mapping | None) -> bool:
-    """Whether a team's figure, compared across teams, would reveal a group of fewer than
-    MIN_CELL cases: a count 1–4; a share of fewer than MIN_CELL active cases, or whose share ×
-    active cases gives a count of 1–4; a median over fewer than MIN_CELL cases; hours of a team
-    with fewer than MIN_CELL active cases."""
-    from metrics.definitions import BY_NAME
-
-    kind = BY_NAME[name].value if name in BY_NAME else "count"
-    if kind == "count":
+    """Whether a figure would single out fewer than MIN_CELL people: a count of people 1–4; a
+    share of people of fewer than MIN_CELL active cases, or whose share × active cases gives a
+    count of 1–4. Never a target, a duration, hours or a count of meetings."""
+    if name in PEOPLE_COUNTS:
         return value is not None and 0 < value < MIN_CELL
-    if row is None:
+    if name not in SHARE_NUMERATORS or row is None or value is None:
         return False
-    if kind == "days":
-        group = row.get("median_days_cases")
-        return group is not None and group < MIN_CELL
     group = row.get("active_cases")
     if group is not None and group < MIN_CELL:
         return True
-    if kind == "share" and value is not None and group:
-        numerator = row.get(SHARE_NUMERATORS.get(name, ""))
-        if numerator is None:
-            numerator = round(value * group)
-        return 0 < numerator < MIN_CELL
-    return False
+    numerator = row.get(SHARE_NUMERATORS[name])
+    if numerator is None and group:
+        numerator = round(value * group)
+    return numerator is not None and 0 < numerator < MIN_CELL
+
+
+def hidden(name: str, value, row: Mapping | None, *, exact: bool) -> bool:
+    """Whether a figure is shown as PRIMARY to a viewer; `exact` from `sees_exactly`."""
+    return not exact and small_figure(name, value, row)
+
+
+def visible_points(metric: str, points: list[dict], *, exact: bool) -> list[dict]:
+    """A trend's points as a viewer may see them: a month whose count of people is hidden is
+    left out of the chart (its value None), as benchmarking's chart leaves it out."""
+    return [{**p, "value": None} if hidden(metric, p.get("value"), None, exact=exact) else p for p in points]

@@ -1,4 +1,4 @@
-"""Targets, goals broken down evenly into monthly milestones (re-planned as months pass), status."""
+"""Targets, and goals broken down evenly into monthly milestones (re-planned as months pass)."""
 
 from __future__ import annotations
 
@@ -12,27 +12,14 @@ from core.database import session_scope, utcnow
 from core.errors import Invalid
 from core.messages import N_
 from core.models import GoalMilestone, MetricGoal, MetricTarget
-from metrics.calendar import MonthError, months_between, parse_month
+from metrics.calendar import MonthError, add_months, months_between, parse_month
 from metrics.definitions import TARGET_METRICS
-
-AT_RISK_FROM = 0.9  # 90 % of the target and up is at risk; below that, behind
 
 FigureOf = Callable[[str, str, str], float | None]  # (team_id, metric, month) → figure
 
 
 class TargetError(Invalid):
     pass
-
-
-def status(value: float | None, target: float | None) -> str | None:
-    """on_track at or above the target, at_risk from 90 % of it, behind below (higher is better)."""
-    if target is None or value is None:
-        return None
-    if value >= target:
-        return "on_track"
-    if value >= AT_RISK_FROM * target:
-        return "at_risk"
-    return "behind"
 
 
 def _check(item: dict[str, Any], *, month_key: str) -> tuple[str, str, str, float]:
@@ -93,7 +80,7 @@ def save_targets(engine: Engine, items: Iterable[dict[str, Any]]) -> None:
 
 
 def plan(start_figure: float, goal: float, months: list[str]) -> dict[str, float]:
-    """From the figure of the current month to the goal, evenly over the months left (the
+    """From the figure of the last complete month to the goal, evenly over the months left (the
     current month included, the goal's month last)."""
     count = len(months)
     return {
@@ -125,7 +112,8 @@ def _replan(session, goal: MetricGoal, current_month: str, figure_of: FigureOf) 
     months = months_between(current_month, goal.by_month)
     if not months:
         return
-    figure = figure_of(goal.team_id, goal.metric, current_month) or 0.0
+    # the running month's figure is still growing: planning from it would ask too much of it
+    figure = figure_of(goal.team_id, goal.metric, add_months(current_month, -1)) or 0.0
     for month, value in plan(figure, goal.value, months).items():
         row = session.get(GoalMilestone, (goal.team_id, goal.metric, month))
         if row is None:
@@ -148,7 +136,7 @@ def _replan(session, goal: MetricGoal, current_month: str, figure_of: FigureOf) 
 
 def replan_goals(engine: Engine, current_month: str, figure_of: FigureOf) -> None:
     """Once a month: the milestones of the months left are planned again from the figure of the
-    new current month; the milestones of passed months stay as they were."""
+    month just completed; the milestones of passed months stay as they were."""
     with session_scope(engine) as session:
         stale = session.exec(
             select(MetricGoal).where(MetricGoal.planned_in < current_month, MetricGoal.by_month >= current_month)

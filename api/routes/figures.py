@@ -52,7 +52,8 @@ router = APIRouter(tags=["figures"])
 def metrics_service(services: ServicesDep) -> MetricsService:
     """The metrics of this app's database. Its read model catches up with the log on every
     read, and is kept current in the background between reads (api.app.start_follower)."""
-    return MetricsService(services.engine, services.settings.zone, services.clock, model=services.read_model)
+    return MetricsService(services.engine, services.settings.zone, services.clock, model=services.read_model,
+                         reporting_day=services.settings.hours_reporting_day)
 
 
 MetricsDep = Annotated[MetricsService, Depends(metrics_service)]

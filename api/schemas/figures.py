@@ -35,6 +35,25 @@ class TargetStatus(Answer):
     status: Status | None
 
 
+class Forecast(Answer):
+    """The month-end figure at this month's pace (docs/metrics.md, "Month-end forecast")."""
+
+    low: Number
+    expected: Number
+    high: Number
+
+
+class MonthProgress(Answer):
+    """A targetable figure in the running month: what today's status compares it with."""
+
+    reported: bool = Field(description="false: reported after the month, its deadline not passed")
+    working_days_elapsed: int
+    working_days: int
+    compared_with: Number | None = Field(description="the target pro-rated to the working days elapsed "
+                                                     "(flows) or the full target (stocks); null without one")
+    forecast: Forecast | None = Field(description="flows only, from the first working day's end")
+
+
 class WorkerJobcoachLoad(Answer):
     """A jobcoach's phase-dependent load: cases finding a job count 1/5, securing one 1/6."""
 
@@ -72,6 +91,11 @@ class MilestoneRow(Answer):
     caseload_flags: dict[str, Literal["above"]] = Field(
         default_factory=dict, description="worker rows only: each role whose caseload is above its norm")
     jobcoach_load: WorkerJobcoachLoad | None = Field(None, description="worker rows of jobcoaches only")
+    not_reported_yet: list[str] = Field(
+        default_factory=list, description="figures reported after the month whose deadline has not passed: "
+        "their value is not final and their status is null")
+    month_progress: dict[str, MonthProgress] = Field(
+        default_factory=dict, description="team rows of the running month: metric → pro-rated target, forecast")
 
 
 class Milestones(Answer):
@@ -114,6 +138,7 @@ class TrendPoint(Answer):
     month: str
     value: Number | Counts | None = Field(description="null for a month not begun")
     target: Number | None
+    reported: bool = Field(True, description="false while the figure of a month begun is not reported yet")
 
 
 class Trend(Answer):

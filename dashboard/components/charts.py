@@ -75,7 +75,9 @@ def _layout(fig: go.Figure, lang: str, height: int = 260, share: bool = False) -
 def trend_chart(points: list[dict], metric: str, lang: str, *, graph_id=None, height: int = 260):
     """Monthly values as bars (flows) or a line (stocks), with the target as a dashed line."""
     months = [month_label(p["month"], lang, short=True) for p in points]
-    values = [p["value"] for p in points]
+    # a month not reported yet is a gap with its label, never a dip to 0
+    pending = [p["value"] is not None and p.get("reported", True) is False for p in points]
+    values = [None if gap else p["value"] for p, gap in zip(points, pending, strict=True)]
     targets = [p.get("target") for p in points]
     fig = go.Figure()
     definition = BY_NAME[metric]
@@ -84,6 +86,10 @@ def trend_chart(points: list[dict], metric: str, lang: str, *, graph_id=None, he
     else:
         fig.add_scatter(x=months, y=values, name=metric_label(metric, lang), mode="lines+markers",
                         line={"color": BLUE, "width": 3})
+    for month, gap in zip(months, pending, strict=True):
+        if gap:
+            fig.add_annotation(x=month, y=0, yref="y", text=t("not_reported_yet", lang), textangle=-90,
+                               showarrow=False, yanchor="bottom", font={"size": 11, "color": MUTED})
     if any(v is not None for v in targets):
         fig.add_scatter(x=months, y=targets, name=t("target", lang), mode="lines",
                         line={"color": INK, "dash": "dash", "width": 2}, line_shape="hv")
@@ -140,13 +146,17 @@ def caseload_spread(points: list[tuple[str, str, int]], norms: dict, lang: str, 
     return _graph(fig)
 
 
-def team_lines(series: dict[str, list[dict]], metric: str, lang: str, team_names: dict[str, str]):
-    """One line per team over the chosen months."""
+def team_lines(series: dict[str, list[dict]], metric: str, lang: str, team_names: dict[str, str],
+               not_reported: tuple[str, ...] = ()):
+    """One line per team over the chosen months; a month in `not_reported` is a labelled gap."""
     fig = go.Figure()
     for i, (team, points) in enumerate(series.items()):
         fig.add_scatter(x=[month_label(p["month"], lang, short=True) for p in points],
                         y=[p["value"] for p in points], name=team_names.get(team, team), mode="lines+markers",
                         line={"color": TEAM_COLOURS[i % len(TEAM_COLOURS)], "width": 2})
+    for month in not_reported:
+        fig.add_annotation(x=month_label(month, lang, short=True), y=0, text=t("not_reported_yet", lang),
+                           textangle=-90, showarrow=False, yanchor="bottom", font={"size": 11, "color": MUTED})
     _layout(fig, lang, 300, share=BY_NAME[metric].value == "share")
     fig.update_xaxes(type="category")  # Babel's month names as they are, never re-read as dates
     return _graph(fig)

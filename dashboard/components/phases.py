@@ -10,7 +10,7 @@ from core.messages import N_
 from dashboard.components.charts import graph
 from dashboard.components.tables import scroll_area, table
 from dashboard.context import DashboardContext
-from dashboard.i18n import month_label, number, t
+from dashboard.i18n import days, month_label, number, t
 from metrics.calendar import add_months
 from metrics.programme_service import ProgrammeService
 from metrics.programmes import CLOSED_NODE, START
@@ -100,14 +100,14 @@ def phase_section(programmes: ProgrammeService, team_id: str, current_month: str
         rows = [
             [names.get(r["phase"], r["phase"]), number(r["cases"], lang),
              number(r["planned_days"], lang) if r["planned_days"] is not None else "–",
-             number(r["median_days_in_phase"], lang, 1) if r["median_days_in_phase"] is not None else "–",
+             days(r["median_days_in_phase"], lang) if r["median_days_in_phase"] is not None else "–",
              number(r["past_plan"], lang)]
             for r in overview["phases"]
         ]
         headers = [label(k, lang) for k in ("phase", "cases", "planned_days", "median_days", "past_plan")]
         attention = [
-            [r["case_id"], names.get(r["phase"], r["phase"]), number(r["days_in_phase"], lang, 1),
-             number(r["days_over"], lang, 1)]
+            [r["case_id"], names.get(r["phase"], r["phase"]), days(r["days_in_phase"], lang),
+             days(r["days_over"], lang)]
             for r in overview["needs_attention"][:MAX_ATTENTION]
         ]
         flow = programmes.flow(programme, add_months(current_month, -2), current_month, team_id=team_id)

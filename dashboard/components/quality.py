@@ -31,6 +31,12 @@ def _value(name: str, value, lang: str) -> str:
     return share(value, lang) if name.endswith("_share") else number(value, lang, 2)
 
 
+def basis(name: str, figure: dict, lang: str) -> str:
+    """What an indicator is worked out from, as a sentence: "48 af 53 forløb havde midtvejssamtale"."""
+    return t(f"quality_basis_{name}", lang).format(numerator=number(figure["numerator"], lang),
+                                                   denominator=number(figure["denominator"], lang, 1))
+
+
 def quality_figures(programmes: ProgrammeService, team_id: str, month: str, lang: str):
     """Per programme the team has cases in, over the 12 months up to `month`: (programme name,
     rows of [indicator, value, standard, status, basis]); the status is left as its key."""
@@ -47,7 +53,7 @@ def quality_figures(programmes: ProgrammeService, team_id: str, month: str, lang
         rows = [
             [label(name, lang), _value(name, figures[name]["value"], lang),
              _value(name, figures[name]["standard"], lang), figures[name]["status"],
-             f"{number(figures[name]['numerator'], lang, 0)} / {number(figures[name]['denominator'], lang, 1)}"]
+             basis(name, figures[name], lang)]
             for name in INDICATORS
         ]
         out.append((model["names"].get(lang) or model["programme"], rows))

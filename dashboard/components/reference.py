@@ -6,7 +6,7 @@ from dash import html
 from sqlalchemy import Engine
 
 from dashboard.components.tables import scroll_area, table
-from dashboard.i18n import figure, metric_label, month_label, suppressed, t
+from dashboard.i18n import figure, metric_label, month_label, shown, t
 from metrics.reference import load_figures
 
 
@@ -18,7 +18,7 @@ def reference_section(engine: Engine, metric: str, month: str, team_rows: list[d
         return None
     # the teams' own as the scoreboard shows them: small groups suppressed
     rows = [[html.Strong(team_names.get(r["team_id"], r["team_id"])),
-             suppressed(metric, r.get(metric), lang, r), ""]
+             shown(metric, r.get(metric), lang, r), ""]
             for r in team_rows]
     rows += [[html.Em(ref["label"]), figure(metric, ref["value"], lang), ref["source"] or ""]
              for ref in references]

@@ -9,7 +9,11 @@ from dashboard.i18n import t
 ICONS = {"on_track": "✓", "at_risk": "!", "behind": "✕"}
 
 
-def status_badge(status: str | None, lang: str, large: bool = False):
+def status_badge(status: str | None, lang: str, large: bool = False, *, reported: bool = True):
+    if not reported:
+        # a figure reported after its month, before its deadline: no status, and not a 0
+        return html.Span(["… ", t("not_reported_yet", lang)], className="status status-not_reported",
+                         **{"data-status": "not_reported"})
     if status is None:
         return html.Span(t("no_target", lang), className="status status-none")
     return html.Span(

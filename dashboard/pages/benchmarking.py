@@ -7,16 +7,18 @@ from flask import g
 
 from core.access import Action
 from dashboard import ids
+from dashboard.components.cards import explained_label
 from dashboard.components.charts import caseload_spread, team_lines
 from dashboard.components.reference import reference_section
 from dashboard.components.status import status_badge, trend_arrow
 from dashboard.components.tables import scroll_area, table
 from dashboard.context import DashboardContext
-from dashboard.i18n import is_small, metric_label, month_label, suppressed, t, time_label
+from dashboard.i18n import figure, metric_label, month_label, shown, t, time_label
 from dashboard.scope import current_user, permit
 from metrics.calendar import add_months, months_between
 from metrics.definitions import BY_NAME, SCALAR_METRICS
 from metrics.norms import NormBand
+from metrics.suppression import hidden
 
 DEFAULT_METRIC = "placement_starts"
 MAX_MONTHS = 24
@@ -102,23 +104,28 @@ def register(app, context: DashboardContext) -> None:
             scoreboard.append([
                 rank,
                 html.Strong(team_names[team], className=None if team in known else "unknown-team"),
-                html.Span(suppressed(metric, row[metric], lang, row), className="cell-figure",
+                html.Span(shown(metric, row[metric], lang, row), className="cell-figure",
                           **{"data-metric": metric, "data-team": team}),
                 trend_arrow(row[metric], previous.get(team, {}).get(metric), lang),
-                suppressed(metric, target["target"], lang, None) if target else "–",
-                status_badge(target["status"], lang) if target else status_badge(None, lang),
+                figure(metric, target["target"], lang) if target else "–",
+                status_badge((target or {}).get("status"), lang,
+                             reported=metric not in row.get("not_reported_yet", ())),
             ])
         side_rows = []
         for name_ in SCALAR_METRICS:
-            side_rows.append([metric_label(name_, lang)] + [
-                html.Span(suppressed(name_, row[name_], lang, row), className="cell-figure",
+            side_rows.append([explained_label(name_, lang)] + [
+                html.Span(shown(name_, row[name_], lang, row), className="cell-figure",
                           **{"data-metric": name_, "data-team": row["team_id"]})
                 for row in rows
             ])
-        # the chart leaves out what the tables show as "<5"
+        # benchmarking is for managers and admins, who have no team of their own: never exact
+        # (metrics/suppression.py); the chart leaves out what the tables show as "<5"
         by_month = {month: {r["team_id"]: r for r in metrics.rows(month, "team")[1]} for month in months}
+        # a month whose figure is not reported yet is a gap, never a dip to 0
+        reported = {month: metrics.month_clock(month).reported(metric) for month in months}
         series = {
-            team: [{"month": month, "value": None if is_small(metric, value, row) else value}
+            team: [{"month": month,
+                    "value": None if hidden(metric, value, row, exact=False) or not reported[month] else value}
                    for month in months
                    for row in [by_month[month].get(team, {})] for value in [row.get(metric)]]
             for team in team_names
@@ -135,13 +142,14 @@ def register(app, context: DashboardContext) -> None:
             html.Div([
                 html.Section([
                     html.H2(f"{t('scoreboard', lang)}: {metric_label(metric, lang)}, {month_label(last, lang)}"),
-                    table([t("rank", lang), t("team", lang), metric_label(metric, lang), "", t("target", lang),
+                    table([t("rank", lang), t("team", lang), explained_label(metric, lang), "", t("target", lang),
                            t("status", lang)], scoreboard, className="scoreboard"),
                 ], className="section"),
                 html.Section([
                     html.H2(f"{metric_label(metric, lang)} {t('over_months', lang)}: "
                             f"{month_label(first, lang)} – {month_label(last, lang)}"),
-                    team_lines(series, metric, lang, team_names),
+                    team_lines(series, metric, lang, team_names,
+                               tuple(month for month in months if not reported[month])),
                 ], className="section"),
             ], className="two-columns"),
             reference_section(context.engine, metric, last, rows, team_names, lang),

@@ -21,6 +21,7 @@ from dashboard.i18n import (
     number,
     readiness_label,
     role_label,
+    shown,
     t,
     time_label,
 )
@@ -30,7 +31,7 @@ from dashboard.pages.recording_form import (
     register_recording,
 )
 from dashboard.pages.sheet_form import register_sheet, sheet_section
-from dashboard.scope import audit_open, current_user, permit, scope_worker
+from dashboard.scope import audit_open, current_user, permit, scope_worker, sees_exactly
 from dashboard.steering import READINESS_SHOWN
 from metrics.calendar import add_months
 
@@ -182,18 +183,20 @@ def register(app, context: DashboardContext) -> None:
         waiting = {c["case_id"] for c in metrics.milestone_cases(
             month, "waiting_for_company_consultant", worker_id=worker_id)["cases"]}
 
+        exact = team_id is not None and sees_exactly(user, org, team_id)
         cards = []
         for name in WORKER_FIGURES:
             footer = None
             if team_row is not None:
                 target = team_row["targets"].get(name)
-                parts = [f"{t('team_figure', lang)}: {figure(name, team_row[name], lang)}"]
+                parts = [f"{t('team_figure', lang)}: {shown(name, team_row[name], lang, team_row, exact=exact)}"]
                 if target:
                     parts.append(f"{t('team_target', lang).lower()} {figure(name, target['target'], lang)}")
                 footer = html.Div(" · ".join(parts), className="figure-footer")
             cards.append(figure_card(
                 name, worker_row[name] if worker_row else None, lang, worker=worker_id,
                 previous=previous_row[name] if previous_row else None, footer=footer,
+                text=shown(name, worker_row[name], lang, worker_row, exact=exact) if worker_row else None,
             ))
         summary = html.Div([
             html.Section([html.H2(t("caseload_heading", lang)),

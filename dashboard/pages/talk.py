@@ -16,8 +16,17 @@ from dashboard.components.status import norm_flag
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
 from dashboard.downloads import TALK_PATH
-from dashboard.i18n import day_label, figure, month_label, number, readiness_label, role_label, t
-from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker
+from dashboard.i18n import (
+    day_label,
+    figure,
+    month_label,
+    number,
+    readiness_label,
+    role_label,
+    shown,
+    t,
+)
+from dashboard.scope import audit_open, current_user, permit, scope_team, scope_worker, sees_exactly
 from dashboard.steering import READINESS_SHOWN, TALK_FIGURES, talk_caseload
 
 
@@ -78,15 +87,21 @@ def register(app, context: DashboardContext) -> None:
         ]
         worker_row = next((r for r in metrics.rows(month, "worker")[1] if r["worker_id"] == worker_id), None)
         team_row = metrics.milestones(month, "team", team_id)["rows"][0] if team_id else None
+        exact = sees_exactly(current_user(), metrics.organisation(), team_id)
         cards = []
+        clock = metrics.month_clock(month)
         for name in TALK_FIGURES:
             target = (team_row or {}).get("targets", {}).get(name)
+            if not clock.reported(name):
+                cards.append(figure_card(name, None, lang, worker=worker_id, reported=False))
+                continue
             footer = html.Div(
-                f"{t('team_figure', lang)}: {figure(name, team_row[name], lang)}"
+                f"{t('team_figure', lang)}: {shown(name, team_row[name], lang, team_row, exact=exact)}"
                 + (f" · {t('team_target', lang).lower()} {figure(name, target['target'], lang)}" if target else ""),
                 className="figure-footer") if team_row else None
             cards.append(figure_card(name, worker_row[name] if worker_row else None, lang, worker=worker_id,
-                                     footer=footer))
+                                     footer=footer, text=shown(name, worker_row[name], lang, worker_row, exact=exact)
+                                     if worker_row else None))
         by_level = {level: [c for c in board["cases"] if c["readiness"] == level]
                     for level in READINESS_SHOWN}
         readiness_cards = [

@@ -14,7 +14,7 @@ from plotly.utils import PlotlyJSONEncoder
 from core.access import Action
 from dashboard import ids
 from dashboard.components.agreement_log import agreement_section, keep_agreements
-from dashboard.components.cards import figure_card, metric_value
+from dashboard.components.cards import explained_label, figure_card, metric_value
 from dashboard.components.charts import funnel_chart, readiness_bar, trend_chart
 from dashboard.components.phases import phase_names, phase_section
 from dashboard.components.quality import quality_section
@@ -29,15 +29,24 @@ from dashboard.i18n import (
     number,
     readiness_label,
     role_label,
+    shown,
     t,
     time_label,
 )
 from dashboard.inputs import clicked
-from dashboard.scope import audit_open, current_user, permit, scope_team, visible_teams
+from dashboard.scope import (
+    audit_open,
+    current_user,
+    permit,
+    scope_team,
+    sees_exactly,
+    visible_teams,
+)
 from dashboard.steering import CHARTS, OTHER_FIGURES, WORKER_COLUMNS
 from metrics.calendar import add_months
 from metrics.definitions import BY_NAME, TARGET_METRICS
 from metrics.programme_service import ProgrammeService
+from metrics.suppression import visible_points
 
 FUNNEL_PROGRAMME = "mestring"
 
@@ -51,7 +60,7 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
     team_id = scope_team(user, org, query.get("team"))
     teams = visible_teams(user, org)
     month = query.get("month") if query.get("month") in context.recent_months() else context.current_month()
-    body, as_of = figures_body(context, team_id, month, lang)
+    body, as_of = figures_body(context, team_id, month, lang, exact=sees_exactly(user, org, team_id))
     return html.Div(
         [
             html.Div([html.H1(t("nav_team", lang)),
@@ -97,21 +106,26 @@ def layout(context: DashboardContext, user, lang: str, query: dict):
     )
 
 
-def figures_body(context: DashboardContext, team_id: str, month: str, lang: str) -> tuple[list, str]:
+def figures_body(context: DashboardContext, team_id: str, month: str, lang: str, *,
+                 exact: bool) -> tuple[list, str]:
     """The closed month beside the live one, the month's milestones and the other figures: what
     the read model holds ready, so it is drawn with the page and first after each push. Returns
-    them and the "as of" line."""
+    them and the "as of" line; `exact`: the viewer sees the team's small counts of people."""
     metrics = context.metrics
     result = metrics.milestones(month, "team", team_id)
     row = result["rows"][0]
     previous = metrics.rows(add_months(month, -1), "team", team_id)[1][0]
     milestones = [
         figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name),
-                    previous=previous[name], drill=name != "placement_share" and name != "cv_share")
+                    previous=previous[name], drill=name != "placement_share" and name != "cv_share",
+                    text=shown(name, row[name], lang, row, exact=exact),
+                    reported=name not in row.get("not_reported_yet", ()),
+                    progress=row.get("month_progress", {}).get(name))
         for name in TARGET_METRICS
     ]
     others = [
-        figure_card(name, row[name], lang, team=team_id, previous=previous[name], drill=True)
+        figure_card(name, row[name], lang, team=team_id, previous=previous[name], drill=True,
+                    text=shown(name, row[name], lang, row, exact=exact))
         for name in OTHER_FIGURES
     ]
     return [
@@ -191,7 +205,8 @@ def _closed_month(context: DashboardContext, month: str, team_id: str) -> dict |
     return closed
 
 
-def worker_table(context: DashboardContext, rows: list[dict], previous: dict[str, dict], norms: dict, lang: str):
+def worker_table(context: DashboardContext, rows: list[dict], previous: dict[str, dict], norms: dict, lang: str,
+                 *, exact: bool):
     name = context.directory.worker_name
     body = []
     for row in rows:
@@ -216,12 +231,16 @@ def worker_table(context: DashboardContext, rows: list[dict], previous: dict[str
         ]
         for field in WORKER_COLUMNS:
             before = previous.get(worker, {}).get(field)
-            cells.append(html.Span([metric_value(field, figure(field, row[field], lang), worker=worker,
+            if field in row.get("not_reported_yet", ()):
+                cells.append(html.Span(t("not_reported_yet", lang), className="muted small",
+                                       **{"data-metric": field, "data-worker": worker, "data-reported": "false"}))
+                continue
+            cells.append(html.Span([metric_value(field, shown(field, row[field], lang, row, exact=exact), worker=worker,
                                                  className="cell-figure"),
                                     " ", trend_arrow(row[field], before, lang)]))
         cells.append(dcc.Link(t("nav_talk", lang), href=f"/talk?worker={worker}", className="button quiet small"))
         body.append(cells)
-    headers = [t("worker", lang), metric_label("caseload", lang)] + [metric_label(f, lang) for f in WORKER_COLUMNS] + [""]
+    headers = [t("worker", lang), explained_label("caseload", lang)] + [explained_label(f, lang) for f in WORKER_COLUMNS] + [""]
     return scroll_area(table(headers, body, className="workers"), t("per_worker", lang))
 
 
@@ -244,6 +263,9 @@ def register(app, context: DashboardContext) -> None:
         permit(user, Action.view_team_steering)
         return scope_team(user, context.metrics.organisation(), team_id)
 
+    def exact(team_id: str) -> bool:
+        return sees_exactly(current_user(), context.metrics.organisation(), team_id)
+
     @app.callback(
         Output(ids.TEAM_BODY, "children"),
         Output(ids.TEAM_AS_OF, "children"),
@@ -259,7 +281,7 @@ def register(app, context: DashboardContext) -> None:
         team_id = checked(team_id)
         lang = g.lang
         month = month or context.current_month()
-        body, as_of = figures_body(context, team_id, month, lang)
+        body, as_of = figures_body(context, team_id, month, lang, exact=exact(team_id))
         return body, as_of, f"{team_id}:{month}:{version}"
 
     @app.callback(
@@ -278,7 +300,7 @@ def register(app, context: DashboardContext) -> None:
         previous_workers = {r["worker_id"]: r for r in metrics.rows(add_months(month, -1), "worker", team_id)[1]}
         norms = {band["role"]: band for band in metrics.get_norms()}
         return html.Section([html.H2(t("per_worker", lang)), worker_table(context, workers, previous_workers, norms,
-                                                                           lang)], className="section")
+                                                                           lang, exact=exact(team_id))], className="section")
 
     def after_figures(section_id: str, digest_id: str):
         """A section drawn once the figures are, for the team and month chosen, and sent again
@@ -326,7 +348,10 @@ def register(app, context: DashboardContext) -> None:
         lang = g.lang
         last = month or context.current_month()
         first = add_months(last, -11)
+        seen_exactly = exact(team_id)
         trends = [context.metrics.trend(metric, first, last, team_id=team_id) for metric in CHARTS]
+        trends = [{**trend, "points": visible_points(metric, trend["points"], exact=seen_exactly)}
+                  for metric, trend in zip(CHARTS, trends, strict=True)]
         digest = _digest(team_id, [trend["points"] for trend in trends], lang)
         if digest == drawn_from:
             return no_update, no_update

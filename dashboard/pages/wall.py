@@ -11,8 +11,8 @@ from dashboard.auth import home_of
 from dashboard.components.cards import figure_card, metric_value
 from dashboard.components.stories import story_feed
 from dashboard.context import DashboardContext
-from dashboard.i18n import month_label, nt, number, t, time_label
-from dashboard.scope import current_user, permit, scope_team
+from dashboard.i18n import month_label, nt, number, shown, t, time_label
+from dashboard.scope import current_user, permit, scope_team, sees_exactly
 
 HEADLINE = ("in_placement", "placement_starts", "cv_share", "with_ordinary_hours")
 WATCH = ("follow_up_overdue", "waiting_for_company_consultant", "active_cases")
@@ -42,9 +42,14 @@ def register(app, context: DashboardContext) -> None:
         month = context.current_month()
         result = context.metrics.milestones(month, "team", team_id)
         row = result["rows"][0]
-        headline = [figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name), large=True)
+        exact = sees_exactly(user, context.metrics.organisation(), team_id)
+        headline = [figure_card(name, row[name], lang, team=team_id, target=row["targets"].get(name), large=True,
+                                text=shown(name, row[name], lang, row, exact=exact),
+                                reported=name not in row["not_reported_yet"],
+                                progress=row.get("month_progress", {}).get(name))
                     for name in HEADLINE]
-        watch = [figure_card(name, row[name], lang, team=team_id) for name in WATCH]
+        watch = [figure_card(name, row[name], lang, team=team_id, text=shown(name, row[name], lang, row, exact=exact))
+                 for name in WATCH]
         stories = html.Div([
             html.H2(t("good_stories", lang)),
             html.P([html.Span("★ ", className="star", **{"aria-hidden": "true"}),

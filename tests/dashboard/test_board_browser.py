@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import text
 
 from dashboard import ids
@@ -32,9 +33,27 @@ def field(name: str) -> str:
 
 
 def choose(page, selector: str, label: str) -> None:
-    page.locator(selector).click()
-    page.get_by_role("option", name=label, exact=True).click()
+    # the form may draw its fields again while a dropdown is open (the case chosen a moment
+    # before still answering on a loaded machine), which closes it: open it again
+    for attempt in range(3):
+        page.locator(selector).click()
+        try:
+            page.get_by_role("option", name=label, exact=True).click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     page.keyboard.press("Escape")
+
+
+def upload(page, book) -> None:
+    """Uploads the workbook as the team lead's edited caseload sheet."""
+    edited = io.BytesIO()
+    book.save(edited)
+    page.locator(f"#{ids.SHEET_UPLOAD} input[type=file]").set_input_files(
+        files=[{"name": "sager.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": edited.getvalue()}])
 
 
 def board_row(page, case_id: str):
@@ -257,12 +276,8 @@ def test_the_sheet_round_trip_changes_the_figures(page, site):
                   if sheet.cell(r, 3).value == name and not sheet.cell(r, 9).value)
     case_id = sheet.cell(target, 1).value
     sheet.cell(target, 9).value = 30
-    edited = io.BytesIO()
-    book.save(edited)
     stored_before = len(_stored(site))
-    page.locator(f"#{ids.SHEET_UPLOAD} input[type=file]").set_input_files(
-        files=[{"name": "sager.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "buffer": edited.getvalue()}])
+    upload(page, book)
     preview = page.locator("table.sheet-preview")
     preview.wait_for()
     assert case_id in preview.inner_text() and "Ordinære timer" in preview.inner_text()
@@ -306,12 +321,8 @@ def test_a_sheet_conflict_is_shown_and_recorded_only_when_ticked(page, site):
                                  "type": "readiness_assessed", "case_id": case_id, "occurred_at": today,
                                  "level": level}], origin="test")
     sheet.cell(target, 9).value = 11
-    edited = io.BytesIO()
-    book.save(edited)
     stored_before = len(_stored(site))
-    page.locator(f"#{ids.SHEET_UPLOAD} input[type=file]").set_input_files(
-        files=[{"name": "sager.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "buffer": edited.getvalue()}])
+    upload(page, book)
     page.locator('[data-metric="sheet_conflicts"]').wait_for()
     assert page.locator('[data-metric="sheet_events"]').inner_text() == "0"
     assert page.locator("table.sheet-preview tr.row-conflict").count() >= 2  # the sheet's cell and the board's

@@ -14,9 +14,9 @@ from core.database import session_scope
 from core.models import AgreedAction
 from dashboard import ids
 from dashboard.agreements import add_agreement
-from dashboard.i18n import figure, metric_label, month_label
+from dashboard.i18n import figure, metric_label, month_label, t
 from metrics.calendar import add_months, month_of
-from metrics.definitions import TARGET_METRICS
+from metrics.definitions import BY_NAME, METRICS, TARGET_METRICS
 from metrics.service import MetricsService
 from tests.dashboard.conftest import fill_jobcentre
 from tests.dashboard.test_accounts import callback_body, sign_in
@@ -58,8 +58,10 @@ def test_meeting_pack_holds_the_teams_figures_as_the_api_gives_them(client, serv
     api = metrics.milestones(month, "team", jobcentre.team)["rows"][0]
     assert "Mødepakke" in text and month_label(month, "da") in text
     for name in TARGET_METRICS:
-        # the row of the milestones table: the label, then this month's figure as the API gives it
-        assert squash(f"{metric_label(name, 'da')} {figure(name, api[name], 'da')}") in text, name
+        # the row of the milestones table: the label, then this month's figure as the API gives it,
+        # or, for hours not reported yet, those words instead of a 0
+        shown = "Ikke indberettet endnu" if name in api["not_reported_yet"] else figure(name, api[name], "da")
+        assert squash(f"{metric_label(name, 'da')} {shown}") in text, name
     target = api["targets"]["placement_starts"]
     assert f"{metric_label('placement_starts', 'da')} {figure('placement_starts', api['placement_starts'], 'da')} 7" \
         in text
@@ -73,9 +75,15 @@ def test_meeting_pack_holds_the_teams_figures_as_the_api_gives_them(client, serv
     # the overdue follow-ups by case id, and no citizen identifier or pseudonym
     overdue = metrics.milestone_cases(month, "follow_up_overdue", team_id=jobcentre.team)["cases"]
     assert all(case["case_id"] in text for case in overdue)
+    # the appendix: every figure explained in plain words, and what "<5" means
+    assert "Sådan læses tallene" in text
+    assert all(squash(m.explained("da")) in text for m in METRICS), [m.name for m in METRICS
+                                                                     if squash(m.explained("da")) not in text]
+    assert squash(t("suppressed_explained", "da")) in text
     client.cookies.set("overblik_lang", "en")
     english = client.get(f"/meeting-pack.pdf?team={jobcentre.team}&month={month}")
     assert "Meeting pack" in pdf_text(english.content)
+    assert squash(BY_NAME["follow_up_overdue"].explained("en")) in pdf_text(english.content)
 
 
 def test_meeting_pack_is_scoped_like_the_team_view(client, services, jobcentre):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 ROLES = ("caseworker", "company_consultant", "jobcoach", "mentor")
 
@@ -255,3 +255,32 @@ def funnel(cases, programme, frm, to, now):
             o = closes[0].payload.get("outcome") or "none"
             r["outcomes"][o] = r["outcomes"].get(o, 0) + 1
     return out
+
+
+# -- status against a target (metrics.md, "Targets and milestones") ------------------------
+
+FLOWS = {"placement_starts", "with_ordinary_hours", "ordinary_hours"}
+LATE = {"with_ordinary_hours", "ordinary_hours"}
+
+
+def target_status(metric, value, target, month, today, reporting_day=10):
+    """Status of a figure of `month` as seen on the local day `today`: None while a late-reported
+    figure's deadline (day `reporting_day` of the next month, counted whole) has not passed; a
+    flow of the running month against target × working days over / working days of the month."""
+    year, number = int(month[:4]), int(month[5:])
+    following = (year + number // 12, number % 12 + 1)
+    last_day_of_following = (date(following[0] + following[1] // 12, following[1] % 12 + 1, 1) - timedelta(days=1)).day
+    deadline = date(following[0], following[1], min(reporting_day, last_day_of_following))
+    if metric in LATE and not today > deadline:
+        return None
+    day, weekdays, over = date(year, number, 1), 0, 0
+    while day.month == number:
+        if day.isoweekday() <= 5:
+            weekdays += 1
+            over += day < today
+        day += timedelta(days=1)
+    running = (today.year, today.month) == (year, number)
+    against = target * over / weekdays if running and metric in FLOWS and over < weekdays else target
+    if value >= against:
+        return "on_track"
+    return "at_risk" if value >= 0.9 * against else "behind"

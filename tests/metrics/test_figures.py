@@ -307,25 +307,28 @@ def test_targets_goals_and_status(store):
     send(
         store,
         *[opened(f"c{i}", local("2026-01-05T09:00")) for i in range(10)],
-        *[ev("placement_started", f"c{i}", local("2026-04-02T09:00"), placement_id="p1") for i in range(4)],
+        *[ev("placement_started", f"c{i}", local("2026-03-02T09:00"), placement_id="p1") for i in range(4)],
+        # the running month's figure is not what a goal is planned from
+        *[ev("placement_started", f"c{i}", local("2026-04-02T09:00"), placement_id="p1") for i in range(4, 6)],
     )
     svc = service(store)
+    # planned from March (4), the last complete month, not from April (6) still running
     goals = svc.put_goals([{"team_id": "A", "metric": "in_placement", "value": 10, "by": "2026-06"}])
     assert [m["value"] for m in goals[0]["milestones"]] == [6.0, 8.0, 10.0]
-    svc.put_targets([{"team_id": "A", "metric": "in_placement", "month": "2026-04", "value": 4.4}])
+    svc.put_targets([{"team_id": "A", "metric": "in_placement", "month": "2026-04", "value": 6.6}])
     row = team_row(store, "2026-04")
-    assert row["targets"]["in_placement"] == {"target": 4.4, "status": "at_risk"}
-    # the goal re-plans in May from May's figure; April keeps its milestone
+    assert row["targets"]["in_placement"] == {"target": 6.6, "status": "at_risk"}
+    # the goal re-plans in May from April's figure (6); April keeps its milestone
     may = datetime(2026, 5, 3, tzinfo=UTC)
     svc_may = service(store, may)
     svc_may.milestones("2026-05", "team")
     goal = svc_may.get_goals()[0]
     assert [(m["month"], m["value"]) for m in goal["milestones"]] == [
-        ("2026-04", 6.0), ("2026-05", 7.0), ("2026-06", 10.0)
+        ("2026-04", 6.0), ("2026-05", 8.0), ("2026-06", 10.0)
     ]
     trend = svc_may.trend("in_placement", "2026-03", "2026-06", team_id="A")
-    assert [p["target"] for p in trend["points"]] == [None, 4.4, 7.0, 10.0]
-    assert [p["value"] for p in trend["points"]] == [0, 4, 4, None]
+    assert [p["target"] for p in trend["points"]] == [None, 6.6, 8.0, 10.0]
+    assert [p["value"] for p in trend["points"]] == [4, 6, 6, None]
 
 
 def test_board_columns(store):

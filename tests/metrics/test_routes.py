@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from api.tokens import create_token
 from tests.conftest import bearer
 from tests.metrics.conftest import local
@@ -73,3 +75,69 @@ def test_milestones_board_and_scopes(client, services, admin_token):
     team_a = next(r for r in frozen["rows"] if r["team_id"] == "A" and r["worker_id"] is None)
     assert team_a["difference"]["cv_done"] == 1
     assert client.get("/api/v1/months", headers=admin).json()[0]["month"] == "2026-01"
+
+
+@pytest.mark.slow
+def test_month_status_through_the_api(services, admin_token):
+    """1 December: a flow is not behind on day 1, a goal is planned from November, and
+    November's ordinary hours have no status until the 10th has passed."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    now = [local("2026-12-01T09:00")]
+    services.clock = lambda: now[0]
+    headers = bearer(admin_token)
+    events = []
+    for i in range(32):
+        events += [
+            {"event_id": f"o{i}", "type": "case_opened", "case_id": f"c{i}", "occurred_at": "2026-10-05",
+             "citizen": f"01018{i:05d}", "team_id": "A"},
+            {"event_id": f"p{i}", "type": "placement_started", "case_id": f"c{i}",
+             "occurred_at": "2026-11-10T10:00", "placement_id": "p1"},
+        ]
+    events.append({"event_id": "d1", "type": "placement_started", "case_id": "c0",
+                   "occurred_at": "2026-12-01T08:00", "placement_id": "p2"})
+    with TestClient(create_app(services=services, run_scheduler=False)) as client:
+        client.put("/api/v1/teams/A", json={"name": "A"}, headers=headers)
+        assert client.post("/api/v1/events", json=events, headers=headers).json()["accepted"] == len(events)
+        goals = client.put("/api/v1/goals", json=[{"team_id": "A", "metric": "placement_starts", "value": 40,
+                                                    "by": "2027-01"}], headers=headers).json()
+        # from November's 32, not December's 1 so far
+        assert [(m["month"], m["value"]) for m in goals[0]["milestones"]] == [("2026-12", 36.0), ("2027-01", 40.0)]
+        targets = [{"team_id": "A", "metric": "with_ordinary_hours", "month": "2026-11", "value": 5},
+                   {"team_id": "A", "metric": "in_placement", "month": "2026-12", "value": 40}]
+        assert client.put("/api/v1/targets", json=targets, headers=headers).status_code == 200
+
+        def row(month):
+            answer = client.get("/api/v1/milestones", params={"month": month, "team_id": "A"}, headers=headers)
+            assert answer.status_code == 200
+            return answer.json()["rows"][0]
+
+        december = row("2026-12")
+        assert december["placement_starts"] == 1
+        assert december["targets"]["placement_starts"] == {"target": 36.0, "status": "on_track"}
+        assert december["targets"]["in_placement"] == {"target": 40.0, "status": "behind"}  # stock: full target
+        progress = december["month_progress"]["placement_starts"]
+        assert progress["compared_with"] == 0 and progress["working_days_elapsed"] == 0
+        assert progress["working_days"] == 23 and progress["forecast"] is None
+        assert december["month_progress"]["in_placement"]["compared_with"] == 40
+
+        now[0] = local("2026-12-05T12:00")
+        november = row("2026-11")
+        assert november["not_reported_yet"] == ["with_ordinary_hours", "ordinary_hours"]
+        assert november["targets"]["with_ordinary_hours"] == {"target": 5.0, "status": None}
+        assert november["month_progress"] == {}
+        trend = client.get("/api/v1/trend", params={"metric": "with_ordinary_hours", "from": "2026-10",
+                                                    "to": "2026-12", "team_id": "A"}, headers=headers).json()
+        assert [p["reported"] for p in trend["points"]] == [True, False, False]
+
+        now[0] = local("2026-12-11T08:00")
+        november = row("2026-11")
+        assert november["not_reported_yet"] == []
+        assert november["targets"]["with_ordinary_hours"] == {"target": 5.0, "status": "behind"}
+        # by Friday the 11th, 8 working days are over: 1 start against 36 × 8 / 23
+        progress = row("2026-12")["month_progress"]["placement_starts"]
+        assert progress["working_days_elapsed"] == 8
+        assert abs(progress["compared_with"] - 36 * 8 / 23) < 1e-9
+        assert progress["forecast"]["low"] <= progress["forecast"]["high"]
