@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from core.access import Role
@@ -15,6 +17,8 @@ from core.database import as_utc, session_scope, utcnow
 from core.errors import Invalid
 from core.messages import N_
 from core.models import AccessToken, Team, Worker
+
+log = logging.getLogger(__name__)
 
 # how finely a token's last use is recorded: a feed posting every second would otherwise write
 # its token's row on every request of the hot ingest path
@@ -137,9 +141,21 @@ def authenticate(engine: Engine, secret: str) -> Caller | None:
         if expires is not None and expires <= now:
             return None
         last_used = as_utc(row.last_used_at)
-        if last_used is None or now - last_used >= LAST_USE_RESOLUTION:
-            row.last_used_at = now
-        return Caller(row.id, Role(row.role), row.worker_id, row.team_id)  # type: ignore[arg-type]
+        caller = Caller(row.id, Role(row.role), row.worker_id, row.team_id)  # type: ignore[arg-type]
+    if last_used is None or now - last_used >= LAST_USE_RESOLUTION:
+        _note_use(engine, caller.token_id, now)
+    return caller
+
+
+def _note_use(engine: Engine, token_id: int, now: datetime) -> None:
+    """Records a token's last use, best effort: in a transaction of its own (on SQLite a read
+    transaction that turns into a write fails at once when a batch was committed meanwhile), and
+    never failing the request it belongs to."""
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(AccessToken).where(AccessToken.id == token_id).values(last_used_at=now))
+    except OperationalError as exc:  # the database busy or away: the next use records it
+        log.debug("token %s: last use not recorded (%s)", token_id, type(exc).__name__)
 
 
 def list_tokens(engine: Engine) -> list[AccessToken]:

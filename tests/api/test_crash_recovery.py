@@ -141,7 +141,7 @@ def test_sigkill_in_flight_then_resend_stores_everything_once(db_url: str, tmp_p
     answers, started, broken = senders.answers, senders.started, senders.broken
 
     acknowledged = {b for b, a in answers.items() if a["status"] == 200}
-    assert len(acknowledged) >= KILL_AFTER, server.log_tail()
+    assert len(acknowledged) >= KILL_AFTER, (server.log_tail(), {b: a for b, a in answers.items() if a["status"] != 200})
     assert all(a["status"] == 200 for a in answers.values()), answers
     assert all(a["accepted"] == BATCH_SIZE for a in answers.values())
     in_flight = {b for b in broken if started[b] < killed_at}
