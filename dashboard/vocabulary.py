@@ -21,8 +21,8 @@ from services import recording
 # keys the code names as plain strings in tables, templates and lists of problems rather than
 # through t() (a form's problems, the sign-in page, the sheet's headers …)
 LOOKED_UP = (
-    "accepted_n", "action_event_retracted", "as_of", "bad_request", "caseload_spread", "cases_behind", "closed_at",
-    "closed_month", "col_cv", "col_days", "col_hours", "col_roles", "duplicates_n", "err_days", "err_exists", "err_ident",
+    "action_event_retracted", "as_of", "bad_request", "caseload_spread", "cases_behind", "closed_at",
+    "closed_month", "col_cv", "col_days", "col_hours", "col_roles", "err_days", "err_exists", "err_ident",
     "err_interval", "err_low_high", "err_number", "err_required", "err_share", "err_source_name",
     "err_token_team", "err_token_worker", "err_unknown_team", "err_unknown_worker", "err_url", "err_whole",
     "filter_in_placement", "filter_no_cv", "filter_overdue", "filter_waiting", "goals",
@@ -34,7 +34,7 @@ LOOKED_UP = (
     "password_common", "password_contains_product", "password_contains_username",
     "password_too_few_characters", "password_too_long", "password_too_short",
     "product", "record_cv_exists", "record_done", "record_on_case", "record_placement_now", "record_refused", "record_undone",
-    "reference_title", "rejected_n", "removed", "resubmit_accepted", "resubmit_duplicate", "resubmit_refused",
+    "reference_title", "removed", "resubmit_accepted", "resubmit_duplicate", "resubmit_refused",
     "saved", "scoreboard", "sheet_bad_yes_no", "sheet_case_twice", "sheet_cell_too_long", "sheet_col_before", "sheet_col_case",
     "sheet_col_downloaded", "sheet_month_closed", "sheet_no_version", "sheet_other_team", "sheet_tampered",
     "sheet_col_change", "sheet_col_problem", "sheet_col_row", "sheet_col_value", "sheet_cv_cannot_be_removed",

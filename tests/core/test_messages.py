@@ -161,3 +161,9 @@ def test_a_sources_stored_run_error_is_read_in_the_users_language(tmp_path):
     gave_up = "gave up after 5 attempts at https://feed.example/events: HTTP 503"
     assert reason_text(gave_up, "de") == messages.text("error_feed_gave_up_http", "de", attempts="5",
                                                         url="https://feed.example/events", status="503")
+
+
+def test_a_source_runs_counts_agree_with_their_number():
+    assert [messages.nt("duplicates_n", n, "da") for n in (1, 2)] == ["dublet", "dubletter"]
+    assert [messages.nt("accepted_n", n, "da") for n in (1, 5)] == ["ny", "nye"]
+    assert [messages.nt("duplicates_n", n, "de") for n in (1, 0)] == ["Duplikat", "Duplikate"]

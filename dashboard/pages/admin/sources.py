@@ -12,7 +12,7 @@ from core.reasons import reason_text
 from dashboard import ids
 from dashboard.components.tables import table
 from dashboard.context import DashboardContext
-from dashboard.i18n import number, t, time_label
+from dashboard.i18n import nt, number, t, time_label
 from dashboard.inputs import clicked
 from dashboard.pages.admin.forms import (
     answer,
@@ -125,9 +125,11 @@ def register(app, context: DashboardContext) -> None:
         except SourceBusy:
             return failed(t("source_busy", lang))
         summary = result.outcome.summary
-        counts = (f"{number(summary.accepted, lang)} {t('accepted_n', lang)}, "
-                  f"{number(summary.duplicates, lang)} {t('duplicates_n', lang)}, "
-                  f"{number(summary.rejected, lang)} {t('rejected_n', lang)}")
+        # nt() outside the f-strings, where extraction (`make messages`) finds the keys
+        counts = ", ".join(f"{number(n, lang)} {word}" for n, word in (
+            (summary.accepted, nt("accepted_n", summary.accepted, lang)),
+            (summary.duplicates, nt("duplicates_n", summary.duplicates, lang)),
+            (summary.rejected, nt("rejected_n", summary.rejected, lang))))
         if result.error:
             return failed(f"{t('source_failed', lang)}: {name} – {counts} ({reason_text(result.error, lang)})")
         return ok(f"{t('source_ran', lang)}: {name} – {counts}")
