@@ -104,6 +104,15 @@ def callback_body(app, output_id: str, inputs: list[dict], state: list[dict]) ->
             "state": state, "changedPropIds": []}
 
 
+def benchmarking_body(app, month: str, metric: str) -> dict:
+    """The benchmarking view's request for one metric over one month, as a live update sends it."""
+    return callback_body(app, ids.BENCH_BODY, inputs=[
+        {"id": ids.LIVE_VERSION, "property": "data", "value": "x"},
+        {"id": ids.BENCH_FROM, "property": "value", "value": month},
+        {"id": ids.BENCH_TO, "property": "value", "value": month},
+        {"id": ids.BENCH_METRIC, "property": "value", "value": metric}], state=[])
+
+
 def caseload_body(app, worker_id: str) -> dict:
     """The caseload board's request for `worker_id`'s board, as a live update sends it."""
     return callback_body(

@@ -71,7 +71,7 @@ def test_one_viewer_sees_a_figure_alike_in_team_view_benchmarking_pack_and_api(a
     from ingest.organisation import TeamIn, put_team
     from metrics.service import MetricsService
     from tests.conftest import bearer
-    from tests.dashboard.test_accounts import callback_body, sign_in
+    from tests.dashboard.test_accounts import benchmarking_body, callback_body, sign_in
     from tests.dashboard.test_meeting_pack import pdf_text
 
     for team in ("team-01", "team-02"):
@@ -106,11 +106,7 @@ def test_one_viewer_sees_a_figure_alike_in_team_view_benchmarking_pack_and_api(a
         return {"team": _find(team.json(), metric, "team-01"), "pack": pack}
 
     sign_in(client, "chef", "Grøn kaffe hver tirsdag")
-    bench_body = callback_body(app, ids.BENCH_BODY, inputs=[
-        {"id": ids.LIVE_VERSION, "property": "data", "value": "x"},
-        {"id": ids.BENCH_FROM, "property": "value", "value": month},
-        {"id": ids.BENCH_TO, "property": "value", "value": month},
-        {"id": ids.BENCH_METRIC, "property": "value", "value": "placement_starts"}], state=[])
+    bench_body = benchmarking_body(app, month, "placement_starts")
     bench = client.post("/_dash-update-component", json=bench_body)
     assert bench.status_code == 200, bench.text
     api = client.get("/api/v1/benchmark", params={"metric": "placement_starts", "month": month},

@@ -11,7 +11,7 @@ import pytest
 from dashboard import ids
 from metrics.calendar import month_of
 from tests.dashboard.conftest import fill_jobcentre
-from tests.dashboard.test_accounts import callback_body, sign_in
+from tests.dashboard.test_accounts import benchmarking_body, callback_body, sign_in
 
 pytestmark = pytest.mark.slow  # a simulated jobcentre and argon2 sign-ins
 
@@ -145,11 +145,7 @@ def test_cases_of_an_unknown_team_are_counted_under_it_and_named_as_unknown(app,
     # benchmarking names the group as unknown, after the teams, unranked
     create_user(services.engine, "chef", "Grøn kaffe hver tirsdag", "manager")
     sign_in(client, "chef", "Grøn kaffe hver tirsdag")
-    body = callback_body(app, ids.BENCH_BODY, inputs=[
-        {"id": ids.LIVE_VERSION, "property": "data", "value": "x"},
-        {"id": ids.BENCH_FROM, "property": "value", "value": month},
-        {"id": ids.BENCH_TO, "property": "value", "value": month},
-        {"id": ids.BENCH_METRIC, "property": "value", "value": "active_cases"}], state=[])
+    body = benchmarking_body(app, month, "active_cases")
     answer = client.post("/_dash-update-component", json=body)
     assert answer.status_code == 200, answer.text
     bench = json.dumps(answer.json(), ensure_ascii=False)
